@@ -1,0 +1,111 @@
+"""The library entry points the CLI calls: one function per command."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import sys
+from pathlib import Path
+
+from . import models as model_registry
+from .analysis import Analysis, analyze_track
+from .errors import InputError, NoPersonError
+from .pipeline import estimate_track
+from .pose import PoseEstimator
+from .report import frames_csv, reps_csv, summary_text, to_dict, write_atomic
+from .settings import Settings
+from .track import PoseTrack
+from .video import VideoInfo, probe, read_frames
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    analysis: Analysis
+    report: dict
+    out_dir: Path
+
+
+def default_out_dir(video: str | Path, root: str | Path = "knee_cv_out") -> Path:
+    return Path(root) / Path(video).stem
+
+
+def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool = True
+                      ) -> tuple[PoseTrack, VideoInfo, model_registry.ResolvedModel, list[str]]:
+    """Decode ``path`` and run pose estimation on every frame.
+
+    Returns the raw track, the container info, the model used, and warnings
+    (for example a video that ends before its announced frame count).
+    """
+    from tqdm import tqdm
+
+    info = probe(path)
+    resolved = model_registry.resolve(model)
+    warnings: list[str] = []
+    with PoseEstimator(resolved) as est, tqdm(total=info.frames or None, unit="frame", desc="pose",
+                                              disable=not progress, leave=False, file=sys.stderr) as bar:
+        track = estimate_track(read_frames(path, info=info), est, width=info.width, height=info.height,
+                               fps=info.fps, on_frame=lambda *_: bar.update())
+    if info.frames and len(track) < 0.98 * info.frames:
+        warnings.append(f"video ends early: only {len(track)} of the {info.frames} announced frames were "
+                        "readable (file cut off?); analyzed what was there")
+    if not track.detected.any():
+        raise NoPersonError(f"{path}: no person found in any of {len(track)} frames")
+    return track, info, resolved, warnings
+
+
+def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | None = None, model: str = "full",
+            settings: Settings = Settings(), out_dir: str | Path | None = None, progress: bool = True,
+            pdf: bool = True, annotate: bool = True) -> Result:
+    """Analyze a video (or a saved landmark file) and write every output.
+
+    Outputs in ``out_dir``: report.json, reps.csv, frames.csv, landmarks.npz,
+    and unless disabled report.pdf and annotated.mp4.
+    """
+    if video is None and from_landmarks is None:
+        raise InputError("give a video file or --from-landmarks FILE")
+    extra_warnings: list[str] = []
+    if from_landmarks is not None:
+        raw, meta = PoseTrack.load(from_landmarks)
+        video_path = meta.get("video_path", str(from_landmarks))
+        vinfo = {"path": video_path, "fps": raw.fps, "frames": len(raw), "width": raw.width, "height": raw.height,
+                 "duration_s": round(float(raw.t[-1]) if len(raw) else 0.0, 3)}
+        minfo = {"name": meta.get("model_name", "unknown"), "sha256": meta.get("model_sha256", "")}
+        extra_warnings += json.loads(meta.get("warnings", "[]"))
+        out = Path(out_dir) if out_dir else Path(from_landmarks).parent
+    else:
+        raw, info, resolved, extra_warnings = extract_landmarks(video, model=model, progress=progress)
+        video_path = str(video)
+        vinfo = {"path": video_path, "fps": round(info.fps, 3), "frames": info.frames, "frames_read": len(raw),
+                 "width": info.width, "height": info.height, "duration_s": round(len(raw) / info.fps, 3)}
+        minfo = {"name": resolved.name, "sha256": resolved.sha256}
+        out = Path(out_dir) if out_dir else default_out_dir(video)
+    analysis = analyze_track(raw, settings)
+    analysis = dataclasses.replace(analysis, warnings=tuple(extra_warnings) + analysis.warnings)
+    report = to_dict(analysis, video=vinfo, model=minfo)
+    out.mkdir(parents=True, exist_ok=True)
+    if from_landmarks is None or Path(from_landmarks).resolve() != (out / "landmarks.npz").resolve():
+        tmp = out / ".landmarks.tmp.npz"
+        raw.save(tmp, video_path=video_path, model_name=minfo["name"], model_sha256=minfo["sha256"],
+                 warnings=json.dumps(extra_warnings))
+        tmp.replace(out / "landmarks.npz")
+    write_atomic(out / "reps.csv", reps_csv(report))
+    write_atomic(out / "frames.csv", frames_csv(analysis))
+    outputs = ["report.json", "reps.csv", "frames.csv", "landmarks.npz"]
+    if pdf:
+        from .pdf import write_pdf
+        write_pdf(out / "report.pdf", analysis, report, video_path=video_path if video is not None else None)
+        outputs.append("report.pdf")
+    if annotate and video is not None:
+        from .render import write_annotated_video
+        name = write_annotated_video(video_path, analysis, out / "annotated.mp4")
+        outputs.append(name)
+    report["outputs"] = outputs
+    # report.json last: its presence marks a complete result
+    write_atomic(out / "report.json", json.dumps(report, indent=2))
+    return Result(analysis, report, out)
+
+
+def print_summary(result: Result) -> None:
+    print(summary_text(result.report, result.out_dir, color=sys.stdout.isatty()))

@@ -1,0 +1,120 @@
+"""Cleaning landmark tracks: gap filling, outlier rejection, smoothing.
+
+Everything operates on arrays of shape (T, ...) along axis 0, vectorized over
+all landmarks and coordinates at once.
+"""
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy import signal
+
+from .track import PoseTrack
+
+
+@dataclasses.dataclass(frozen=True)
+class FilterSettings:
+    """Smoothing settings for recorded video (zero-phase).
+
+    Defaults follow Sports2D's recommendation (gap interpolation, Hampel,
+    4th-order Butterworth at 6 Hz, applied forward and backward).
+    """
+
+    max_gap_s: float = 0.3
+    hampel_window: int = 7
+    hampel_sigmas: float = 3.0
+    cutoff_hz: float = 6.0
+    order: int = 4
+
+
+def _run_lengths(mask: np.ndarray) -> np.ndarray:
+    """Length of the run of True each element of ``mask`` (T, K) belongs to (0 where False)."""
+    T, K = mask.shape
+    key = np.cumsum(~mask, axis=0) * K + np.arange(K)  # constant within a run, per column
+    counts = np.bincount(key[mask], minlength=key.max() + 1)
+    return np.where(mask, counts[key], 0)
+
+
+def interpolate_gaps(x: np.ndarray, t: np.ndarray, max_gap: int) -> np.ndarray:
+    """Linearly fill NaN runs of at most ``max_gap`` frames; longer gaps stay NaN.
+
+    Parameters
+    ----------
+    x : ndarray, shape (T, ...)
+    t : ndarray, shape (T,), seconds
+    """
+    flat = x.reshape(len(x), -1).astype(np.float64)
+    nan = np.isnan(flat)
+    if not nan.any():
+        return x.copy()
+    filled = flat.copy()
+    for k in np.flatnonzero(nan.any(0) & ~nan.all(0)):  # one call per column, vectorized over frames
+        ok = ~nan[:, k]
+        filled[:, k] = np.interp(t, t[ok], flat[ok, k])
+    too_long = _run_lengths(nan) > max_gap
+    # leading/trailing NaNs are extrapolated flat by np.interp: keep them NaN
+    edge = np.logical_or(np.cumsum(~nan, 0) == 0, np.cumsum(~nan[::-1], 0)[::-1] == 0)
+    filled[too_long | edge | nan.all(0)] = np.nan
+    return filled.reshape(x.shape)
+
+
+def hampel(x: np.ndarray, window: int = 7, n_sigmas: float = 3.0) -> np.ndarray:
+    """Replace outliers by the rolling median (Hampel filter), vectorized.
+
+    Parameters
+    ----------
+    x : ndarray, shape (T, ...)
+    window : int
+        Odd window length in frames.
+    """
+    if len(x) < window:
+        return x.copy()
+    h = window // 2
+    pad = np.pad(x, [(h, h)] + [(0, 0)] * (x.ndim - 1), mode="edge")
+    win = sliding_window_view(pad, window, axis=0)  # (T, ..., window)
+    with warnings.catch_warnings():  # all-NaN windows (long gaps) are expected and stay NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med = np.nanmedian(win, axis=-1)
+        mad = 1.4826 * np.nanmedian(np.abs(win - med[..., None]), axis=-1)
+    out = np.where(np.abs(x - med) > n_sigmas * np.maximum(mad, 1e-6), med, x)
+    return out
+
+
+def lowpass(x: np.ndarray, fps: float, cutoff_hz: float = 6.0, order: int = 4) -> np.ndarray:
+    """Zero-phase Butterworth low-pass along axis 0; NaNs are preserved.
+
+    NaN stretches are bridged by interpolation for the filter only and put back after.
+    """
+    cutoff = min(cutoff_hz, 0.45 * fps)
+    flat = x.reshape(len(x), -1)
+    nan = np.isnan(flat)
+    good = ~nan.all(0)
+    if len(x) < 3 * (order + 1) or not good.any():
+        return x.copy()
+    tmp = flat.copy()
+    idx = np.arange(len(x))
+    for k in np.flatnonzero(nan.any(0) & good):
+        tmp[:, k] = np.interp(idx, idx[~nan[:, k]], flat[~nan[:, k], k])
+    sos = signal.butter(order, cutoff, fs=fps, output="sos")
+    padlen = min(3 * (2 * len(sos) + 1), len(x) - 1)
+    tmp[:, good] = signal.sosfiltfilt(sos, tmp[:, good], axis=0, padlen=padlen)
+    tmp[nan] = np.nan
+    return tmp.reshape(x.shape)
+
+
+def clean(track: PoseTrack, settings: FilterSettings = FilterSettings()) -> PoseTrack:
+    """Gap-fill, reject outliers and zero-phase smooth a recorded track.
+
+    Landmarks missing for longer than ``settings.max_gap_s`` stay NaN.
+    """
+    if len(track) == 0:
+        return track
+    max_gap = max(1, int(round(settings.max_gap_s * track.fps)))
+    xyz = interpolate_gaps(track.xyz, track.t, max_gap)
+    xyz = hampel(xyz, settings.hampel_window, settings.hampel_sigmas)
+    xyz = lowpass(xyz, track.fps, settings.cutoff_hz, settings.order)
+    vis = interpolate_gaps(np.where(track.detected[:, None], track.visibility, np.nan), track.t, max_gap)
+    return track.replace(xyz=xyz.astype(np.float32), visibility=np.nan_to_num(vis, nan=0.0))

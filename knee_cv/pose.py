@@ -1,0 +1,99 @@
+"""The only adapter to MediaPipe: frames in, plain landmark arrays out."""
+from __future__ import annotations
+
+import logging
+import os
+
+import cv2
+import numpy as np
+
+from .errors import ModelError
+from .models import ResolvedModel
+from .track import N_LANDMARKS
+
+log = logging.getLogger(__name__)
+
+#: Longest image side handed to MediaPipe. The model itself runs at 256 px, so
+#: larger frames only cost conversion time; landmarks stay in full-frame pixels.
+MAX_SIDE = 640
+
+
+class PoseEstimator:
+    """MediaPipe Pose Landmarker in VIDEO (or LIVE-like synchronous) mode.
+
+    Use as a context manager so the native graph is closed deterministically.
+
+    Parameters
+    ----------
+    model : ResolvedModel
+        A verified model bundle (see :func:`knee_cv.models.resolve`).
+    min_confidence : float
+        Detection, presence and tracking confidence thresholds.
+    """
+
+    def __init__(self, model: ResolvedModel, *, min_confidence: float = 0.5) -> None:
+        self.model = model
+        self._min_conf = min_confidence
+        self._lm = None
+        self._last_ms = -1
+
+    def __enter__(self) -> "PoseEstimator":
+        # MediaPipe's native logs (glog) flood the terminal with INFO/WARNING lines
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        opts = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self.model.path)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=1,
+            min_pose_detection_confidence=self._min_conf,
+            min_pose_presence_confidence=self._min_conf,
+            min_tracking_confidence=self._min_conf,
+        )
+        try:
+            self._lm = vision.PoseLandmarker.create_from_options(opts)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"{self.model.path}: MediaPipe cannot load this model ({exc})") from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._lm is not None:
+            self._lm.close()
+            self._lm = None
+
+    def process(self, image_bgr: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """Estimate one frame.
+
+        Parameters
+        ----------
+        image_bgr : ndarray, shape (H, W, 3), uint8
+        t : float
+            Timestamp in seconds; must increase between calls.
+
+        Returns
+        -------
+        xyz : ndarray, shape (33, 3), float32
+            Pixels of the full frame (``z`` scaled like ``x``); NaN if no person.
+        visibility : ndarray, shape (33,), float32
+            0 where no person was found.
+        """
+        import mediapipe as mp
+
+        if self._lm is None:
+            raise RuntimeError("PoseEstimator used outside its 'with' block")
+        h, w = image_bgr.shape[:2]
+        scale = MAX_SIDE / max(h, w)
+        small = cv2.resize(image_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else image_bgr
+        rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
+        ms = max(int(round(t * 1000)), self._last_ms + 1)  # MediaPipe needs strictly increasing ms
+        self._last_ms = ms
+        result = self._lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), ms)
+        if not result.pose_landmarks:
+            return np.full((N_LANDMARKS, 3), np.nan, np.float32), np.zeros(N_LANDMARKS, np.float32)
+        lms = result.pose_landmarks[0]
+        arr = np.array([(p.x, p.y, p.z, p.visibility or 0.0) for p in lms], np.float32)
+        xyz = arr[:, :3] * np.array([w, h, w], np.float32)
+        return xyz, arr[:, 3]

@@ -1,0 +1,108 @@
+"""Rep segmentation from the hip trajectory, and exercise detection."""
+from __future__ import annotations
+
+import dataclasses
+import enum
+
+import numpy as np
+from scipy import signal
+
+from .track import ANKLE, KNEE, SIDES
+
+
+class Exercise(str, enum.Enum):
+    SQUAT = "squat"
+    LUNGE = "lunge"
+    SINGLE_LEG_SQUAT = "single_leg_squat"
+    UNKNOWN = "unknown"
+
+
+@dataclasses.dataclass(frozen=True)
+class RepSettings:
+    """Rep detection settings (depths are fractions of standing leg length)."""
+
+    min_depth: float = 0.12        # shallower dips are not reps
+    min_rep_s: float = 0.6         # bottoms closer than this are one rep
+    stand_fraction: float = 0.35   # a rep starts/ends where depth is below this share of its own depth
+    lunge_knee_gap: float = 0.12   # knee height difference at the bottom that marks a split stance
+    single_leg_ankle_gap: float = 0.10  # ankle height difference that marks a lifted foot
+
+
+@dataclasses.dataclass(frozen=True)
+class Rep:
+    """One repetition; frame indices into the track.
+
+    Attributes
+    ----------
+    depth : float
+        Hip descent at the bottom, fraction of standing leg length.
+    lead_leg : str or None
+        For lunges, the front leg; for single-leg squats, the standing leg.
+    """
+
+    index: int
+    start: int
+    bottom: int
+    end: int
+    depth: float
+    lead_leg: str | None = None
+
+
+def segment_reps(depth: np.ndarray, fps: float, settings: RepSettings = RepSettings()) -> list[Rep]:
+    """Find reps as peaks of hip descent.
+
+    Parameters
+    ----------
+    depth : ndarray, shape (T,)
+        Hip descent below standing (fraction of leg length); NaN where unknown.
+    fps : float
+        Frame rate, for the minimum rep duration.
+    """
+    d = np.nan_to_num(depth, nan=0.0)
+    peaks, props = signal.find_peaks(d, height=settings.min_depth, prominence=settings.min_depth,
+                                     distance=max(1, int(settings.min_rep_s * fps)))
+    reps: list[Rep] = []
+    prev_end = 0
+    for k, p in enumerate(peaks):
+        level = settings.stand_fraction * d[p]
+        nxt = peaks[k + 1] if k + 1 < len(peaks) else len(d)
+        before = np.flatnonzero(d[prev_end:p] < level)
+        start = prev_end + before[-1] if before.size else prev_end + int(np.argmin(d[prev_end:p + 1]))
+        after = np.flatnonzero(d[p:nxt] < level)
+        end = p + after[0] if after.size else p + int(np.argmin(d[p:nxt]))
+        if end <= p:
+            end = min(p + 1, len(d) - 1)
+        reps.append(Rep(len(reps) + 1, int(start), int(p), int(end), float(d[p])))
+        prev_end = end
+    return reps
+
+
+def classify_exercise(xy: np.ndarray, leg_length: float, reps: list[Rep],
+                      settings: RepSettings = RepSettings()) -> tuple[Exercise, list[Rep]]:
+    """Tell a bilateral squat from a lunge or single-leg squat at each rep's bottom.
+
+    A lunge shows one knee far lower than the other at the bottom (the rear knee
+    drops toward the floor) while that leg's foot looks higher (further away); the
+    lead leg is the one whose knee stays higher. A single-leg squat shows one foot
+    lifted; the standing leg is the one with the lower ankle.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (T, 33, 2), pixels
+    """
+    if not reps:
+        return Exercise.UNKNOWN, reps
+    b = np.array([r.bottom for r in reps])
+    knee_gap = (xy[b][:, KNEE[1], 1] - xy[b][:, KNEE[0], 1]) / leg_length   # >0: right knee lower
+    ankle_gap = (xy[b][:, ANKLE[1], 1] - xy[b][:, ANKLE[0], 1]) / leg_length  # >0: right ankle lower
+    # lunge: the rear knee drops below the lead knee while the rear foot, further from
+    # the camera, looks higher; single-leg: one foot is lifted and its knee is not lower
+    lunge = (np.abs(knee_gap) > settings.lunge_knee_gap) & (np.sign(knee_gap) != np.sign(ankle_gap))
+    single = ~lunge & (np.abs(ankle_gap) > settings.single_leg_ankle_gap)
+    if np.mean(single) > 0.5:
+        kind, lead = Exercise.SINGLE_LEG_SQUAT, np.where(ankle_gap > 0, 1, 0)
+    elif np.mean(lunge) > 0.5:
+        kind, lead = Exercise.LUNGE, np.where(knee_gap > 0, 0, 1)
+    else:
+        return Exercise.SQUAT, reps
+    return kind, [dataclasses.replace(r, lead_leg=SIDES[int(s)]) for r, s in zip(reps, lead)]

@@ -1,0 +1,123 @@
+"""Typed analysis settings, thresholds with their sources, and TOML loading.
+
+A settings file mirrors the dataclass fields, for example::
+
+    [faults.valgus_squat]
+    mild = 2.0
+    [reps]
+    min_depth = 0.15
+"""
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .filtering import FilterSettings
+from .kinematics import TrustSettings
+from .reps import RepSettings
+
+
+@dataclasses.dataclass(frozen=True)
+class Threshold:
+    """Severity cut-offs for one measure (value ≥ cut-off; for ``below`` ≤)."""
+
+    mild: float
+    moderate: float
+    severe: float
+    unit: str
+    source: str
+    below: bool = False
+
+    def severity(self, value: float) -> str | None:
+        """``'mild'|'moderate'|'severe'`` or None if ``value`` is within range (NaN → None)."""
+        v = -value if self.below else value
+        cuts = (-self.severe, -self.moderate, -self.mild) if self.below else (self.severe, self.moderate, self.mild)
+        for name, cut in zip(("severe", "moderate", "mild"), cuts):
+            if v >= cut:
+                return name
+        return None
+
+    @property
+    def onset(self) -> float:
+        return self.mild
+
+
+@dataclasses.dataclass(frozen=True)
+class FaultSettings:
+    """Thresholds for each fault. Sources are cited in ``source``; see README."""
+
+    #: bilateral squats: depth-adjusted FPPA, degrees (README, "Valgus in deep squats")
+    valgus_squat: Threshold = Threshold(
+        0.0, 10.0, 20.0, "deg", "knee-cv calibration on 6 labelled real clips (README); "
+        "margin ≈ 3× the 2D FPPA SEM of 2.7-3 deg (Munro 2012)")
+    varus_squat: Threshold = Threshold(
+        -45.0, -55.0, -65.0, "deg", "knee-cv calibration (README): beyond every labelled good squat", below=True)
+    #: single-leg squat and lunge lead leg: raw FPPA, degrees
+    valgus_single_leg: Threshold = Threshold(
+        13.5, 16.8, 22.0, "deg", "Herrington, Knee 2014: controls 8.4±5.1, patellofemoral pain 16.8±5.4 deg")
+    hip_drop: Threshold = Threshold(
+        6.0, 9.0, 12.0, "deg", "no validated cut-off (Crossley 2011: pelvis should not move from its start); "
+        "knee-cv default above 2D measurement noise")
+    #: left-right difference of the knee measure, degrees
+    asymmetry: Threshold = Threshold(10.0, 15.0, 20.0, "deg", "knee-cv default: above the smallest detectable "
+                                     "difference of 7.5-8.9 deg (Munro 2012)")
+    #: expected FPPA change per leg length of hip descent for a knee tracking over the foot
+    squat_depth_slope_deg: float = 120.0
+    #: judge bilateral squats on frames at least this deep (fraction of the rep's depth)
+    judge_from_depth_fraction: float = 0.6
+    #: knees are not judged when the shoulders turn further than this from the camera
+    max_yaw_deg: float = 20.0
+    #: fewer trusted frames than this: the knee is not judged in that rep
+    min_trusted_frames: int = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything that tunes an analysis; pass explicitly, never read globally."""
+
+    filters: FilterSettings = FilterSettings()
+    trust: TrustSettings = TrustSettings()
+    reps: RepSettings = RepSettings()
+    faults: FaultSettings = FaultSettings()
+
+
+def _merge(obj: Any, data: dict, where: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a table, got {type(data).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(obj)}
+    changes = {}
+    for key, val in data.items():
+        if key not in fields:
+            raise ConfigError(f"{where}.{key}: unknown setting (known: {', '.join(sorted(fields))})")
+        cur = getattr(obj, key)
+        if dataclasses.is_dataclass(cur):
+            changes[key] = _merge(cur, val, f"{where}.{key}")
+        elif isinstance(cur, tuple):
+            changes[key] = tuple(float(v) for v in val)
+        elif isinstance(cur, bool) or not isinstance(val, (int, float)) or isinstance(val, bool):
+            if type(val) is not type(cur):
+                raise ConfigError(f"{where}.{key}: expected {type(cur).__name__}, got {type(val).__name__}")
+            changes[key] = val
+        else:
+            changes[key] = type(cur)(val)
+    return dataclasses.replace(obj, **changes)
+
+
+def load_settings(path: str | Path | None) -> Settings:
+    """Default settings, overridden by a TOML file if ``path`` is given."""
+    if path is None:
+        return Settings()
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such settings file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    return _merge(Settings(), data, Path(path).name)
+
+
+def as_dict(settings: Settings) -> dict:
+    return dataclasses.asdict(settings)

@@ -1,0 +1,146 @@
+"""The central data structure: a landmark track of one person over time.
+
+Every stage (pose, filtering, kinematics, reps, report, render) takes and returns
+plain numpy arrays held in a frozen :class:`PoseTrack`. MediaPipe types never
+appear here; see :mod:`knee_cv.pose` for the only adapter.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+
+N_LANDMARKS = 33
+
+
+class LM(enum.IntEnum):
+    """MediaPipe Pose landmark indices used by knee-cv (subject's own sides)."""
+
+    NOSE = 0
+    LEFT_EYE = 2
+    RIGHT_EYE = 5
+    LEFT_SHOULDER = 11
+    RIGHT_SHOULDER = 12
+    LEFT_ELBOW = 13
+    RIGHT_ELBOW = 14
+    LEFT_WRIST = 15
+    RIGHT_WRIST = 16
+    LEFT_HIP = 23
+    RIGHT_HIP = 24
+    LEFT_KNEE = 25
+    RIGHT_KNEE = 26
+    LEFT_ANKLE = 27
+    RIGHT_ANKLE = 28
+    LEFT_HEEL = 29
+    RIGHT_HEEL = 30
+    LEFT_FOOT_INDEX = 31
+    RIGHT_FOOT_INDEX = 32
+
+
+#: Lower-body joints indexed ``[side, joint]`` with side 0 = left, 1 = right.
+HIP = np.array([LM.LEFT_HIP, LM.RIGHT_HIP])
+KNEE = np.array([LM.LEFT_KNEE, LM.RIGHT_KNEE])
+ANKLE = np.array([LM.LEFT_ANKLE, LM.RIGHT_ANKLE])
+HEEL = np.array([LM.LEFT_HEEL, LM.RIGHT_HEEL])
+TOE = np.array([LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX])
+SHOULDER = np.array([LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER])
+SIDES = ("left", "right")
+
+
+def _check(name: str, arr: np.ndarray, shape: tuple, dtype) -> np.ndarray:
+    arr = np.asarray(arr)
+    if arr.ndim != len(shape) or any(s is not None and a != s for a, s in zip(arr.shape, shape)):
+        want = "(" + ", ".join("T" if s is None else str(s) for s in shape) + ")"
+        raise InputError(f"PoseTrack.{name}: expected shape {want}, got {arr.shape}")
+    return arr.astype(dtype, copy=False)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class PoseTrack:
+    """Landmarks of one person over ``T`` frames.
+
+    Attributes
+    ----------
+    xyz : ndarray, shape (T, 33, 3), float32
+        Landmark positions. ``x`` and ``y`` are in pixels of the upright frame
+        (origin top-left, ``y`` down); ``z`` is MediaPipe's relative depth scaled
+        like ``x``. Frames or landmarks without a detection are NaN.
+    visibility : ndarray, shape (T, 33), float32
+        MediaPipe visibility in [0, 1]; 0 where nothing was detected.
+    t : ndarray, shape (T,), float64
+        Frame timestamps in seconds from the start of the video.
+    width, height : int
+        Frame size in pixels (after rotation metadata is applied).
+    fps : float
+        Nominal frame rate of the source.
+    """
+
+    xyz: np.ndarray
+    visibility: np.ndarray
+    t: np.ndarray
+    width: int
+    height: int
+    fps: float
+
+    def __post_init__(self) -> None:
+        xyz = _check("xyz", self.xyz, (None, N_LANDMARKS, 3), np.float32)
+        n = xyz.shape[0]
+        vis = _check("visibility", self.visibility, (n, N_LANDMARKS), np.float32)
+        t = _check("t", self.t, (n,), np.float64)
+        if n > 1 and not np.all(np.diff(t) > 0):
+            raise InputError("PoseTrack.t: expected strictly increasing timestamps")
+        if self.width <= 0 or self.height <= 0:
+            raise InputError(f"PoseTrack: expected a positive frame size, got {self.width}x{self.height}")
+        object.__setattr__(self, "xyz", xyz)
+        object.__setattr__(self, "visibility", vis)
+        object.__setattr__(self, "t", t)
+
+    def __len__(self) -> int:
+        return self.xyz.shape[0]
+
+    @property
+    def xy(self) -> np.ndarray:
+        """Image-plane positions, shape (T, 33, 2), pixels."""
+        return self.xyz[..., :2]
+
+    @property
+    def detected(self) -> np.ndarray:
+        """Frames with a pose, shape (T,), bool."""
+        return ~np.isnan(self.xyz[:, LM.LEFT_HIP, 0])
+
+    def replace(self, **changes) -> "PoseTrack":
+        """Return a copy with some fields replaced (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def slice(self, start: int, stop: int) -> "PoseTrack":
+        """Frames ``start:stop`` as a new track."""
+        return self.replace(xyz=self.xyz[start:stop], visibility=self.visibility[start:stop], t=self.t[start:stop])
+
+    @classmethod
+    def empty(cls, width: int, height: int, fps: float) -> "PoseTrack":
+        return cls(np.zeros((0, N_LANDMARKS, 3), np.float32), np.zeros((0, N_LANDMARKS), np.float32),
+                   np.zeros(0), width, height, fps)
+
+    # --- persistence -----------------------------------------------------
+    def save(self, path: str | Path, **meta: str) -> None:
+        """Write the track to ``path`` (``.npz``); string ``meta`` is stored alongside."""
+        np.savez_compressed(path, xyz=self.xyz, visibility=self.visibility, t=self.t,
+                            size=np.array([self.width, self.height]), fps=np.array(self.fps),
+                            **{f"meta_{k}": np.array(v) for k, v in meta.items()})
+
+    @classmethod
+    def load(cls, path: str | Path) -> tuple["PoseTrack", dict[str, str]]:
+        """Read a track written by :meth:`save`; returns ``(track, meta)``."""
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                track = cls(z["xyz"], z["visibility"], z["t"], int(z["size"][0]), int(z["size"][1]), float(z["fps"]))
+                meta = {k[5:]: str(z[k]) for k in z.files if k.startswith("meta_")}
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such landmark file") from None
+        except (OSError, ValueError, KeyError) as exc:
+            raise InputError(f"{path}: not a knee-cv landmark file ({exc})") from None
+        return track, meta
