@@ -35,7 +35,7 @@ def _models(args: argparse.Namespace) -> int:
         if args.src:
             path = models.install(spec, Path(args.src))
         else:
-            path = models.resolve(name).path
+            path = models.resolve(name, allow_download=not args.offline).path
         print(f"{name}: verified {path}")
     return 0
 
@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("action", choices=["list", "fetch"])
     m.add_argument("name", nargs="?", default="full", choices=["lite", "full", "heavy", "all"])
     m.add_argument("--from", dest="src", metavar="FILE", help="install a local copy after checking its sha256")
+    m.add_argument("--offline", action="store_true", help="only verify what is installed; never download")
     m.set_defaults(func=_models)
     return p
 

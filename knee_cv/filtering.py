@@ -6,13 +6,14 @@ all landmarks and coordinates at once.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
-from scipy import signal
+from scipy import ndimage, signal
 
-from .track import PoseTrack
+from .track import LM, PoseTrack
+
+#: Landmarks the analysis reads; only these are cleaned (the rest stay as estimated).
+USED = np.array(sorted({LM.NOSE, *range(LM.LEFT_SHOULDER, LM.RIGHT_WRIST + 1), *range(LM.LEFT_HIP, 33)}))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,7 +63,9 @@ def interpolate_gaps(x: np.ndarray, t: np.ndarray, max_gap: int) -> np.ndarray:
 
 
 def hampel(x: np.ndarray, window: int = 7, n_sigmas: float = 3.0) -> np.ndarray:
-    """Replace outliers by the rolling median (Hampel filter), vectorized.
+    """Replace outliers by the rolling median (Hampel filter) along axis 0.
+
+    Windows that touch a NaN are left unchanged. Uses scipy's C median filter.
 
     Parameters
     ----------
@@ -72,15 +75,14 @@ def hampel(x: np.ndarray, window: int = 7, n_sigmas: float = 3.0) -> np.ndarray:
     """
     if len(x) < window:
         return x.copy()
-    h = window // 2
-    pad = np.pad(x, [(h, h)] + [(0, 0)] * (x.ndim - 1), mode="edge")
-    win = sliding_window_view(pad, window, axis=0)  # (T, ..., window)
-    with warnings.catch_warnings():  # all-NaN windows (long gaps) are expected and stay NaN
-        warnings.simplefilter("ignore", RuntimeWarning)
-        med = np.nanmedian(win, axis=-1)
-        mad = 1.4826 * np.nanmedian(np.abs(win - med[..., None]), axis=-1)
-    out = np.where(np.abs(x - med) > n_sigmas * np.maximum(mad, 1e-6), med, x)
-    return out
+    size = (window,) + (1,) * (x.ndim - 1)
+    nan = np.isnan(x)
+    filled = np.where(nan, 0.0, x)
+    med = ndimage.median_filter(filled, size=size, mode="nearest")
+    mad = 1.4826 * ndimage.median_filter(np.abs(filled - med), size=size, mode="nearest")
+    near_nan = ndimage.maximum_filter1d(nan, window, axis=0, mode="nearest")
+    outlier = ~near_nan & (np.abs(x - med) > n_sigmas * np.maximum(mad, 1e-6))
+    return np.where(outlier, med, x)
 
 
 def lowpass(x: np.ndarray, fps: float, cutoff_hz: float = 6.0, order: int = 4) -> np.ndarray:
@@ -108,13 +110,18 @@ def lowpass(x: np.ndarray, fps: float, cutoff_hz: float = 6.0, order: int = 4) -
 def clean(track: PoseTrack, settings: FilterSettings = FilterSettings()) -> PoseTrack:
     """Gap-fill, reject outliers and zero-phase smooth a recorded track.
 
-    Landmarks missing for longer than ``settings.max_gap_s`` stay NaN.
+    Only the landmarks in :data:`USED` are cleaned. Landmarks missing for longer
+    than ``settings.max_gap_s`` stay NaN (documented: NaN means "not seen").
     """
     if len(track) == 0:
         return track
     max_gap = max(1, int(round(settings.max_gap_s * track.fps)))
-    xyz = interpolate_gaps(track.xyz, track.t, max_gap)
-    xyz = hampel(xyz, settings.hampel_window, settings.hampel_sigmas)
-    xyz = lowpass(xyz, track.fps, settings.cutoff_hz, settings.order)
-    vis = interpolate_gaps(np.where(track.detected[:, None], track.visibility, np.nan), track.t, max_gap)
-    return track.replace(xyz=xyz.astype(np.float32), visibility=np.nan_to_num(vis, nan=0.0))
+    part = interpolate_gaps(track.xyz[:, USED].astype(np.float64), track.t, max_gap)
+    part = hampel(part, settings.hampel_window, settings.hampel_sigmas)
+    part = lowpass(part, track.fps, settings.cutoff_hz, settings.order)
+    xyz = track.xyz.copy()
+    xyz[:, USED] = part
+    vis = track.visibility.copy()
+    vis[:, USED] = np.nan_to_num(interpolate_gaps(
+        np.where(track.detected[:, None], track.visibility[:, USED], np.nan), track.t, max_gap), nan=0.0)
+    return track.replace(xyz=xyz, visibility=vis)

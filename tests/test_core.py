@@ -1,0 +1,174 @@
+"""Exact unit tests of the numpy core on synthetic landmarks with known geometry."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from knee_cv import filtering, kinematics as K, reps as R
+from knee_cv.analysis import analyze_track
+from knee_cv.errors import ConfigError, InputError
+from knee_cv.settings import Settings, Threshold, load_settings
+from knee_cv.track import LM, N_LANDMARKS, PoseTrack
+
+from synth import squat_track
+
+
+def test_posetrack_validates_shapes():
+    with pytest.raises(InputError, match=r"expected shape \(T, 33, 3\), got \(5, 17, 3\)"):
+        PoseTrack(np.zeros((5, 17, 3)), np.zeros((5, 33)), np.arange(5.0), 10, 10, 30)
+    with pytest.raises(InputError, match=r"visibility: expected shape \(5, 33\)"):
+        PoseTrack(np.zeros((5, 33, 3)), np.zeros((4, 33)), np.arange(5.0), 10, 10, 30)
+    with pytest.raises(InputError, match="increasing"):
+        PoseTrack(np.zeros((3, 33, 3)), np.zeros((3, 33)), np.array([0, 1, 1.0]), 10, 10, 30)
+
+
+def test_posetrack_roundtrip(tmp_path):
+    tr = squat_track(reps=1)
+    tr.save(tmp_path / "a.npz", video_path="x.mp4")
+    back, meta = PoseTrack.load(tmp_path / "a.npz")
+    np.testing.assert_array_equal(back.xyz, tr.xyz)
+    assert meta == {"video_path": "x.mp4"} and back.fps == tr.fps
+    (tmp_path / "bad.npz").write_text("not numpy")
+    with pytest.raises(InputError, match="not a knee-cv landmark file"):
+        PoseTrack.load(tmp_path / "bad.npz")
+
+
+@pytest.mark.parametrize("knee_dx, expected", [(0.0, 0.0), (20.0, 2 * np.degrees(np.arctan(0.2))),
+                                               (-20.0, -2 * np.degrees(np.arctan(0.2)))])
+def test_fppa_exact(knee_dx, expected):
+    # hip (0,0), ankle (0,200), knee displaced by knee_dx toward +x, which is medial here
+    hip, ankle = np.array([0.0, 0.0]), np.array([0.0, 200.0])
+    knee = np.array([knee_dx, 100.0])
+    got = K.fppa_deg(hip, knee, ankle, np.array([1.0, 0.0]))
+    assert got == pytest.approx(expected, abs=1e-9)
+
+
+def test_fppa_sign_follows_medial_axis_not_image_direction():
+    hip, knee, ankle = np.array([0.0, 0.0]), np.array([20.0, 100.0]), np.array([0.0, 200.0])
+    assert K.fppa_deg(hip, knee, ankle, np.array([1.0, 0.0])) > 0   # knee toward midline: valgus
+    assert K.fppa_deg(hip, knee, ankle, np.array([-1.0, 0.0])) < 0  # same pixels, midline on the other side
+
+
+def test_pelvic_tilt_exact_and_view_independent():
+    xy = np.zeros((2, N_LANDMARKS, 2))
+    xy[:, LM.LEFT_HIP] = [[100, 110], [0, 110]]   # front view (left hip at image right), then back view
+    xy[:, LM.RIGHT_HIP] = [[0, 100], [100, 100]]
+    expected = np.degrees(np.arctan2(10, 100))
+    np.testing.assert_allclose(K.pelvic_tilt_deg(xy), [expected, expected])
+
+
+def test_metrics_on_synthetic_squat():
+    tr = squat_track(reps=1, knee_shift_px=(30.0, 0.0), depth_px=100)
+    base = K.standing_baseline(tr)
+    assert base.leg_length == pytest.approx(400.0)
+    m = K.frame_metrics(tr, base)
+    b = int(np.argmax(m.depth))
+    assert m.depth[b] == pytest.approx(100 / 400, abs=1e-3)
+    # left knee moved 30 px medially: knee-toe deviation grows by 30/400 of leg length
+    assert m.knee_toe_shift[b, 0] == pytest.approx(30 / 400, abs=1e-3)
+    assert m.knee_toe_shift[b, 1] == pytest.approx(0.0, abs=1e-6)
+    assert m.knee_trusted[b].all()
+    assert m.fppa_deg[b, 0] > 0 and m.fppa_deg[b, 1] == pytest.approx(0.0, abs=1e-6)
+    # knee separation 100-30 over ankle separation 100
+    assert m.knee_sep_ratio[b] == pytest.approx(0.7, abs=1e-3)
+
+
+def test_knee_on_the_elbow_is_not_trusted():
+    tr = squat_track(reps=1)
+    xyz = tr.xyz.copy()
+    xyz[40:50, LM.LEFT_ELBOW, :2] = xyz[40:50, LM.LEFT_KNEE, :2] + 5
+    m = K.frame_metrics(tr.replace(xyz=xyz), K.standing_baseline(tr))
+    assert not m.knee_trusted[40:50, 0].any()
+    assert m.knee_trusted[40:50, 1].all() and m.knee_trusted[:40, 0].all()
+
+
+def test_interpolate_and_hampel_and_lowpass():
+    t = np.arange(100) / 30
+    x = np.sin(2 * np.pi * 0.5 * t)[:, None]
+    holes = x.copy()
+    holes[10:13] = np.nan
+    holes[50:80] = np.nan
+    filled = filtering.interpolate_gaps(holes, t, max_gap=5)
+    assert np.isfinite(filled[10:13]).all() and np.isnan(filled[50:80]).all()
+    spiky = x.copy()
+    spiky[30] += 5
+    # replaced by the window median: within one sample step (0.105 here) of the true value
+    assert abs(filtering.hampel(spiky)[30, 0] - x[30, 0]) < 0.11
+    smooth = filtering.lowpass(x, 30.0, 6.0)
+    # zero phase: the peak stays where it was
+    assert np.argmax(smooth[:60]) == np.argmax(x[:60])
+    assert np.isnan(filtering.lowpass(holes, 30.0)[60]).all()
+
+
+def test_reps_segmented_exactly():
+    tr = squat_track(reps=4, rep_s=2.0, stand_s=1.0)
+    base = K.standing_baseline(tr)
+    m = K.frame_metrics(tr, base)
+    reps = R.segment_reps(m.depth, tr.fps)
+    assert len(reps) == 4
+    bottoms = [tr.t[r.bottom] for r in reps]
+    np.testing.assert_allclose(bottoms, [1.0 + 1.0 + 2.0 * k for k in range(4)], atol=1 / 30 + 1e-9)
+    assert all(r.start < r.bottom < r.end for r in reps)
+
+
+def test_single_two_second_rep():
+    tr = squat_track(reps=1, rep_s=1.6, stand_s=0.2)
+    m = K.frame_metrics(tr, K.standing_baseline(tr))
+    assert len(R.segment_reps(m.depth, tr.fps)) == 1
+
+
+def test_analysis_flags_valgus_only_where_built_in():
+    # clean: knees track 70 px outward (FPPA ≈ -58°, depth-adjusted ≈ -13°); valgus: only 15 px out on the right
+    a = analyze_track(squat_track(reps=3, depth_px=150, knee_shift_px=(-70.0, -15.0)))
+    assert a.view.value == "front" and a.exercise.value == "squat" and len(a.reps) == 3
+    for r in a.reps:
+        assert {(f.code, f.side) for f in r.faults} >= {("knee_valgus", "right")}
+        assert not any(f.code == "knee_valgus" and f.side == "left" for f in r.faults)
+        assert r.verdict("left") == "ok"
+    assert a.faults[0]["code"] in ("knee_valgus", "asymmetry")
+
+
+def test_hip_drop_flagged_with_side():
+    a = analyze_track(squat_track(reps=2, knee_shift_px=(-70.0, -70.0), pelvic_drop_deg=10.0))
+    drops = [f for r in a.reps for f in r.faults if f.code == "hip_drop"]
+    assert len(drops) == 2 and {f.side for f in drops} == {"left"}
+    assert drops[0].value == pytest.approx(10.0, abs=1.0)
+
+
+def test_threshold_severity():
+    th = Threshold(1.0, 2.0, 3.0, "deg", "test")
+    assert [th.severity(v) for v in (0.5, 1.0, 2.5, 9.0, float("nan"))] == [None, "mild", "moderate", "severe", None]
+    below = Threshold(-1.0, -2.0, -3.0, "deg", "test", below=True)
+    assert [below.severity(v) for v in (0.0, -1.5, -2.5, -4)] == [None, "mild", "moderate", "severe"]
+
+
+def test_settings_toml(tmp_path):
+    f = tmp_path / "s.toml"
+    f.write_text("[faults.valgus_squat]\nmild = 5\n[reps]\nmin_depth = 0.2\n")
+    s = load_settings(f)
+    assert s.faults.valgus_squat.mild == 5.0 and s.reps.min_depth == 0.2
+    assert s.faults.valgus_squat.severe == Settings().faults.valgus_squat.severe
+    f.write_text("[faults]\nvalgus = 3\n")
+    with pytest.raises(ConfigError, match="unknown setting"):
+        load_settings(f)
+    f.write_text("[faults")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(f)
+
+
+def test_threshold_change_changes_verdicts():
+    tr = squat_track(reps=2, knee_shift_px=(-70.0, -70.0))
+    assert not analyze_track(tr).faults
+    strict = Settings(faults=Settings().faults.__class__(valgus_squat=Threshold(-20.0, 0.0, 10.0, "deg", "test")))
+    assert {f["code"] for f in analyze_track(tr, strict).faults} == {"knee_valgus"}
+
+
+def test_core_throughput_one_hour_at_60fps():
+    """216,000 frames through the whole numpy core; timing is reported by benchmarks/, here only correctness."""
+    base = squat_track(reps=10, rep_s=2.0, fps=60.0)
+    reps_needed = 216_000 // len(base) + 1
+    xyz = np.concatenate([base.xyz] * reps_needed)[:216_000]
+    tr = PoseTrack(xyz, np.ones(xyz.shape[:2], np.float32), np.arange(216_000) / 60.0, 640, 800, 60.0)
+    a = analyze_track(tr)
+    # 163 whole copies of 10 reps, then 840 frames holding 6 more whole reps
+    assert len(base) == 1320 and len(a.reps) == 163 * 10 + 6
