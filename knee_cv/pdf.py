@@ -93,8 +93,8 @@ def _shade_untrusted(ax, t, mask):
         ax.axvspan(t[a], t[min(b, len(t) - 1)], color="#999", alpha=0.18, lw=0)
 
 
-def _rep_page(pdf, plt, analysis, r, rep_report: dict, video_path: str | None) -> None:
-    from .render import LowerBodyAnnotator, frame_overlays
+def _rep_page(pdf, plt, analysis, r, rep_report: dict, video_path: str | None, overlays: list) -> None:
+    from .render import LowerBodyAnnotator
 
     m, t = analysis.metrics, analysis.track.t
     pad = int(0.3 * analysis.track.fps)
@@ -152,7 +152,7 @@ def _rep_page(pdf, plt, analysis, r, rep_report: dict, video_path: str | None) -
     axi = fig.add_axes([0.64, 0.31, 0.33, 0.52])
     axi.axis("off")
     if img is not None:
-        ov = frame_overlays(analysis)[wf]
+        ov = overlays[wf]
         ov.values = tuple(f"{s[0].upper()}: {analysis.measure[wf, i]:+.0f} deg" for i, s in enumerate(SIDES))
         LowerBodyAnnotator().annotate(img, analysis.track.xy[wf], ov)
         scale = MAX_IMAGE_SIDE / max(img.shape[:2])
@@ -229,7 +229,10 @@ def write_pdf(path: Path, analysis, report: dict, *, video_path: str | None = No
     tmp = path.with_name("." + path.name + ".tmp")
     with PdfPages(tmp, metadata={"Title": "knee-cv report", "Creator": "knee-cv"}) as pdf:
         _summary_page(pdf, plt, report)
+        from .render import frame_overlays
+
+        overlays = frame_overlays(analysis) if analysis.reps else []
         for r, rr in zip(analysis.reps, report["reps"]):
-            _rep_page(pdf, plt, analysis, r, rr, video_path)
+            _rep_page(pdf, plt, analysis, r, rr, video_path, overlays)
         _plan_pages(pdf, plt, report)
     tmp.replace(path)
