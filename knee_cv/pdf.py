@@ -152,8 +152,10 @@ def _rep_page(pdf, plt, analysis, r, rep_report: dict, video_path: str | None, o
     axi = fig.add_axes([0.64, 0.31, 0.33, 0.52])
     axi.axis("off")
     if img is not None:
-        ov = overlays[wf]
-        ov.values = tuple(f"{s[0].upper()}: {analysis.measure[wf, i]:+.0f} deg" for i, s in enumerate(SIDES))
+        import dataclasses
+
+        ov = dataclasses.replace(overlays[wf], values=tuple(
+            f"{s[0].upper()}: {analysis.measure[wf, i]:+.0f} deg" for i, s in enumerate(SIDES)))
         LowerBodyAnnotator().annotate(img, analysis.track.xy[wf], ov)
         scale = MAX_IMAGE_SIDE / max(img.shape[:2])
         if scale < 1:

@@ -162,14 +162,16 @@ def frame_overlays(analysis) -> list[Overlay]:
     rep_of = np.zeros(n, int)
     verdict = [""] * (len(analysis.reps) + 1)
     cue = [""] * (len(analysis.reps) + 1)
+    fs = analysis.settings.faults
+    single = analysis.exercise.value in ("lunge", "single_leg_squat")
+    onset = (fs.valgus_single_leg if single else fs.valgus_squat).onset
     for r in analysis.reps:
         sl = slice(r.rep.start, r.rep.end + 1)
         rep_of[sl] = r.rep.index
         for si, s in enumerate(SIDES):
             if any(f.code == "knee_valgus" and f.side == s for f in r.faults):
-                frames = r.sides[si].judged_frames
-                bad[frames, si] = analysis.measure[frames, si] >= analysis.settings.faults.valgus_squat.onset \
-                    if analysis.exercise.value in ("squat", "unknown") else True
+                frames = r.sides[si].judged_frames  # red only on judged frames past the flag's onset
+                bad[frames, si] = analysis.measure[frames, si] >= onset
         parts = [f"{f.side[0].upper()} {f.code.replace('knee_', '').replace('_', ' ')} {f.severity}"
                  for f in r.faults if f.code != "asymmetry"]
         verdict[r.rep.index] = ", ".join(parts) if parts else "good"

@@ -86,8 +86,11 @@ def test_models_list_and_wrong_hash(tmp_path, model_dir):
     (bad / "pose_landmarker_full.task").write_bytes(b"corrupt")
     p = run_cli("models", "fetch", "full", env_models=bad)
     assert p.returncode == 3 and "sha256" in p.stderr and "Traceback" not in p.stderr
-    p = run_cli("analyze", "x.mp4", "--model", bad / "pose_landmarker_full.task", env_models=bad, cwd=tmp_path)
-    assert p.returncode != 0
+    video = clip("squat_front_single_rep_barbell.mp4")
+    p = run_cli("analyze", video, "--model", bad / "pose_landmarker_full.task", "--out", tmp_path / "o",
+                env_models=bad)
+    assert p.returncode == 3 and "matches none of the official" in p.stderr and "Traceback" not in p.stderr
+    assert not (tmp_path / "o" / "report.json").exists()
 
 
 def test_reanalyze_from_landmarks_with_config(analyzed, tmp_path):
