@@ -7,12 +7,12 @@ import logging
 import numpy as np
 
 from . import exercises as ex
-from .faults import RepResult, adjusted_valgus, evaluate_rep, summarize
+from .faults import RepResult, adjusted_valgus, evaluate_reps, summarize
 from .filtering import clean
-from .kinematics import Baseline, FrameMetrics, frame_metrics, standing_baseline
+from .kinematics import Baseline, FrameMetrics, _joints, _norm, frame_metrics, standing_baseline
 from .reps import Exercise, classify_exercise, segment_reps
 from .settings import Settings
-from .track import HIP, LM, PoseTrack
+from .track import HIP, SHOULDER, PoseTrack
 from .view import View, body_yaw_deg, classify_view
 
 log = logging.getLogger(__name__)
@@ -53,15 +53,14 @@ def drop_other_people(track: PoseTrack, max_scale_ratio: float = 2.0, max_jump: 
     -------
     (track, n_dropped)
     """
-    xy = track.xy
-    hipc = xy[:, HIP].mean(1)
-    sh = xy[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]]
-    size = np.fmax(np.linalg.norm(sh.mean(1) - hipc, axis=-1), np.linalg.norm(sh[:, 0] - sh[:, 1], axis=-1))
+    hip, sh = _joints(track, HIP, SHOULDER)  # (2 coords, T, 2 sides)
+    hipc = hip.mean(2)
+    size = np.fmax(_norm(sh.mean(2) - hipc), _norm(sh[..., 0] - sh[..., 1]))
     ok = np.isfinite(size)
     if ok.sum() < 3:
         return track, 0
     ratio = size / np.median(size[ok])
-    jump = np.r_[0.0, np.linalg.norm(np.diff(hipc, axis=0), axis=-1) / size[1:]]
+    jump = np.r_[0.0, _norm(np.diff(hipc, axis=1)) / size[1:]]
     with np.errstate(invalid="ignore"):
         other = ok & ((ratio > max_scale_ratio) | (ratio < 1 / max_scale_ratio) | (jump > max_jump))
     if not other.any():
@@ -127,9 +126,8 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
         warnings.append("no reps found: the hips never dropped by more than "
                         f"{settings.reps.min_depth:.0%} of leg length below standing")
     measure = adjusted_valgus(metrics, exercise, settings.faults)
-    results = [evaluate_rep(metrics, measure, r, exercise, settings.faults, judge_knees=view is not View.SIDE and not oblique,
-                            judge_pelvis=view is not View.SIDE)
-               for r in reps]
+    results = evaluate_reps(metrics, measure, reps, exercise, settings.faults,
+                            judge_knees=view is not View.SIDE and not oblique, judge_pelvis=view is not View.SIDE)
     unjudged = sum(1 for r in results for s in r.sides if not np.isfinite(s.knee_valgus_deg))
     if results and unjudged and view is not View.SIDE and not oblique:
         warnings.append(f"{unjudged} knee-rep(s) had fewer than {settings.faults.min_trusted_frames} trustworthy "

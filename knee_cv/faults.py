@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import NamedTuple
 
 import numpy as np
 
+from .groups import Segments, sort_groups
 from .kinematics import FrameMetrics
 from .reps import Exercise, Rep
 from .settings import FaultSettings, Threshold
 from .track import SIDES
 
 
-@dataclasses.dataclass(frozen=True)
-class Fault:
+class Fault(NamedTuple):
+    """One flagged fault in one rep (a NamedTuple: thousands are made per hour of video)."""
+
     code: str             # knee_valgus | knee_varus | hip_drop | asymmetry
     side: str             # subject's own side
     severity: str         # mild | moderate | severe
@@ -26,8 +29,7 @@ class Fault:
                 "threshold": self.threshold, "unit": self.unit}
 
 
-@dataclasses.dataclass(frozen=True)
-class SideMeasures:
+class SideMeasures(NamedTuple):
     """One knee over one rep. NaN where the knee had too few trusted frames.
 
     ``knee_valgus_deg`` is the value judged against the valgus/varus thresholds:
@@ -88,68 +90,83 @@ def adjusted_valgus(metrics: FrameMetrics, exercise: Exercise, fs: FaultSettings
     return metrics.fppa_deg
 
 
-def _side(metrics: FrameMetrics, measure: np.ndarray, rep: Rep, s: int, exercise: Exercise,
-          fs: FaultSettings) -> SideMeasures:
-    idx = np.arange(rep.start, rep.end + 1)
-    trusted = metrics.knee_trusted[idx, s]
-    deep = metrics.depth[idx] >= fs.judge_from_depth_fraction * rep.depth
-    judged = idx[trusted & deep]
-    nan = float("nan")
-    if judged.size < fs.min_trusted_frames:
-        return SideMeasures(nan, nan, nan, int(trusted.sum()), judged, rep.bottom)
-    m = measure[judged, s]
-    value = float(np.median(m)) if exercise in (Exercise.SQUAT, Exercise.UNKNOWN) else float(np.percentile(m, 80))
-    toe = metrics.knee_toe_dev[judged, s][metrics.toe_trusted[judged, s]]
-    return SideMeasures(value, float(np.max(metrics.fppa_deg[judged, s])),
-                        float(100 * np.max(toe)) if toe.size else nan,
-                        int(trusted.sum()), judged, int(judged[np.argmax(m)]))
+def _reduce(ufunc, x: np.ndarray, keep: np.ndarray, first: np.ndarray, empty: float) -> np.ndarray:
+    """``ufunc.reduceat`` over contiguous segments, ignoring elements not in ``keep``; NaN if none kept."""
+    out = ufunc.reduceat(np.where(keep, x, empty), first, axis=0)
+    return np.where(out == empty, np.nan, out)
 
 
-def _flag(code: str, side: str, value: float, th: Threshold, rep: int) -> list[Fault]:
-    if not np.isfinite(value):
-        return []
-    sev = th.severity(value)
-    return [Fault(code, side, sev, value, th.onset, th.unit, rep)] if sev else []
+def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], exercise: Exercise,
+                  fs: FaultSettings, judge_knees: bool = True, judge_pelvis: bool = True) -> list[RepResult]:
+    """Measures and faults for every rep, vectorized over reps and sides.
 
-
-def evaluate_rep(metrics: FrameMetrics, measure: np.ndarray, rep: Rep, exercise: Exercise,
-                 fs: FaultSettings, judge_knees: bool = True, judge_pelvis: bool = True) -> RepResult:
-    """Measures and faults for one rep.
+    Each knee is judged on its trusted frames at or past ``fs.judge_from_depth_fraction``
+    of the rep's depth (the median for squats, the 80th percentile for single-leg
+    work). Pelvic drop is the largest trusted tilt change in the rep.
 
     Parameters
     ----------
     measure : ndarray, shape (T, 2)
-        Output of :func:`adjusted_valgus`.
+        Output of :func:`adjusted_valgus`, degrees.
+    reps : list of Rep
     judge_knees, judge_pelvis : bool
         False in views where frontal-plane angles mean nothing (side or oblique view).
     """
-    sides = tuple(_side(metrics, measure, rep, s, exercise, fs) for s in (0, 1))
-    sl = slice(rep.start, rep.end + 1)
-    pd = metrics.pelvic_drop_deg[sl][metrics.pelvis_trusted[sl]]
-    drop = float(pd[np.argmax(np.abs(pd))]) if pd.size else float("nan")
-    drop_side = None if not np.isfinite(drop) else ("left" if drop > 0 else "right")
-    both = np.zeros(rep.end + 1 - rep.start, bool)
-    for sm in sides:
-        both[sm.judged_frames - rep.start] = True
-    sep = metrics.knee_sep_ratio[sl][both & metrics.knee_trusted[sl].all(1)]
+    if not reps:
+        return []
+    seg = Segments.from_bounds([r.start for r in reps], [r.end for r in reps])
+    f, n = seg.frame, seg.n
+    first = np.cumsum(np.bincount(seg.group, minlength=n)) - np.bincount(seg.group, minlength=n)
+    rep_depth = np.array([r.depth for r in reps])
+    trusted = metrics.knee_trusted[f]                                                     # (N, 2)
+    judged = trusted & (metrics.depth[f] >= fs.judge_from_depth_fraction * rep_depth[seg.group])[:, None]
+    by_side = sort_groups(measure[f].ravel(), (seg.group[:, None] * 2 + np.arange(2)).ravel(), judged.ravel(), 2 * n)
+    squat = exercise in (Exercise.SQUAT, Exercise.UNKNOWN)
+    enough = by_side.count.reshape(n, 2) >= fs.min_trusted_frames
+    value = np.where(enough, by_side.quantile(0.5 if squat else 0.8).reshape(n, 2), np.nan)
+    fppa = np.where(enough, _reduce(np.maximum, metrics.fppa_deg[f], judged, first, -np.inf), np.nan)
+    toe = _reduce(np.maximum, metrics.knee_toe_dev[f], judged & metrics.toe_trusted[f], first, -np.inf)
+    toe = np.where(enough, 100 * toe, np.nan)
+    n_trusted = np.add.reduceat(trusted, first, axis=0)
+    worst = np.where(enough.ravel(), f[by_side.argmax() // 2], np.repeat([r.bottom for r in reps], 2)).reshape(n, 2)
+    judged_frames = by_side.members(of=np.repeat(f, 2))
+    side_args = np.stack([value, fppa, toe], -1).tolist()  # (n, 2, 3) as Python floats
+    n_trusted = n_trusted.tolist()
+
+    pd = metrics.pelvic_drop_deg[f]
+    by_tilt = sort_groups(np.abs(pd), seg.group, metrics.pelvis_trusted[f], n)
+    drop = np.where(by_tilt.count > 0, pd[by_tilt.argmax()], np.nan)
+    both = trusted.all(1) & judged.any(1)
+    sep = _reduce(np.minimum, metrics.knee_sep_ratio[f], both, first, np.inf)
 
     single = exercise in (Exercise.LUNGE, Exercise.SINGLE_LEG_SQUAT)
-    valgus_th = fs.valgus_single_leg if single else fs.valgus_squat
-    faults: list[Fault] = []
-    if judge_knees:
-        for s, sm in zip(SIDES, sides):
-            if single and rep.lead_leg and s != rep.lead_leg:
-                continue  # the rear or free leg's frontal angle is not a fault
-            faults += _flag("knee_valgus", s, sm.knee_valgus_deg, valgus_th, rep.index)
-            if not single:  # a lunging knee moving outward over the foot is normal
-                faults += _flag("knee_varus", s, sm.knee_valgus_deg, fs.varus_squat, rep.index)
-        vl, vr = (sm.knee_valgus_deg for sm in sides)
-        if not single and np.isfinite(vl) and np.isfinite(vr):
-            worse = "left" if vl > vr else "right"
-            faults += _flag("asymmetry", worse, abs(vl - vr), fs.asymmetry, rep.index)
-    if drop_side and judge_pelvis:
-        faults += _flag("hip_drop", drop_side, abs(drop), fs.hip_drop, rep.index)
-    return RepResult(rep, sides, abs(drop), drop_side, float(np.min(sep)) if sep.size else float("nan"), tuple(faults))
+    judged_knee = np.full((n, 2), judge_knees)
+    if single:  # the rear or free leg's frontal angle is not a fault
+        judged_knee &= np.array([[rep.lead_leg in (None, side) for side in SIDES] for rep in reps])
+    worse = np.where(value[:, 0] > value[:, 1], 0, 1)  # asymmetry names the side with more valgus
+    codes = [  # (code, side index (n,), value (n,), threshold, judged (n,))
+        *[("knee_valgus", np.full(n, s), value[:, s], fs.valgus_single_leg if single else fs.valgus_squat,
+           judged_knee[:, s]) for s in (0, 1)],
+        *[("knee_varus", np.full(n, s), value[:, s], fs.varus_squat, judged_knee[:, s] & (not single))
+          for s in (0, 1)],  # a lunging knee moving outward over the foot is normal
+        ("asymmetry", worse, np.abs(value[:, 0] - value[:, 1]), fs.asymmetry, np.full(n, judge_knees and not single)),
+        ("hip_drop", (drop < 0).astype(int), np.abs(drop), fs.hip_drop, np.full(n, judge_pelvis)),
+    ]
+    per_rep: list[list[Fault]] = [[] for _ in reps]
+    for code, side, val, th, ok in codes:
+        grade = np.where(ok, th.grade(val), 0)
+        for k in np.flatnonzero(grade):  # only flagged reps reach Python
+            per_rep[k].append(Fault(code, SIDES[side[k]], _SEVERITY[grade[k]], float(val[k]), th.onset, th.unit,
+                                    reps[k].index))
+    drop_side = [None if d != d else "left" if d > 0 else "right" for d in drop.tolist()]
+    worst, sep, drop = worst.tolist(), sep.tolist(), np.abs(drop).tolist()
+    return [RepResult(rep, tuple(SideMeasures(*side_args[k][s], n_trusted[k][s], judged_frames[2 * k + s], worst[k][s])
+                                 for s in (0, 1)),
+                      drop[k], drop_side[k], sep[k], tuple(per_rep[k]))
+            for k, rep in enumerate(reps)]
+
+
+_SEVERITY = (None, "mild", "moderate", "severe")
 
 
 SEVERITY_ORDER = {"mild": 1, "moderate": 2, "severe": 3}

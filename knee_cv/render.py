@@ -187,8 +187,13 @@ def frame_overlays(analysis) -> list[Overlay]:
     return out
 
 
-def write_annotated_video(video_path: str | Path, analysis, out_path: Path) -> str:
-    """Draw the analysis onto every frame of the source video; returns the file name written."""
+def write_annotated_video(video_path: str | Path, analysis, out_path: Path, *,
+                          keep: dict[int, np.ndarray | None] | None = None) -> str:
+    """Draw the analysis onto every frame of the source video; returns the file name written.
+
+    ``keep`` maps frame indices to None; their undrawn images are stored into it
+    on the way (the PDF's worst frames, so the video is decoded once).
+    """
     from .video import probe, read_frames
 
     info = probe(video_path)
@@ -200,6 +205,8 @@ def write_annotated_video(video_path: str | Path, analysis, out_path: Path) -> s
         for fr in read_frames(video_path, info=info):
             if fr.index >= len(overlays):
                 break
+            if keep is not None and fr.index in keep:
+                keep[fr.index] = fr.image.copy()
             sink.write(ann.annotate(fr.image, xy[fr.index], overlays[fr.index]))
         final = sink.path
     target = out_path if final == tmp else out_path.with_name(out_path.stem + "_mp4v.mp4")

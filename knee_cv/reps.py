@@ -23,6 +23,7 @@ class RepSettings:
 
     min_depth: float = 0.12        # shallower dips are not reps
     min_rep_s: float = 0.6         # bottoms closer than this are one rep
+    max_rep_s: float = 20.0        # a rep's standing level is looked for this far either side of its bottom
     stand_fraction: float = 0.35   # a rep starts/ends where depth is below this share of its own depth
     lunge_knee_gap: float = 0.12   # knee height difference at the bottom that marks a split stance
     single_leg_ankle_gap: float = 0.10  # ankle height difference that marks a lifted foot
@@ -60,7 +61,8 @@ def segment_reps(depth: np.ndarray, fps: float, settings: RepSettings = RepSetti
     """
     d = np.nan_to_num(depth, nan=0.0)
     peaks, props = signal.find_peaks(d, height=settings.min_depth, prominence=settings.min_depth,
-                                     distance=max(1, int(settings.min_rep_s * fps)))
+                                     distance=max(1, int(settings.min_rep_s * fps)),
+                                     wlen=max(3, int(2 * settings.max_rep_s * fps)) | 1)  # bounded: O(T)
     reps: list[Rep] = []
     prev_end = 0
     for k, p in enumerate(peaks):

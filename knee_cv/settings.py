@@ -14,6 +14,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .errors import ConfigError
 from .filtering import FilterSettings
 from .kinematics import TrustSettings
@@ -39,6 +41,12 @@ class Threshold:
             if v >= cut:
                 return name
         return None
+
+    def grade(self, value: np.ndarray) -> np.ndarray:
+        """Vectorized :meth:`severity`: 0 in range (or NaN), 1 mild, 2 moderate, 3 severe. Same shape."""
+        v = np.nan_to_num(-value if self.below else value, nan=-np.inf)
+        cuts = np.array([self.mild, self.moderate, self.severe]) * (-1 if self.below else 1)
+        return (v[..., None] >= cuts).sum(-1)
 
     @property
     def onset(self) -> float:

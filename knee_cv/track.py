@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -106,6 +107,15 @@ class PoseTrack:
     def xy(self) -> np.ndarray:
         """Image-plane positions, shape (T, 33, 2), pixels."""
         return self.xyz[..., :2]
+
+    @functools.cached_property
+    def xy_planar(self) -> np.ndarray:
+        """Image positions in coordinate-first layout, shape (2, T, 33), float32 pixels; computed once.
+
+        ``[0]`` is ``x`` and ``[1]`` is ``y``; each is a contiguous (T, 33) block,
+        which is what fast vectorized geometry over long tracks needs.
+        """
+        return np.ascontiguousarray(np.moveaxis(self.xyz[..., :2], -1, 0))
 
     @property
     def detected(self) -> np.ndarray:

@@ -127,3 +127,37 @@ def read_frames(path: str | Path, *, info: VideoInfo | None = None, prefetch: in
             except queue.Empty:
                 pass
         th.join()
+
+
+def frames_at(path: str | Path, indices, *, max_skip: int = 300) -> dict[int, np.ndarray]:
+    """Decode the frames at ``indices`` (BGR, upright); missing ones are left out."""
+    return dict(iter_frames_at(path, indices, max_skip=max_skip))
+
+
+def iter_frames_at(path: str | Path, indices, *, max_skip: int = 300) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(index, frame)`` for the wanted ``indices`` in increasing order.
+
+    Walks forward with ``grab()`` (decode, no copy) while the next wanted frame
+    is within ``max_skip`` frames, and seeks only across longer gaps: a seek
+    decodes from the previous keyframe, which on phone video costs more than
+    grabbing a few hundred frames.
+    """
+    want = sorted({int(i) for i in indices if i >= 0})
+    if not want:
+        return
+    cap = _open(Path(path))
+    try:
+        pos = 0  # index of the frame the next grab() returns
+        for i in want:
+            if i - pos > max_skip:
+                cap.set(cv2.CAP_PROP_POS_FRAMES, i)
+                pos = i
+            while pos < i and cap.grab():
+                pos += 1
+            ok, img = cap.read()
+            if not ok or img is None:
+                break
+            yield i, img
+            pos = i + 1
+    finally:
+        cap.release()

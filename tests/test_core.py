@@ -54,7 +54,8 @@ def test_pelvic_tilt_exact_and_view_independent():
     xy[:, LM.LEFT_HIP] = [[100, 110], [0, 110]]   # front view (left hip at image right), then back view
     xy[:, LM.RIGHT_HIP] = [[0, 100], [100, 100]]
     expected = np.degrees(np.arctan2(10, 100))
-    np.testing.assert_allclose(K.pelvic_tilt_deg(xy), [expected, expected])
+    hip = np.moveaxis(xy[:, [LM.LEFT_HIP, LM.RIGHT_HIP]], -1, 0)  # (2 coords, T, 2 sides)
+    np.testing.assert_allclose(K.pelvic_tilt_deg(hip), [expected, expected])
 
 
 def test_metrics_on_synthetic_squat():
