@@ -128,7 +128,8 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
     measure = adjusted_valgus(metrics, exercise, settings.faults)
     results = evaluate_reps(metrics, measure, reps, exercise, settings.faults,
                             judge_knees=view is not View.SIDE and not oblique, judge_pelvis=view is not View.SIDE)
-    unjudged = sum(1 for r in results for s in r.sides if not np.isfinite(s.knee_valgus_deg))
+    unjudged = sum(1 for r in results for side, s in zip(("left", "right"), r.sides)
+                   if not np.isfinite(s.knee_valgus_deg) and r.rep.lead_leg in (None, side))  # rear/free leg: moot
     if results and unjudged and view is not View.SIDE and not oblique:
         warnings.append(f"{unjudged} knee-rep(s) had fewer than {settings.faults.min_trusted_frames} trustworthy "
                         "frames near the bottom and were not judged (knee hidden or misplaced)")

@@ -71,11 +71,15 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
 
 def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | None = None, model: str = "full",
             settings: Settings = Settings(), out_dir: str | Path | None = None, progress: bool = True,
-            pdf: bool = True, annotate: bool = True) -> Result:
+            pdf: bool = True, annotate: bool = True, source_sha256: str | None = None,
+            extra: dict | None = None) -> Result:
     """Analyze a video (or a saved landmark file) and write every output.
 
     Outputs in ``out_dir``: report.json, reps.csv, frames.csv, landmarks.npz,
-    and unless disabled report.pdf and annotated.mp4.
+    and unless disabled report.pdf and annotated.mp4. With both ``video`` and
+    ``from_landmarks``, the landmarks are used (no pose run) and the video only
+    feeds the PDF pictures and the annotated video. ``source_sha256`` is
+    recorded in ``report.json`` (batch resume), as are the ``extra`` fields.
     """
     if video is None and from_landmarks is None:
         raise InputError("give a video file or --from-landmarks FILE")
@@ -92,7 +96,7 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
     extra_warnings: list[str] = []
     if from_landmarks is not None:
         raw, meta = PoseTrack.load(from_landmarks)
-        video_path = meta.get("video_path", str(from_landmarks))
+        video_path = str(video) if video is not None else meta.get("video_path", str(from_landmarks))
         vinfo = {"path": video_path, "fps": raw.fps, "frames": len(raw), "width": raw.width, "height": raw.height,
                  "duration_s": round(float(raw.t[-1]) if len(raw) else 0.0, 3)}
         minfo = {"name": meta.get("model_name", "unknown"), "sha256": meta.get("model_sha256", "")}
@@ -105,14 +109,39 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
                  "width": info.width, "height": info.height, "duration_s": round(len(raw) / info.fps, 3)}
         minfo = {"name": resolved.name, "sha256": resolved.sha256}
         out = Path(out_dir) if out_dir else default_out_dir(video)
+    if source_sha256:
+        vinfo["sha256"] = source_sha256
     lap("landmarks")
+    return finish(raw, out=out, video=vinfo, model=minfo, warnings=extra_warnings, settings=settings,
+                  video_path=video_path if video is not None else None, pdf=pdf, annotate=annotate, extra=extra,
+                  keep_landmarks=from_landmarks, timings=timings)
+
+
+def finish(raw: PoseTrack, *, out: Path, video: dict, model: dict, warnings: list[str], settings: Settings,
+           video_path: str | None, pdf: bool, annotate: bool, extra: dict | None = None,
+           keep_landmarks: str | Path | None = None, timings: dict | None = None) -> Result:
+    """Analyze a raw track and write every output into ``out``; shared by ``analyze`` and live mode.
+
+    ``video_path`` (if any) feeds the annotated video and the PDF pictures. The
+    landmarks are saved unless ``keep_landmarks`` already is ``out/landmarks.npz``.
+    """
+    timings = {} if timings is None else timings
+    clock = [time.perf_counter()]
+
+    def lap(stage: str) -> None:
+        now = time.perf_counter()
+        timings[stage] = round(now - clock[0], 3)
+        clock[0] = now
+
+    vinfo, minfo, extra_warnings = video, model, warnings
     analysis = analyze_track(raw, settings)
     analysis = dataclasses.replace(analysis, warnings=tuple(extra_warnings) + analysis.warnings)
     report = to_dict(analysis, video=vinfo, model=minfo)
+    report.update(extra or {})
     out.mkdir(parents=True, exist_ok=True)
-    if from_landmarks is None or Path(from_landmarks).resolve() != (out / "landmarks.npz").resolve():
+    if keep_landmarks is None or Path(keep_landmarks).resolve() != (out / "landmarks.npz").resolve():
         tmp = out / ".landmarks.tmp.npz"
-        raw.save(tmp, video_path=video_path, model_name=minfo["name"], model_sha256=minfo["sha256"],
+        raw.save(tmp, video_path=vinfo["path"], model_name=minfo["name"], model_sha256=minfo["sha256"],
                  warnings=json.dumps(extra_warnings))
         tmp.replace(out / "landmarks.npz")
     write_atomic(out / "reps.csv", reps_csv(report))
@@ -120,7 +149,7 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
     outputs = ["report.json", "reps.csv", "frames.csv", "landmarks.npz"]
     lap("analysis")
     frames: dict | None = None
-    if annotate and video is not None:
+    if annotate and video_path is not None:
         from .render import write_annotated_video
         frames = {r.worst_frame: None for r in analysis.reps} if pdf else None
         outputs.append(write_annotated_video(video_path, analysis, out / "annotated.mp4", keep=frames))
@@ -128,8 +157,7 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
         lap("video")
     if pdf:
         from .pdf import write_pdf
-        write_pdf(out / "report.pdf", analysis, report, video_path=video_path if video is not None else None,
-                  frames=frames)
+        write_pdf(out / "report.pdf", analysis, report, video_path=video_path, frames=frames)
         outputs.append("report.pdf")
         lap("pdf")
     report["outputs"] = outputs

@@ -21,6 +21,46 @@ def _analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from .api import print_summary
+    from .demo import check_text, run_demo
+    from .reps import Exercise
+
+    demo = run_demo(exercise=Exercise(args.exercise), video_dir=args.video_dir, out_dir=args.out, model=args.model,
+                    progress=not args.quiet, pdf=not args.no_pdf, annotate=not args.no_video)
+    print(f"Rendered {demo.video} (truth: {demo.video.with_suffix('.truth.json')})")
+    print_summary(demo.result)
+    print(check_text(demo.check))
+    return 0
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from .batch import batch_text, run_batch
+    from .settings import load_settings
+
+    out = Path(args.out)
+    summary = run_batch(args.inputs, out=out, workers=args.workers, settings=load_settings(args.config),
+                        model=args.model, pdf=args.pdf, annotate=not args.no_video, force=args.force,
+                        cluster=args.cluster, progress=not args.quiet)
+    print(batch_text(summary, out))
+    return 1 if summary["failed"] else 0
+
+
+def _live(args: argparse.Namespace) -> int:
+    from .api import print_summary
+    from .live import run_live
+    from .settings import load_settings
+
+    result = run_live(camera=args.camera, source=args.source, out=args.out, model=args.model,
+                      settings=load_settings(args.config), headless=args.headless, record=args.record,
+                      pdf=not args.no_pdf)
+    print_summary(result)
+    st = result.report["live"]["stats"]
+    print(f"  Live: {st['frames_processed']} frames at {st['fps']} fps, {st['frames_dropped']} dropped, latency "
+          f"median {st['latency_ms']['median']} ms, p95 {st['latency_ms']['p95']} ms")
+    return 0
+
+
 def _models(args: argparse.Namespace) -> int:
     from . import models
 
@@ -56,6 +96,43 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--no-video", action="store_true", help="do not write annotated.mp4")
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     a.set_defaults(func=_analyze)
+
+    lv = sub.add_parser("live", help="live form feedback from a webcam (or a replayed video)")
+    src = lv.add_mutually_exclusive_group()
+    src.add_argument("--camera", type=int, default=0, metavar="N", help="camera index (default 0)")
+    src.add_argument("--source", metavar="FILE", help="replay a video in real time as if it were a camera")
+    lv.add_argument("--out", metavar="DIR", help="session outputs (default knee_cv_out/live_<time>)")
+    lv.add_argument("--record", metavar="FILE.mp4", help="also save the annotated stream")
+    lv.add_argument("--headless", action="store_true", help="no window (tests, machines without a screen)")
+    lv.add_argument("--model", default="full", help="lite, full, heavy or a .task file (default full)")
+    lv.add_argument("--config", metavar="TOML", help="settings file overriding thresholds")
+    lv.add_argument("--no-pdf", action="store_true", help="do not write report.pdf at the end")
+    lv.set_defaults(func=_live)
+
+    b = sub.add_parser("batch", help="analyze a folder of videos in parallel (resumable)")
+    b.add_argument("inputs", nargs="+", metavar="VIDEOS_DIR_OR_GLOB")
+    b.add_argument("--out", required=True, metavar="RESULTS", help="results folder")
+    b.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: CPU cores)")
+    b.add_argument("--pdf", dest="pdf", action="store_true", default=True, help="write report.pdf (default)")
+    b.add_argument("--no-pdf", dest="pdf", action="store_false", help="skip report.pdf")
+    b.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
+    b.add_argument("--force", action="store_true", help="redo every video, ignoring finished results and caches")
+    b.add_argument("--model", default="full", help="lite, full, heavy or a .task file (default full)")
+    b.add_argument("--config", metavar="TOML", help="settings file overriding thresholds")
+    b.add_argument("--cluster", metavar="ADDRESS", help="run on a Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    b.set_defaults(func=_batch)
+
+    d = sub.add_parser("demo", help="render a mannequin clip with known faults and analyze it (no video needed)")
+    d.add_argument("--exercise", default="squat", choices=["squat", "lunge", "single_leg_squat"])
+    d.add_argument("--out", metavar="DIR", help="analysis output folder (default knee_cv_out/demo_<exercise>)")
+    d.add_argument("--video-dir", default="sample_videos", metavar="DIR",
+                   help="where the rendered clip and its truth.json go (default sample_videos)")
+    d.add_argument("--model", default="full", help="lite, full, heavy or a .task file (default full)")
+    d.add_argument("--no-pdf", action="store_true", help="do not write report.pdf")
+    d.add_argument("--no-video", action="store_true", help="do not write annotated.mp4")
+    d.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    d.set_defaults(func=_demo)
 
     m = sub.add_parser("models", help="list, fetch and verify pose models")
     m.add_argument("action", choices=["list", "fetch"])

@@ -102,7 +102,9 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
 
     Each knee is judged on its trusted frames at or past ``fs.judge_from_depth_fraction``
     of the rep's depth (the median for squats, the 80th percentile for single-leg
-    work). Pelvic drop is the largest trusted tilt change in the rep.
+    work). Pelvic drop is the median trusted tilt change over those same deep
+    frames: hip landmarks jitter by a few pixels, so a per-frame maximum would
+    report noise as drop.
 
     Parameters
     ----------
@@ -119,7 +121,8 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     first = np.cumsum(np.bincount(seg.group, minlength=n)) - np.bincount(seg.group, minlength=n)
     rep_depth = np.array([r.depth for r in reps])
     trusted = metrics.knee_trusted[f]                                                     # (N, 2)
-    judged = trusted & (metrics.depth[f] >= fs.judge_from_depth_fraction * rep_depth[seg.group])[:, None]
+    deep = metrics.depth[f] >= fs.judge_from_depth_fraction * rep_depth[seg.group]
+    judged = trusted & deep[:, None]
     by_side = sort_groups(measure[f].ravel(), (seg.group[:, None] * 2 + np.arange(2)).ravel(), judged.ravel(), 2 * n)
     squat = exercise in (Exercise.SQUAT, Exercise.UNKNOWN)
     enough = by_side.count.reshape(n, 2) >= fs.min_trusted_frames
@@ -133,9 +136,8 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     side_args = np.stack([value, fppa, toe], -1).tolist()  # (n, 2, 3) as Python floats
     n_trusted = n_trusted.tolist()
 
-    pd = metrics.pelvic_drop_deg[f]
-    by_tilt = sort_groups(np.abs(pd), seg.group, metrics.pelvis_trusted[f], n)
-    drop = np.where(by_tilt.count > 0, pd[by_tilt.argmax()], np.nan)
+    by_tilt = sort_groups(metrics.pelvic_drop_deg[f], seg.group, metrics.pelvis_trusted[f] & deep, n)
+    drop = np.where(by_tilt.count >= fs.min_trusted_frames, by_tilt.quantile(0.5), np.nan)
     both = trusted.all(1) & judged.any(1)
     sep = _reduce(np.minimum, metrics.knee_sep_ratio[f], both, first, np.inf)
 

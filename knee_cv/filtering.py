@@ -125,3 +125,48 @@ def clean(track: PoseTrack, settings: FilterSettings = FilterSettings()) -> Pose
     vis[:, USED] = np.nan_to_num(interpolate_gaps(
         np.where(track.detected[:, None], track.visibility[:, USED], np.nan), track.t, max_gap), nan=0.0)
     return track.replace(xyz=xyz, visibility=vis)
+
+
+@dataclasses.dataclass(frozen=True)
+class OneEuroSettings:
+    """Causal smoothing for live video (Casiez et al., CHI 2012).
+
+    Cut-offs in Hz; ``beta`` raises the cut-off with speed (px/s), so slow
+    jitter is smoothed hard while fast movement keeps little lag.
+    """
+
+    min_cutoff_hz: float = 1.5
+    beta: float = 0.02
+    d_cutoff_hz: float = 1.0
+
+
+class OneEuroFilter:
+    """One-euro filter over arrays of any fixed shape, one sample per call (vectorized over elements).
+
+    NaN inputs (landmark not seen) pass through as NaN and reset that element.
+    """
+
+    def __init__(self, settings: OneEuroSettings = OneEuroSettings()) -> None:
+        self.s = settings
+        self._x = self._dx = None
+        self._t: float | None = None
+
+    @staticmethod
+    def _alpha(cutoff, dt: float):
+        tau = 1.0 / (2 * np.pi * cutoff)
+        return 1.0 / (1.0 + tau / dt)
+
+    def __call__(self, x: np.ndarray, t: float) -> np.ndarray:
+        x = np.asarray(x, np.float64)
+        if self._x is None or self._t is None or t <= self._t:
+            self._x, self._dx, self._t = x.copy(), np.zeros_like(x), t
+            return x.copy()
+        dt = t - self._t
+        fresh = np.isnan(self._x) & ~np.isnan(x)   # newly seen: start from the measurement
+        dx = np.where(fresh, 0.0, (x - self._x) / dt)
+        a_d = self._alpha(self.s.d_cutoff_hz, dt)
+        self._dx = np.where(np.isnan(self._dx), dx, self._dx + a_d * (dx - self._dx))
+        a = self._alpha(self.s.min_cutoff_hz + self.s.beta * np.abs(self._dx), dt)
+        self._x = np.where(fresh, x, self._x + a * (x - self._x))
+        self._t = t
+        return self._x.copy()

@@ -215,7 +215,8 @@ def frame_metrics(track: PoseTrack, base: Baseline, trust: TrustSettings = Trust
                    & _within(_norm(ankle - knee), base.shank, trust.shank_ratio))
         toe_ok = vis_ok(TOE) & _within(_norm(toe - ankle), base.foot, trust.foot_ratio)
         sep = np.abs(_dot(knee[..., 0] - knee[..., 1], med[..., 0]) / _dot(ankle[..., 0] - ankle[..., 1], med[..., 0]))
-    stand_dev = np.nanmedian(dev[base.frames], 0)
+    # no standing frames in this track (live mode passes one frame): the shift is unknown here
+    stand_dev = np.nanmedian(dev[base.frames], 0) if len(base.frames) else np.full(2, np.nan, np.float32)
     return FrameMetrics(
         t=track.t,
         knee_toe_dev=dev,

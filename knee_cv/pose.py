@@ -1,8 +1,10 @@
 """The only adapter to MediaPipe: frames in, plain landmark arrays out."""
 from __future__ import annotations
 
+import functools
 import logging
 import os
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -16,6 +18,12 @@ log = logging.getLogger(__name__)
 #: Longest image side handed to MediaPipe. The model itself runs at 256 px, so
 #: larger frames only cost conversion time; landmarks stay in full-frame pixels.
 MAX_SIDE = 640
+
+
+@functools.lru_cache(maxsize=3)
+def model_bytes(path: str, sha256: str) -> bytes:
+    """The model file, read once per process (batch workers reuse it for every video)."""
+    return Path(path).read_bytes()
 
 
 class PoseEstimator:
@@ -43,7 +51,7 @@ class PoseEstimator:
         from mediapipe.tasks.python import BaseOptions, vision
 
         opts = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(self.model.path)),
+            base_options=BaseOptions(model_asset_buffer=model_bytes(str(self.model.path), self.model.sha256)),
             running_mode=vision.RunningMode.VIDEO,
             num_poses=1,
             min_pose_detection_confidence=self._min_conf,

@@ -158,4 +158,9 @@ def summary_text(report: dict, out_dir: Path | None = None, *, color: bool = Fal
     if out_dir is not None:
         lines.append("")
         lines.append(f"  Results: {out_dir}/")
+        shown = {"report.pdf": "PDF report", "annotated.mp4": "annotated video",
+                 "annotated_mp4v.mp4": "annotated video (mp4v fallback)", "report.json": "all numbers"}
+        for name in report.get("outputs", []):
+            if name in shown:
+                lines.append(f"    {shown[name]:<32} {Path(out_dir) / name}")
     return "\n".join(lines)

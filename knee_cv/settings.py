@@ -33,6 +33,12 @@ class Threshold:
     source: str
     below: bool = False
 
+    def __post_init__(self) -> None:
+        cuts = (self.mild, self.moderate, self.severe)
+        if list(cuts) != sorted(cuts, reverse=self.below):
+            order = "mild >= moderate >= severe" if self.below else "mild <= moderate <= severe"
+            raise ConfigError(f"threshold cut-offs must satisfy {order}, got {cuts}")
+
     def severity(self, value: float) -> str | None:
         """``'mild'|'moderate'|'severe'`` or None if ``value`` is within range (NaN → None)."""
         v = -value if self.below else value

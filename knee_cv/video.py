@@ -5,6 +5,9 @@ OpenCV's FFmpeg backend applies container rotation metadata by default
 """
 from __future__ import annotations
 
+import functools
+import os
+
 import dataclasses
 import logging
 import queue
@@ -46,7 +49,15 @@ class Frame:
     image: np.ndarray
 
 
+@functools.cache
+def _quiet_codecs() -> None:
+    """Keep FFmpeg's per-packet complaints about damaged files off the terminal; knee-cv reports them itself."""
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET, read when the backend starts
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+
+
 def _open(path: Path) -> cv2.VideoCapture:
+    _quiet_codecs()
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():

@@ -133,7 +133,10 @@ def test_hip_drop_flagged_with_side():
     a = analyze_track(squat_track(reps=2, knee_shift_px=(-70.0, -70.0), pelvic_drop_deg=10.0))
     drops = [f for r in a.reps for f in r.faults if f.code == "hip_drop"]
     assert len(drops) == 2 and {f.side for f in drops} == {"left"}
-    assert drops[0].value == pytest.approx(10.0, abs=1.0)
+    # the drop grows to 10 deg at the bottom; a rep reports its median over frames at >= 60 % depth
+    assert all(8.0 <= f.value < 10.0 for f in drops)
+    bottom = a.reps[0].rep.bottom
+    assert a.metrics.pelvic_drop_deg[bottom] == pytest.approx(10.0, abs=0.05)
 
 
 def test_threshold_severity():

@@ -1,0 +1,341 @@
+"""Batch analysis of a folder of videos: parallel, resumable, safe with bad files, runnable on a Dask cluster.
+
+The unit of work is :func:`process_video`, a plain function of a :class:`Job`
+that returns a small dict. Local worker processes and Dask workers run exactly
+the same function; only the executor differs.
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import glob
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from .errors import InputError, KneeCvError
+from .report import write_atomic
+from .settings import Settings, as_dict
+
+log = logging.getLogger(__name__)
+
+VIDEO_EXTENSIONS = {".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv", ".mpg", ".mpeg", ".3gp", ".ts", ".wmv", ".flv"}
+CACHE_DIR = ".knee-cv-cache"
+
+
+# --- finding videos --------------------------------------------------------------
+
+def sniff_video(path: Path) -> bool:
+    """True if the first bytes look like a video container (MP4/MOV/3GP, AVI, Matroska/WebM, MPEG, FLV, ASF)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError:
+        return False
+    return (head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free")
+            or (head[:4] == b"RIFF" and head[8:12] == b"AVI ")
+            or head[:4] == b"\x1a\x45\xdf\xa3" or head[:4] in (b"\x00\x00\x01\xba", b"\x00\x00\x01\xb3")
+            or head[:3] == b"FLV" or head[:4] == b"\x30\x26\xb2\x75" or (len(head) > 0 and head[0] == 0x47))
+
+
+@dataclasses.dataclass(frozen=True)
+class Found:
+    """A file found under the inputs: ``rel`` is its output path below ``--out``."""
+
+    path: Path
+    rel: Path
+
+
+def _safe_rel(rel: str) -> Path:
+    """An output-safe relative path: no absolute roots, no ``..``, no odd characters."""
+    parts = [re.sub(r"[^\w.+-]+", "_", p).lstrip(".") or "_" for p in Path(rel).parts
+             if p not in ("", ".", "..", "/", "\\") and not Path(p).anchor]
+    return Path(*parts) if parts else Path("_")
+
+
+def discover(inputs: Iterable[str]) -> tuple[list[Found], list[dict]]:
+    """Expand folders (recursively) and globs into candidate videos and skipped files.
+
+    A file is a candidate if its content looks like a video or its name has a
+    video extension (so a damaged ``.mp4`` is reported as failed, not ignored).
+    Returns ``(candidates, skipped)``; skipped entries are ``{"path", "reason"}``.
+    """
+    found: dict[Path, Found] = {}
+    skipped: list[dict] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            pairs = [(f, f.relative_to(p)) for f in sorted(p.rglob("*")) if f.is_file()]
+        else:
+            matches = [Path(m) for m in sorted(glob.glob(item, recursive=True))] if glob.has_magic(item) else [p]
+            if not matches or not all(m.exists() for m in matches):
+                skipped.append({"path": item, "reason": "no such file or folder"})
+                continue
+            pairs = [(f, Path(f.name)) for f in matches if f.is_file()]
+        for f, rel in pairs:
+            if f.name.startswith(".") or CACHE_DIR in f.parts:
+                continue
+            if f.suffix.lower() in VIDEO_EXTENSIONS or sniff_video(f):
+                found.setdefault(f.resolve(), Found(f, rel))
+            else:
+                skipped.append({"path": str(f), "reason": "not a video (by content and extension)"})
+    return list(found.values()), skipped
+
+
+def assign_outputs(found: list[Found], out: Path) -> dict[Path, Path]:
+    """Map each video to its own folder inside ``out`` (``<relative path>/`` without the extension).
+
+    Names are sanitized and de-duplicated; every result is checked to stay inside ``out``.
+    """
+    out = out.resolve()
+    taken: set[Path] = set()
+    result = {}
+    for f in found:
+        rel = _safe_rel(str(f.rel))  # "clip.mp4/" keeps clip.mp4 and clip.mov apart
+        target, k = out / rel, 1
+        while target in taken:
+            k += 1
+            target = out / rel.parent / f"{rel.name}_{k}"
+        if os.path.commonpath([out, target.resolve()]) != str(out):
+            raise InputError(f"{f.path}: output path would leave {out}")
+        taken.add(target)
+        result[f.path] = target
+    return result
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+# --- one video ---------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    """Everything a worker needs for one video (picklable)."""
+
+    video: str
+    out_dir: str
+    cache_dir: str
+    settings: Settings = Settings()
+    model: str = "full"
+    pdf: bool = True
+    annotate: bool = True
+    force: bool = False
+
+
+def settings_key(settings: Settings) -> str:
+    return hashlib.sha256(json.dumps(as_dict(settings), sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _complete(out_dir: Path, sha: str, key: str, job: Job) -> dict | None:
+    """The existing report if the folder holds a finished result for this content, settings and flags."""
+    try:
+        rep = json.loads((out_dir / "report.json").read_text())
+    except (OSError, ValueError):
+        return None
+    want = {"pdf": job.pdf, "annotate": job.annotate, "settings": key}
+    if rep.get("video", {}).get("sha256") != sha or rep.get("batch") != want:
+        return None
+    if not all((out_dir / name).is_file() for name in rep.get("outputs", [])):
+        return None
+    return rep
+
+
+def _clean_partial(out_dir: Path) -> None:
+    """Remove temporary files a killed run left behind (finished files are only ever renamed into place)."""
+    for tmp in out_dir.glob(".*"):
+        if tmp.is_file():
+            tmp.unlink()
+
+
+def _drop_if_empty(out_dir: Path) -> None:
+    if out_dir.is_dir() and not any(out_dir.iterdir()):
+        out_dir.rmdir()
+
+
+def _row(job: Job, status: str, rep: dict | None, sha: str | None, seconds: float, reason: str = "") -> dict:
+    d = {"path": job.video, "out_dir": job.out_dir, "status": status, "sha256": sha, "seconds": round(seconds, 2)}
+    if reason:
+        d["reason"] = reason
+    if rep is not None:
+        d.update(view=rep["view"], exercise=rep["exercise"], n_reps=len(rep["reps"]),
+                 reps=[{"index": r["index"], "bottom_s": r["bottom_s"], "left": r["left"]["verdict"],
+                        "right": r["right"]["verdict"], "hip": r["hip_verdict"],
+                        "faults": [f"{f['side']} {f['code']} {f['severity']}" for f in r["faults"]]}
+                       for r in rep["reps"]],
+                 faults=[{k: f[k] for k in ("code", "side", "count", "severity")} for f in rep["faults"]],
+                 warnings=rep["warnings"])
+    return d
+
+
+def _finish(job: Job, status: str, rep: dict, sha: str, t0: float) -> dict:
+    short = [w for w in rep["warnings"] if w.startswith("video ends early")]
+    if short:  # partial results are kept, but a damaged file must not pass silently
+        return _row(job, "failed", rep, sha, time.perf_counter() - t0, reason=short[0] + " (partial results kept)")
+    return _row(job, status, rep, sha, time.perf_counter() - t0)
+
+
+def process_video(job: Job) -> dict:
+    """Analyze one video into ``job.out_dir`` unless an identical result is already there.
+
+    Never raises for a bad video: the failure comes back as ``status="failed"``
+    with a one-line ``reason``, so the batch goes on.
+    """
+    from .api import analyze
+
+    t0 = time.perf_counter()
+    out, src = Path(job.out_dir), Path(job.video)
+    sha = None
+    try:
+        sha = file_sha256(src)
+        key = settings_key(job.settings)
+        if not job.force and (rep := _complete(out, sha, key, job)) is not None:
+            return _finish(job, "unchanged", rep, sha, t0)
+        out.mkdir(parents=True, exist_ok=True)
+        _clean_partial(out)
+        cached = Path(job.cache_dir) / f"{sha}-{job.model}.npz"
+        landmarks = cached if cached.is_file() and not job.force else None
+        result = analyze(src, from_landmarks=landmarks, model=job.model, settings=job.settings, out_dir=out,
+                         progress=False, pdf=job.pdf, annotate=job.annotate, source_sha256=sha,
+                         extra={"batch": {"pdf": job.pdf, "annotate": job.annotate, "settings": key}})
+        if landmarks is None:
+            Path(job.cache_dir).mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+            shutil.copyfile(out / "landmarks.npz", tmp)
+            tmp.replace(cached)
+        return _finish(job, "analyzed" if landmarks is None else "reanalyzed_from_cache", result.report, sha, t0)
+    except KneeCvError as exc:
+        _drop_if_empty(out)
+        return _row(job, "failed", None, sha, time.perf_counter() - t0, reason=str(exc))
+    except Exception as exc:  # noqa: BLE001 - a worker boundary: one odd file must not stop a batch of hundreds
+        log.exception("unexpected failure on %s", job.video)
+        _drop_if_empty(out)
+        return _row(job, "failed", None, sha, time.perf_counter() - t0,
+                    reason=f"unexpected {type(exc).__name__}: {exc}".splitlines()[0])
+
+
+# --- executors -----------------------------------------------------------------------
+
+def _local_map(jobs: list[Job], workers: int) -> Iterator[dict]:
+    if workers <= 1:
+        for job in jobs:
+            yield process_video(job)
+        return
+    import concurrent.futures as cf
+    import multiprocessing as mp
+
+    # spawn: MediaPipe's native threads do not survive fork
+    with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+        futures = [pool.submit(process_video, j) for j in jobs]
+        for fut in cf.as_completed(futures):
+            yield fut.result()
+
+
+def _dask_map(jobs: list[Job], address: str) -> Iterator[dict]:
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError:
+        raise KneeCvError("--cluster needs Dask: pip install 'dask[distributed]'") from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise KneeCvError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
+    try:
+        futures = client.map(process_video, jobs, pure=False)
+        for fut in as_completed(futures):
+            yield fut.result()
+    finally:
+        client.close()
+
+
+# --- the batch -----------------------------------------------------------------------
+
+SUMMARY_COLUMNS = ["path", "status", "rep", "bottom_s", "left_knee", "right_knee", "hip", "faults", "view",
+                   "exercise", "reason"]
+
+
+def summary_csv(rows: list[dict]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(SUMMARY_COLUMNS)
+    for r in sorted(rows, key=lambda r: r["path"]):
+        base = [r["path"], r["status"]]
+        if r.get("reps"):
+            for rep in r["reps"]:
+                w.writerow(base + [rep["index"], rep["bottom_s"], rep["left"], rep["right"], rep["hip"],
+                                   "; ".join(rep["faults"]), r["view"], r["exercise"], ""])
+        else:
+            w.writerow(base + ["", "", "", "", "", "", r.get("view", ""), r.get("exercise", ""), r.get("reason", "")])
+    return buf.getvalue()
+
+
+def write_summary(out: Path, rows: list[dict], skipped: list[dict], total: int) -> dict:
+    failed = [{"path": r["path"], "reason": r["reason"]} for r in rows if r["status"] == "failed"]
+    summary = {"schema_version": 1, "videos": sorted(rows, key=lambda r: r["path"]), "failed": failed,
+               "skipped": skipped, "counts": {"candidates": total, "done": len(rows), "failed": len(failed),
+                                              "skipped": len(skipped)}}
+    write_atomic(out / "summary.json", json.dumps(summary, indent=2))
+    write_atomic(out / "summary.csv", summary_csv(rows))
+    return summary
+
+
+def run_batch(inputs: list[str], *, out: str | Path, workers: int | None = None, settings: Settings = Settings(),
+              model: str = "full", pdf: bool = True, annotate: bool = True, force: bool = False,
+              cluster: str | None = None, progress: bool = True,
+              on_result: Callable[[dict], None] | None = None) -> dict:
+    """Analyze every video under ``inputs`` into ``out``; returns the summary dict (also written to disk).
+
+    ``summary.json`` and ``summary.csv`` are rewritten (atomically) after every
+    video, so an interrupted batch still leaves an accurate partial summary.
+    """
+    from tqdm import tqdm
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    found, skipped = discover(inputs)
+    targets = assign_outputs(found, out)
+    cache = out / CACHE_DIR / "landmarks"
+    if cluster is None:
+        from . import models
+        models.resolve(model)  # fail fast (and download once) before starting workers
+    jobs = [Job(str(f.path), str(targets[f.path]), str(cache), settings, model, pdf, annotate, force) for f in found]
+    workers = workers or os.cpu_count() or 1
+    rows: list[dict] = []
+    results = _dask_map(jobs, cluster) if cluster else _local_map(jobs, min(workers, max(len(jobs), 1)))
+    with tqdm(total=len(jobs), unit="video", desc="batch", disable=not progress, file=sys.stderr) as bar:
+        for row in results:
+            rows.append(row)
+            write_summary(out, rows, skipped, len(jobs))
+            bar.set_postfix_str(f"{Path(row['path']).name}: {row['status']}", refresh=False)
+            bar.update()
+            if on_result:
+                on_result(row)
+    return write_summary(out, rows, skipped, len(jobs))
+
+
+def batch_text(summary: dict, out: Path) -> str:
+    c = summary["counts"]
+    by = {}
+    for r in summary["videos"]:
+        by[r["status"]] = by.get(r["status"], 0) + 1
+    lines = [f"knee-cv batch: {c['candidates']} videos: " + ", ".join(f"{n} {s}" for s, n in sorted(by.items()))
+             + (f"; {c['skipped']} other files skipped" if c["skipped"] else "")]
+    for r in summary["videos"]:
+        if r["status"] == "failed":
+            continue
+        flagged = sorted({f"{f['side']} {f['code']}" for f in r.get("faults", [])})
+        lines.append(f"  {r['path']}: {r['n_reps']} reps, {r['view']} view"
+                     + (f"; faults: {', '.join(flagged)}" if flagged else "; no faults"))
+    for f in summary["failed"]:
+        lines.append(f"  FAILED {f['path']}: {f['reason']}")
+    lines.append(f"  Summary: {out / 'summary.csv'} and {out / 'summary.json'}")
+    return "\n".join(lines)

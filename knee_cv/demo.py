@@ -1,0 +1,155 @@
+"""The built-in demo: render a mannequin clip with known faults, analyze it, check it against the truth."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from . import kinematics as K
+from .mannequin import ANKLE2, HIP2, KNEE2, J, Scenario, draw_frame, pose_world, project
+from .reps import Exercise
+from .report import write_atomic
+
+log = logging.getLogger(__name__)
+
+#: How close the pipeline must come to the rendered truth (issue 6; 2D FPPA SEM is 2-4 deg).
+TOLERANCE = {"peak_fppa_deg": 3.0, "pelvic_drop_deg": 1.5}
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoResult:
+    video: Path
+    truth: dict
+    check: dict
+    result: object  # api.Result
+
+
+def render_video(sc: Scenario, path: Path) -> Path:
+    """Write the scenario as an H.264 mp4 (or the mp4v fallback); returns the path written."""
+    from .render import VideoSink
+
+    xyz, _, _ = pose_world(sc)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name("." + path.name)
+    with VideoSink(tmp, sc.fps, sc.size) as sink:
+        for frame in xyz:
+            sink.write(draw_frame(sc, frame))
+        final = sink.path
+    target = path if final == tmp else path.with_name(path.stem + "_mp4v.mp4")
+    final.replace(target)
+    return target
+
+
+def truth(sc: Scenario) -> dict:
+    """The true 2D measures of the rendered clip, per frame and per rep.
+
+    Per-frame values use knee-cv's own definitions (README) on the exact
+    projected joints. A rep's peak FPPA is taken over the frames at or past 60 %
+    of its depth, as the pipeline judges it.
+    """
+    xyz, rep, t = pose_world(sc)
+    p = project(sc, xyz)                                   # (T, J, 2)
+    P = np.moveaxis(p, -1, 0)                              # (2, T, J) coordinate-first
+    hip, knee, ankle = P[..., HIP2], P[..., KNEE2], P[..., ANKLE2]
+    toe = P[..., [J.L_TOE, J.R_TOE]]
+    med = K.medial_axis(hip)
+    fppa = K.fppa_deg(hip, knee, ankle, med)               # (T, 2)
+    leg = float(np.median(K._norm(hip - ankle)[rep == 0]))
+    tilt = K.pelvic_tilt_deg(hip)
+    drop = tilt - np.median(tilt[rep == 0])
+    hip_y = hip[1].mean(-1)
+    depth = (hip_y - np.median(hip_y[rep == 0])) / leg
+    dev = K._dot(knee - toe, med) / leg
+    reps = []
+    single = sc.exercise in (Exercise.LUNGE, Exercise.SINGLE_LEG_SQUAT)
+    for k, spec in enumerate(sc.reps, start=1):
+        idx = np.flatnonzero(rep == k)
+        deep = idx[depth[idx] >= 0.6 * depth[idx].max()]
+        lead = sc.lead_leg if single else None
+        faults = [{"code": "knee_valgus", "side": s} for s, v in zip(("left", "right"), spec.valgus_cm)
+                  if v > 0 and (lead is None or s == lead)]
+        if spec.hip_drop_deg:
+            faults.append({"code": "hip_drop", "side": "left" if spec.hip_drop_deg > 0 else "right"})
+        reps.append({
+            "index": k, "start_s": float(t[idx[0]]), "bottom_s": float(t[idx[np.argmax(depth[idx])]]),
+            "end_s": float(t[idx[-1]]), "lead_leg": lead,
+            "rendered": {"valgus_cm": list(spec.valgus_cm), "hip_drop_deg": spec.hip_drop_deg, "depth": spec.depth},
+            "peak_fppa_deg": {s: float(fppa[deep, i].max()) for i, s in enumerate(("left", "right"))},
+            "knee_toe_medial_pct": {s: float(100 * dev[deep, i].max()) for i, s in enumerate(("left", "right"))},
+            "pelvic_drop_deg": float(abs(np.median(drop[deep]))),
+            "faults": faults,
+        })
+    return {"schema_version": 1, "exercise": sc.exercise.value, "fps": sc.fps, "frames": len(t),
+            "width": sc.size[0], "height": sc.size[1], "leg_length_px": leg, "reps": reps,
+            "frames_truth": {"t": t.round(4).tolist(), "fppa_deg": fppa.round(3).tolist(),
+                             "pelvic_drop_deg": drop.round(3).tolist(), "depth": depth.round(4).tolist()},
+            "definitions": "FPPA, knee-over-toe and pelvic drop as in README 'Definitions', computed on the "
+                           "exact projected joints; peak FPPA and median pelvic drop over frames at >= 60% of the rep's depth"}
+
+
+def compare(truth_: dict, report: dict) -> dict:
+    """Per-rep errors of the pipeline against the truth, and whether each limit holds."""
+    rows = []
+    for tr, rr in zip(truth_["reps"], report["reps"]):
+        fppa_err = {s: (rr[s]["fppa_deg"] - tr["peak_fppa_deg"][s]) if rr[s]["fppa_deg"] is not None else None
+                    for s in ("left", "right")}
+        drop_err = (rr["pelvic_drop_deg"] - tr["pelvic_drop_deg"]) if rr["pelvic_drop_deg"] is not None else None
+        want = {(f["code"], f["side"]) for f in tr["faults"]}
+        got = {(f["code"], f["side"]) for f in rr["faults"] if f["code"] in ("knee_valgus", "hip_drop")}
+        rows.append({"rep": tr["index"], "fppa_error_deg": fppa_err, "pelvic_drop_error_deg": drop_err,
+                     "faults_expected": sorted(want), "faults_found": sorted(got), "faults_match": want == got})
+    errs = [abs(v) for r in rows for v in r["fppa_error_deg"].values() if v is not None]
+    drops = [abs(r["pelvic_drop_error_deg"]) for r in rows if r["pelvic_drop_error_deg"] is not None]
+    summary = {
+        "reps_true": len(truth_["reps"]), "reps_found": len(report["reps"]),
+        "rep_count_exact": len(truth_["reps"]) == len(report["reps"]),
+        "max_fppa_error_deg": max(errs) if errs else None,
+        "max_pelvic_drop_error_deg": max(drops) if drops else None,
+        "faults_exact": len(rows) == len(truth_["reps"]) and all(r["faults_match"] for r in rows),
+    }
+    summary["within_tolerance"] = bool(
+        summary["rep_count_exact"] and summary["faults_exact"]
+        and summary["max_fppa_error_deg"] is not None and summary["max_fppa_error_deg"] <= TOLERANCE["peak_fppa_deg"]
+        and summary["max_pelvic_drop_error_deg"] is not None
+        and summary["max_pelvic_drop_error_deg"] <= TOLERANCE["pelvic_drop_deg"])
+    return {"summary": summary, "tolerance": TOLERANCE, "reps": rows}
+
+
+def run_demo(*, exercise: Exercise = Exercise.SQUAT, scenario: Scenario | None = None,
+             video_dir: str | Path = "sample_videos", out_dir: str | Path | None = None, model: str = "full",
+             progress: bool = True, pdf: bool = True, annotate: bool = True) -> DemoResult:
+    """Render the demo clip, write ``truth.json`` beside it, analyze it, and compare.
+
+    Outputs: ``<video_dir>/demo_<exercise>.mp4`` and ``.truth.json``; the usual
+    analysis outputs plus ``truth_check.json`` in ``out_dir``.
+    """
+    from .api import analyze
+
+    sc = scenario or Scenario.preset(exercise)
+    name = f"demo_{sc.exercise.value}"
+    video = render_video(sc, Path(video_dir) / f"{name}.mp4")
+    tr = truth(sc)
+    write_atomic(video.with_suffix(".truth.json"), json.dumps(tr))
+    result = analyze(video, model=model, out_dir=out_dir or Path("knee_cv_out") / name, progress=progress,
+                     pdf=pdf, annotate=annotate)
+    check = compare(tr, result.report)
+    write_atomic(result.out_dir / "truth_check.json", json.dumps(check, indent=2))
+    return DemoResult(video, tr, check, result)
+
+
+def check_text(check: dict) -> str:
+    """A few lines for the terminal: the pipeline against the rendered truth."""
+    s = check["summary"]
+    fmt = lambda v: "n/a" if v is None else f"{v:.2f}"  # noqa: E731
+    lines = [f"Truth check: reps {s['reps_found']}/{s['reps_true']}, "
+             f"max |FPPA error| {fmt(s['max_fppa_error_deg'])} deg (limit {TOLERANCE['peak_fppa_deg']}), "
+             f"max |pelvic drop error| {fmt(s['max_pelvic_drop_error_deg'])} deg "
+             f"(limit {TOLERANCE['pelvic_drop_deg']}), faults on the right reps and sides: "
+             f"{'yes' if s['faults_exact'] else 'NO'}"]
+    for r in check["reps"]:
+        if not r["faults_match"]:
+            lines.append(f"  rep {r['rep']}: rendered {r['faults_expected']}, found {r['faults_found']}")
+    return "\n".join(lines)

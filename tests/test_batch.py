@@ -1,0 +1,165 @@
+"""Batch: every sample video plus planted bad files, resume after SIGKILL, a local Dask cluster, safe paths."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import CLIPS, clip
+from knee_cv.batch import Found, assign_outputs, discover, run_batch
+
+SHORT = ["squat_front_single_rep_barbell.mp4", "overhead_squat_front_mild_valgus_right.mov",
+         "overhead_squat_front_slight_varus.mov"]
+
+
+def _plant_bad_files(d: Path) -> None:
+    (d / "bad").mkdir()
+    (d / "bad" / "zero_bytes.mp4").write_bytes(b"")
+    data = clip("squat_front_dumbbell_far.mp4").read_bytes()
+    (d / "bad" / "truncated.mp4").write_bytes(data[: len(data) // 3])
+    (d / "bad" / "notes.mp4").write_text("not a video, just text\n")
+
+
+def _link_clips(d: Path, names) -> None:
+    d.mkdir(parents=True, exist_ok=True)
+    for n in names:
+        (d / n).symlink_to(clip(n))
+
+
+def _verdicts(report_reps) -> list[tuple]:
+    return [(r["left"]["verdict"], r["right"]["verdict"], r["hip_verdict"]) for r in report_reps]
+
+
+def test_discover_by_content_and_safe_output_paths(tmp_path):
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    (tmp_path / "in" / "readme.txt").write_text("hello")
+    (tmp_path / "in" / "sub" / "clip_without_extension").write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(64))
+    (tmp_path / "in" / "named.MOV").write_text("text pretending to be a video")
+    found, skipped = discover([str(tmp_path / "in"), str(tmp_path / "missing_dir")])
+    assert sorted(f.rel.as_posix() for f in found) == ["named.MOV", "sub/clip_without_extension"]
+    assert {Path(s["path"]).name: s["reason"] for s in skipped} == {
+        "readme.txt": "not a video (by content and extension)", "missing_dir": "no such file or folder"}
+    out = tmp_path / "out"
+    evil = [Found(Path(f"/x/{i}"), Path(rel)) for i, rel in enumerate(
+        ["../../etc/passwd.mp4", "/abs/path.mp4", "a/../../b.mp4", "we ird$name;rm -rf.mp4", "..", "a/b.mp4",
+         "a/b.mp4"])]
+    targets = assign_outputs(evil, out)
+    assert len(set(targets.values())) == len(evil)             # duplicates get their own folder
+    for t in targets.values():
+        assert t.resolve().is_relative_to(out.resolve()) and t.resolve() != out.resolve()
+        assert all(part not in ("..", "") for part in t.relative_to(out.resolve()).parts)
+    assert targets[Path("/x/3")].name == "we_ird_name_rm_-rf.mp4"
+
+
+@pytest.mark.video
+def test_batch_over_all_sample_videos_with_bad_files(tmp_path, analyzed, model_dir, capsys):
+    from knee_cv.cli import main
+
+    names = sorted(p.name for p in CLIPS.glob("*") if p.suffix in (".mp4", ".mov")) if CLIPS.exists() else []
+    if not names:
+        pytest.skip("../shared/sample_videos is absent (it is present in CI)")
+    _link_clips(tmp_path / "in", names)
+    (tmp_path / "in" / "MANIFEST.csv").symlink_to(CLIPS / "MANIFEST.csv")
+    _plant_bad_files(tmp_path / "in")
+    os.environ["KNEE_CV_MODELS"] = str(model_dir)
+    code = main(["batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--workers", "2", "--no-pdf",
+                 "--no-video", "-q"])
+    assert code == 1                                            # some files failed
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    failed = {Path(f["path"]).name: f["reason"] for f in summary["failed"]}
+    assert set(failed) == {"zero_bytes.mp4", "truncated.mp4", "notes.mp4"}
+    assert "empty (0 bytes)" in failed["zero_bytes.mp4"] and "not a readable video" in failed["notes.mp4"]
+    assert "truncated.mp4" in failed and failed["truncated.mp4"]
+    assert [Path(s["path"]).name for s in summary["skipped"]] == ["MANIFEST.csv"]
+    rows = {Path(v["path"]).name: v for v in summary["videos"]}
+    for name in names:
+        assert rows[name]["status"] == "analyzed", rows[name]
+        single = analyzed(name).report
+        assert _verdicts([{"left": {"verdict": r["left"]}, "right": {"verdict": r["right"]}, "hip_verdict": r["hip"]}
+                          for r in rows[name]["reps"]]) == _verdicts(single["reps"]), name
+        assert (tmp_path / "out" / name / "report.json").is_file()
+    csv_lines = (tmp_path / "out" / "summary.csv").read_text().splitlines()
+    assert len(csv_lines) == 1 + sum(max(len(rows[n]["reps"]), 1) for n in names) + 3
+    out = capsys.readouterr().out
+    assert "FAILED" in out and "zero_bytes.mp4" in out
+
+
+def _complete_or_absent(out: Path) -> list[str]:
+    """Every visible file in every result folder is whole; returns the folders with a finished report."""
+    done = []
+    for d in sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for f in d.iterdir():
+            if f.name.startswith("."):
+                continue  # temporary files are never mistaken for results and are cleaned on rerun
+            assert f.stat().st_size > 0, f
+            if f.suffix == ".json":
+                json.loads(f.read_text())
+            elif f.suffix == ".npz":
+                with np.load(f) as z:
+                    assert z["xyz"].ndim == 3
+            elif f.suffix == ".pdf":
+                assert f.read_bytes().rstrip().endswith(b"%%EOF")
+        if (d / "report.json").exists():
+            rep = json.loads((d / "report.json").read_text())
+            assert all((d / o).is_file() for o in rep["outputs"])
+            done.append(d.name)
+    return done
+
+
+@pytest.mark.video
+def test_sigkill_halfway_then_resume_completes_the_rest(tmp_path, model_dir):
+    _link_clips(tmp_path / "in", SHORT + ["squat_front_burned_in_overlay.mp4"])
+    env = dict(os.environ, KNEE_CV_MODELS=str(model_dir))
+    cmd = [sys.executable, "-m", "knee_cv", "batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"),
+           "--workers", "1", "-q"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    summary = tmp_path / "out" / "summary.json"
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        if summary.exists() and json.loads(summary.read_text())["counts"]["done"] >= 1:
+            break
+        time.sleep(0.05)
+    time.sleep(1.5)                                   # let it get well into the next video
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    first = _complete_or_absent(tmp_path / "out")
+    assert 1 <= len(first) < 4, first
+    result = run_batch([str(tmp_path / "in")], out=tmp_path / "out", workers=1, progress=False)
+    status = {Path(v["path"]).name: v["status"] for v in result["videos"]}
+    assert sorted(status.values()).count("unchanged") == len(first)
+    assert all(status[n] == "unchanged" for n in first)
+    assert all(s in ("analyzed", "unchanged") for s in status.values()) and len(status) == 4
+    assert len(_complete_or_absent(tmp_path / "out")) == 4
+    # new thresholds: re-analysis from the cached landmarks, no pose run
+    cfg = tmp_path / "strict.toml"
+    cfg.write_text("[faults.valgus_squat]\nmild = -30.0\nmoderate = -20.0\nsevere = -10.0\n")
+    from knee_cv.settings import load_settings
+    again = run_batch([str(tmp_path / "in")], out=tmp_path / "out", workers=1, progress=False,
+                      settings=load_settings(cfg), pdf=True)
+    assert {v["status"] for v in again["videos"]} == {"reanalyzed_from_cache"}
+
+
+@pytest.mark.video
+def test_dask_local_cluster_gives_the_same_results(tmp_path, analyzed, model_dir):
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import LocalCluster
+
+    _link_clips(tmp_path / "in", SHORT[:2])
+    (tmp_path / "in" / "broken.mp4").write_text("nope")
+    os.environ["KNEE_CV_MODELS"] = str(model_dir)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        summary = run_batch([str(tmp_path / "in")], out=tmp_path / "out", cluster=cluster.scheduler_address,
+                            pdf=False, annotate=False, progress=False)
+    rows = {Path(v["path"]).name: v for v in summary["videos"]}
+    assert [Path(f["path"]).name for f in summary["failed"]] == ["broken.mp4"]
+    for name in SHORT[:2]:
+        assert rows[name]["status"] == "analyzed"
+        assert [(r["left"], r["right"], r["hip"]) for r in rows[name]["reps"]] == _verdicts(analyzed(name).report["reps"])

@@ -1,0 +1,73 @@
+"""Live mode: causal smoothing, the session state on a synthetic track, a replayed real clip, camera errors."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import clip
+from knee_cv.filtering import OneEuroFilter, OneEuroSettings
+from knee_cv.live import LiveSession, LiveSettings
+from synth import squat_track
+
+
+def test_one_euro_is_causal_and_exact_on_constants():
+    f = OneEuroFilter(OneEuroSettings(min_cutoff_hz=1.0, beta=0.0))
+    x = np.array([[1.0, np.nan], [3.0, 4.0]])
+    for k in range(5):
+        np.testing.assert_array_equal(f(x, k / 30), x)          # a constant stays exactly constant, NaN stays NaN
+    step = [f(np.array([[2.0, 0.0], [3.0, 4.0]]), (5 + k) / 30)[0, 0] for k in range(30)]
+    assert 1.0 < step[0] < step[1] < step[-1] < 2.0             # lags behind a step, never overshoots
+    # first-order low-pass: alpha = 1 / (1 + tau/dt) with tau = 1/(2 pi fc)
+    alpha = 1 / (1 + (1 / (2 * np.pi)) * 30)
+    assert step[0] == pytest.approx(1 + alpha, rel=1e-12)
+
+
+def test_session_counts_reps_and_cues_during_the_rep():
+    track = squat_track(fps=30.0, reps=3, depth_px=150, knee_shift_px=(-70.0, -15.0))  # right knee caves in
+    s = LiveSession(live=LiveSettings(calibration_s=0.5), width=track.width, height=track.height, fps=30.0)
+    for i in range(len(track)):
+        s.update(track.t[i], track.xyz[i], track.visibility[i])
+    assert [r.verdict["right"] != "ok" for r in s.reps] == [True] * 3
+    assert all(r.verdict["left"] == "ok" for r in s.reps)
+    cues = [e for e in s.events if e["event"] == "cue"]
+    ends = [e["t"] for e in s.events if e["event"] == "rep"]
+    assert cues and all(c["side"] == "right" for c in cues)
+    assert cues[0]["t"] < ends[0]                              # said while the first rep is still going
+    assert cues[-1]["text"].startswith("Again (3 reps in a row)")
+
+
+@pytest.mark.video
+def test_replayed_clip_matches_analyze(tmp_path, analyzed, model_dir):
+    src = clip("squat_front_valgus_then_good.mp4")
+    env = dict(os.environ, KNEE_CV_MODELS=str(model_dir))
+    proc = subprocess.run([sys.executable, "-m", "knee_cv", "live", "--source", str(src), "--headless", "--out",
+                           str(tmp_path / "live")], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((tmp_path / "live" / "report.json").read_text())
+    live = report["live"]
+    assert report["video"]["fps"] == pytest.approx(30.0) and live["stats"]["fps"] > 20   # real-time replay
+    batch = analyzed("squat_front_valgus_then_good.mp4").report
+    valgus = lambda reps, key: [any(f["code"] == "knee_valgus" for f in r["faults"]) for r in reps]  # noqa: E731
+    assert len(live["reps"]) == 6
+    assert valgus(live["reps"], "live") == valgus(batch["reps"], "analyze") == [True] * 3 + [False] * 3
+    first_valgus_end = live["reps"][0]["end_s"]
+    cues = [e for e in live["events"] if e["event"] == "cue"]
+    assert cues and cues[0]["t"] < first_valgus_end and cues[0]["t"] < batch["reps"][0]["end_s"]
+    assert [r["left"]["verdict"] != "ok" for r in report["reps"]] == [True] * 3 + [False] * 3
+    for name in ("report.json", "reps.csv", "report.pdf", "landmarks.npz"):
+        assert (tmp_path / "live" / name).stat().st_size > 0
+    assert "Live: " in proc.stdout and "latency median" in proc.stdout
+
+
+def test_missing_camera_is_one_line_exit_4(tmp_path, model_dir):
+    env = dict(os.environ, KNEE_CV_MODELS=str(model_dir))
+    proc = subprocess.run([sys.executable, "-m", "knee_cv", "live", "--camera", "9", "--headless", "--out",
+                           str(tmp_path / "x")], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 4
+    err = [ln for ln in proc.stderr.splitlines() if ln.startswith("knee-cv:")]
+    assert len(err) == 1 and "camera 9" in err[0] and "--camera 10" in err[0] and "Traceback" not in proc.stderr
