@@ -299,9 +299,19 @@ def run_batch(inputs: list[str], *, out: str | Path, workers: int | None = None,
     """
     from tqdm import tqdm
 
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}")
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: --out must be a folder, and this is a file")
     found, skipped = discover(inputs)
+    if not found:
+        missing = [s["path"] for s in skipped if s["reason"] == "no such file or folder"]
+        others = len(skipped) - len(missing)
+        raise InputError("no videos found in " + ", ".join(inputs)
+                         + (f"; no such file or folder: {', '.join(missing)}" if missing else "")
+                         + (f"; {others} other files skipped" if others else ""))
+    out.mkdir(parents=True, exist_ok=True)
     targets = assign_outputs(found, out)
     cache = out / CACHE_DIR / "landmarks"
     if cluster is None:

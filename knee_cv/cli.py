@@ -16,7 +16,7 @@ def _analyze(args: argparse.Namespace) -> int:
 
     result = analyze(args.video, from_landmarks=args.from_landmarks, model=args.model,
                      settings=load_settings(args.config), out_dir=args.out, progress=not args.quiet,
-                     pdf=not args.no_pdf, annotate=not args.no_video)
+                     pdf=args.pdf, annotate=args.annotate)
     print_summary(result)
     return 0
 
@@ -27,7 +27,7 @@ def _demo(args: argparse.Namespace) -> int:
     from .reps import Exercise
 
     demo = run_demo(exercise=Exercise(args.exercise), video_dir=args.video_dir, out_dir=args.out, model=args.model,
-                    progress=not args.quiet, pdf=not args.no_pdf, annotate=not args.no_video)
+                    progress=not args.quiet, pdf=args.pdf, annotate=args.annotate)
     print(f"Rendered {demo.video} (truth: {demo.video.with_suffix('.truth.json')})")
     print_summary(demo.result)
     print(check_text(demo.check))
@@ -40,7 +40,7 @@ def _batch(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     summary = run_batch(args.inputs, out=out, workers=args.workers, settings=load_settings(args.config),
-                        model=args.model, pdf=args.pdf, annotate=not args.no_video, force=args.force,
+                        model=args.model, pdf=args.pdf, annotate=args.annotate, force=args.force,
                         cluster=args.cluster, progress=not args.quiet)
     print(batch_text(summary, out))
     return 1 if summary["failed"] else 0
@@ -53,7 +53,7 @@ def _live(args: argparse.Namespace) -> int:
 
     result = run_live(camera=args.camera, source=args.source, out=args.out, model=args.model,
                       settings=load_settings(args.config), headless=args.headless, record=args.record,
-                      pdf=not args.no_pdf)
+                      pdf=args.pdf)
     print_summary(result)
     st = result.report["live"]["stats"]
     print(f"  Live: {st['frames_processed']} frames at {st['fps']} fps, {st['frames_dropped']} dropped, latency "
@@ -80,6 +80,18 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
+def _common(p: argparse.ArgumentParser, *, config: bool = True, video: bool = True, quiet: bool = True) -> None:
+    """Options several commands share, defined once."""
+    p.add_argument("--model", default="full", help="lite, full, heavy or a .task file (default full)")
+    if config:
+        p.add_argument("--config", metavar="TOML", help="settings file overriding thresholds")
+    p.add_argument("--no-pdf", dest="pdf", action="store_false", help="do not write report.pdf")
+    if video:
+        p.add_argument("--no-video", dest="annotate", action="store_false", help="do not write annotated.mp4")
+    if quiet:
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="knee-cv", description="Rep-by-rep knee valgus and hip drop screening from video.")
     p.add_argument("--version", action="version", version=f"knee-cv {__version__}")
@@ -90,11 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("video", nargs="?", help="mp4, mov, avi or webm file")
     a.add_argument("--from-landmarks", metavar="NPZ", help="re-analyze a saved landmarks.npz (no pose run)")
     a.add_argument("--out", metavar="DIR", help="output folder (default knee_cv_out/<video name>)")
-    a.add_argument("--model", default="full", help="lite, full, heavy or a .task file (default full)")
-    a.add_argument("--config", metavar="TOML", help="settings file overriding thresholds")
-    a.add_argument("--no-pdf", action="store_true", help="do not write report.pdf")
-    a.add_argument("--no-video", action="store_true", help="do not write annotated.mp4")
-    a.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _common(a)
     a.set_defaults(func=_analyze)
 
     lv = sub.add_parser("live", help="live form feedback from a webcam (or a replayed video)")
@@ -104,23 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
     lv.add_argument("--out", metavar="DIR", help="session outputs (default knee_cv_out/live_<time>)")
     lv.add_argument("--record", metavar="FILE.mp4", help="also save the annotated stream")
     lv.add_argument("--headless", action="store_true", help="no window (tests, machines without a screen)")
-    lv.add_argument("--model", default="full", help="lite, full, heavy or a .task file (default full)")
-    lv.add_argument("--config", metavar="TOML", help="settings file overriding thresholds")
-    lv.add_argument("--no-pdf", action="store_true", help="do not write report.pdf at the end")
+    _common(lv, video=False, quiet=False)
     lv.set_defaults(func=_live)
 
     b = sub.add_parser("batch", help="analyze a folder of videos in parallel (resumable)")
     b.add_argument("inputs", nargs="+", metavar="VIDEOS_DIR_OR_GLOB")
     b.add_argument("--out", required=True, metavar="RESULTS", help="results folder")
     b.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: CPU cores)")
-    b.add_argument("--pdf", dest="pdf", action="store_true", default=True, help="write report.pdf (default)")
-    b.add_argument("--no-pdf", dest="pdf", action="store_false", help="skip report.pdf")
-    b.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
+    b.add_argument("--pdf", dest="pdf", action="store_true", default=True, help="write report.pdf (the default)")
     b.add_argument("--force", action="store_true", help="redo every video, ignoring finished results and caches")
-    b.add_argument("--model", default="full", help="lite, full, heavy or a .task file (default full)")
-    b.add_argument("--config", metavar="TOML", help="settings file overriding thresholds")
     b.add_argument("--cluster", metavar="ADDRESS", help="run on a Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _common(b)
     b.set_defaults(func=_batch)
 
     d = sub.add_parser("demo", help="render a mannequin clip with known faults and analyze it (no video needed)")
@@ -128,10 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", metavar="DIR", help="analysis output folder (default knee_cv_out/demo_<exercise>)")
     d.add_argument("--video-dir", default="sample_videos", metavar="DIR",
                    help="where the rendered clip and its truth.json go (default sample_videos)")
-    d.add_argument("--model", default="full", help="lite, full, heavy or a .task file (default full)")
-    d.add_argument("--no-pdf", action="store_true", help="do not write report.pdf")
-    d.add_argument("--no-video", action="store_true", help="do not write annotated.mp4")
-    d.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _common(d, config=False)
     d.set_defaults(func=_demo)
 
     m = sub.add_parser("models", help="list, fetch and verify pose models")

@@ -91,11 +91,16 @@ def truth(sc: Scenario) -> dict:
 
 
 def compare(truth_: dict, report: dict) -> dict:
-    """Per-rep errors of the pipeline against the truth, and whether each limit holds."""
+    """Per-rep errors of the pipeline against the truth, and whether each limit holds.
+
+    FPPA is compared on the legs knee-cv judges: both in a squat, the lead (or
+    standing) leg in a lunge or single-leg squat.
+    """
     rows = []
     for tr, rr in zip(truth_["reps"], report["reps"]):
+        judged = [s for s in ("left", "right") if tr.get("lead_leg") in (None, s)]  # not a lunge's rear leg
         fppa_err = {s: (rr[s]["fppa_deg"] - tr["peak_fppa_deg"][s]) if rr[s]["fppa_deg"] is not None else None
-                    for s in ("left", "right")}
+                    for s in judged}
         drop_err = (rr["pelvic_drop_deg"] - tr["pelvic_drop_deg"]) if rr["pelvic_drop_deg"] is not None else None
         want = {(f["code"], f["side"]) for f in tr["faults"]}
         got = {(f["code"], f["side"]) for f in rr["faults"] if f["code"] in ("knee_valgus", "hip_drop")}
@@ -110,11 +115,12 @@ def compare(truth_: dict, report: dict) -> dict:
         "max_pelvic_drop_error_deg": max(drops) if drops else None,
         "faults_exact": len(rows) == len(truth_["reps"]) and all(r["faults_match"] for r in rows),
     }
-    summary["within_tolerance"] = bool(
-        summary["rep_count_exact"] and summary["faults_exact"]
-        and summary["max_fppa_error_deg"] is not None and summary["max_fppa_error_deg"] <= TOLERANCE["peak_fppa_deg"]
-        and summary["max_pelvic_drop_error_deg"] is not None
-        and summary["max_pelvic_drop_error_deg"] <= TOLERANCE["pelvic_drop_deg"])
+    # limits are stated to 0.1 deg, the precision the errors are compared at
+    within = lambda v, limit: v is not None and round(v, 1) <= limit  # noqa: E731
+    summary["fppa_within_limit"] = within(summary["max_fppa_error_deg"], TOLERANCE["peak_fppa_deg"])
+    summary["pelvic_drop_within_limit"] = within(summary["max_pelvic_drop_error_deg"], TOLERANCE["pelvic_drop_deg"])
+    summary["within_tolerance"] = bool(summary["rep_count_exact"] and summary["faults_exact"]
+                                       and summary["fppa_within_limit"] and summary["pelvic_drop_within_limit"])
     return {"summary": summary, "tolerance": TOLERANCE, "reps": rows}
 
 

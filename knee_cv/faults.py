@@ -9,7 +9,7 @@ import numpy as np
 from .groups import Segments, sort_groups
 from .kinematics import FrameMetrics
 from .reps import Exercise, Rep
-from .settings import FaultSettings, Threshold
+from .settings import FaultSettings
 from .track import SIDES
 
 

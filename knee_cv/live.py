@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from .errors import CameraError, InputError
+from .errors import InputError
 from .exercises import SHORT_CUE
 from .faults import adjusted_valgus, evaluate_reps
 from .filtering import OneEuroFilter, OneEuroSettings
 from .kinematics import FrameMetrics, frame_metrics, standing_baseline
 from .render import LowerBodyAnnotator, Overlay, VideoSink
 from .reps import Exercise, Rep, classify_exercise
+from .sources import CameraSource, ReplaySource
 from .settings import Settings
 from .track import ANKLE, LM, N_LANDMARKS, SIDES, TOE, PoseTrack
 from .view import SIDE_MAX_SHOULDER_WIDTH
@@ -40,113 +39,6 @@ class LiveSettings:
     streak_reps: int = 2           # the same fault this many reps in a row gets a stronger message
     first_rep_depth: float = 0.5   # expected depth (fraction of leg length) until a rep has been seen
     smoothing: OneEuroSettings = OneEuroSettings()
-
-
-@dataclasses.dataclass
-class LiveFrame:
-    index: int
-    t: float              # media time, s
-    image: np.ndarray
-    captured: float       # time.perf_counter() when the frame became available
-
-
-# --- frame sources ---------------------------------------------------------------
-
-class CameraSource:
-    """Frames from an OpenCV camera. A read failure after frames have arrived ends the stream (disconnect)."""
-
-    def __init__(self, index: int, *, width: int = 640, height: int = 480) -> None:
-        self.index = index
-        self.cap = cv2.VideoCapture(index)
-        if not self.cap.isOpened():
-            raise CameraError(f"camera {index} could not be opened (missing, or busy in another app); "
-                              f"try --camera {index + 1}, close other apps using it, or --source FILE")
-        self.cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
-        self.cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
-        self.fps = self.cap.get(cv2.CAP_PROP_FPS) or 30.0
-        self.disconnected = False
-        self.name = f"camera {index}"
-        self.path: str | None = None
-        self.dropped = 0
-
-    def __iter__(self) -> Iterator[LiveFrame]:
-        t0, i = time.perf_counter(), 0
-        while True:
-            ok, img = self.cap.read()
-            now = time.perf_counter()
-            if not ok or img is None:
-                if i == 0:
-                    raise CameraError(f"camera {self.index} opened but gives no picture; try --camera "
-                                      f"{self.index + 1} or check permissions")
-                self.disconnected = True
-                log.warning("camera %d stopped delivering frames: keeping what was recorded", self.index)
-                return
-            yield LiveFrame(i, now - t0, img, now)
-            i += 1
-
-    def close(self) -> None:
-        self.cap.release()
-
-
-class ReplaySource:
-    """A video file played back in real time like a camera: a reader thread publishes each frame at its
-    own timestamp, and the consumer always takes the newest one (older ones are dropped, as a camera would)."""
-
-    def __init__(self, path: str | Path, *, realtime: bool = True) -> None:
-        from .video import probe
-
-        self.realtime = realtime  # False: as fast as frames are consumed, none dropped (benchmarks)
-        self.path = str(path)
-        self.info = probe(path)
-        self.fps = self.info.fps
-        self.name = Path(path).name
-        self.disconnected = False
-        self.dropped = 0
-        self._latest: LiveFrame | None = None
-        self._done = False
-        self._stop = threading.Event()
-        self._cond = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name="knee-cv-replay", daemon=True)
-
-    def _run(self) -> None:
-        from .video import read_frames
-
-        start = None
-        try:
-            for fr in read_frames(self.path, info=self.info):
-                if self._stop.is_set():
-                    break
-                start = start if start is not None else time.perf_counter() - fr.t
-                delay = start + fr.t - time.perf_counter()
-                if self.realtime and delay > 0:
-                    time.sleep(delay)
-                with self._cond:
-                    if not self.realtime:
-                        self._cond.wait_for(lambda: self._latest is None or self._stop.is_set())
-                    if self._latest is not None:
-                        self.dropped += 1
-                    self._latest = LiveFrame(fr.index, fr.t, fr.image, time.perf_counter())
-                    self._cond.notify()
-        finally:
-            with self._cond:
-                self._done = True
-                self._cond.notify()
-
-    def __iter__(self) -> Iterator[LiveFrame]:
-        self._thread.start()
-        while True:
-            with self._cond:
-                self._cond.wait_for(lambda: self._latest is not None or self._done)
-                frame, self._latest = self._latest, None
-                self._cond.notify()
-            if frame is None:
-                return
-            yield frame
-
-    def close(self) -> None:
-        self._stop.set()
-        with self._cond:
-            self._cond.notify_all()
 
 
 # --- the session state -------------------------------------------------------------
@@ -389,11 +281,14 @@ class LiveStats:
     dropped: int = 0
     wall_s: float = 0.0
     latency_ms: list[float] = dataclasses.field(default_factory=list)
+    first: float | None = None     # perf_counter of the first and last drawn frame
+    last: float | None = None
 
     def as_dict(self) -> dict:
         lat = np.asarray(self.latency_ms) if self.latency_ms else np.full(1, np.nan)
+        span = (self.last - self.first) if self.first is not None and self.last is not None else 0.0
         return {"frames_processed": self.frames, "frames_dropped": self.dropped,
-                "fps": round(self.frames / self.wall_s, 1) if self.wall_s else None,
+                "fps": round((self.frames - 1) / span, 1) if span > 0 else None,  # steady state, no start-up
                 "latency_ms": {"median": round(float(np.nanmedian(lat)), 1),
                                "p95": round(float(np.nanpercentile(lat, 95)), 1)}}
 
@@ -427,6 +322,7 @@ def run_live(*, camera: int = 0, source: str | Path | None = None, out: str | Pa
                     h, w = fr.image.shape[:2]
                     session = LiveSession(settings, live, width=w, height=h, fps=src.fps)
                     if record:
+                        Path(record).parent.mkdir(parents=True, exist_ok=True)
                         sink = VideoSink(Path(record), src.fps, (w, h))
                 xyz, vis = est.process(fr.image, fr.t)
                 overlay = session.update(fr.t, xyz, vis, fr.image)
@@ -434,7 +330,9 @@ def run_live(*, camera: int = 0, source: str | Path | None = None, out: str | Pa
                 mirrored = session.smooth_xyz[-1][:, :2].copy()
                 mirrored[:, 0] = view.shape[1] - 1 - mirrored[:, 0]
                 ann.annotate(view, mirrored, overlay)
-                stats.latency_ms.append(1000 * (time.perf_counter() - fr.captured))
+                stats.last = time.perf_counter()
+                stats.first = stats.first or stats.last
+                stats.latency_ms.append(1000 * (stats.last - fr.captured))
                 stats.frames += 1
                 if sink is not None:
                     sink.write(view)

@@ -99,8 +99,9 @@ class Scenario:
         """The demo's default for each exercise: clean reps mixed with known faults."""
         if exercise is Exercise.SQUAT:
             return cls()
-        single = (RepSpec(depth=0.30), RepSpec((9.0, 0.0), depth=0.30), RepSpec(depth=0.30),
-                  RepSpec((11.0, 0.0), depth=0.30))  # the left (lead) leg caves in
+        depth = 0.22 if exercise is Exercise.SINGLE_LEG_SQUAT else 0.30  # a lunge's rear knee drops lower
+        single = (RepSpec(depth=depth), RepSpec((9.0, 0.0), depth=depth), RepSpec(depth=depth),
+                  RepSpec((11.0, 0.0), depth=depth))  # the left (lead) leg caves in
         return cls(exercise=exercise, reps=single, body=Body(toe_out_deg=5.0))  # feet straight on one leg
 
 
@@ -161,7 +162,7 @@ def pose_world(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     back = 0.55 * drop                       # hips sit back as they descend
     pelvis = np.stack([np.zeros(T), stand_h - drop, z0 + back], -1)
     if sc.exercise is Exercise.LUNGE:
-        ankle[:, :, 0] = SIDE_SIGN * 0.11
+        ankle[:, :, 0] = SIDE_SIGN * 0.15  # hip-width: the rear leg stays visible beside the front one
         ankle[:, lead, 2] = z0 - 0.42
         ankle[:, 1 - lead, 2] = z0 + 0.42
         ankle[:, 1 - lead, 1] = b.ankle_height + 0.07  # rear heel up
@@ -228,6 +229,7 @@ def project(sc: Scenario, xyz: np.ndarray) -> np.ndarray:
 # --- drawing --------------------------------------------------------------------
 
 SKIN = (150, 180, 225)
+KNEECAP = (170, 200, 240)
 SHIRT = (150, 90, 40)
 SHORTS = (45, 45, 45)
 BELT = (200, 200, 200)
@@ -266,6 +268,10 @@ def draw_frame(sc: Scenario, xyz: np.ndarray) -> np.ndarray:
     for hip, knee, ankle, heel, toe in zip(HIP2, KNEE2, ANKLE2, (J.L_HEEL, J.R_HEEL), (J.L_TOE, J.R_TOE)):
         seg(hip, knee, 0.085, 0.055, SKIN)
         seg(knee, ankle, 0.055, 0.035, SKIN)
+        # a kneecap marks the joint, as on a real leg
+        parts.append((xyz[knee, 2] - 0.06, lambda knee=knee: cv2.circle(
+            img, tuple(np.round(p[knee] * 16).astype(int)), int(round(0.032 * px[knee] * 16)), KNEECAP, -1,
+            cv2.LINE_AA, shift=4)))
         seg(heel, toe, 0.045, 0.04, SHOE, dz=-0.01)
         seg(ankle, heel, 0.045, 0.045, SHOE, dz=-0.01)
         # shorts over the upper 45 % of the thigh

@@ -1,9 +1,11 @@
 """The only adapter to MediaPipe: frames in, plain landmark arrays out."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
+import sys
 from pathlib import Path
 
 import cv2
@@ -18,6 +20,29 @@ log = logging.getLogger(__name__)
 #: Longest image side handed to MediaPipe. The model itself runs at 256 px, so
 #: larger frames only cost conversion time; landmarks stay in full-frame pixels.
 MAX_SIDE = 640
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """Silence file descriptor 2 while MediaPipe sets up its graph.
+
+    TFLite and glog print INFO/WARNING banners straight to fd 2 on the first
+    frames ("Created TensorFlow Lite XNNPACK delegate", "Feedback manager ..."),
+    which no environment variable reaches. Python-level errors still raise.
+    """
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable stderr (some embedded runners)
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 @functools.lru_cache(maxsize=3)
@@ -44,6 +69,7 @@ class PoseEstimator:
         self._min_conf = min_confidence
         self._lm = None
         self._last_ms = -1
+        self._quiet_frames = 0
 
     def __enter__(self) -> "PoseEstimator":
         # MediaPipe's native logs (glog) flood the terminal with INFO/WARNING lines
@@ -59,9 +85,11 @@ class PoseEstimator:
             min_tracking_confidence=self._min_conf,
         )
         try:
-            self._lm = vision.PoseLandmarker.create_from_options(opts)
+            with _native_stderr_silenced():
+                self._lm = vision.PoseLandmarker.create_from_options(opts)
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"{self.model.path}: MediaPipe cannot load this model ({exc})") from None
+        self._quiet_frames = 2  # the first frames with a pose print the last banners
         return self
 
     def __exit__(self, *exc) -> None:
@@ -98,7 +126,13 @@ class PoseEstimator:
         rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
         ms = max(int(round(t * 1000)), self._last_ms + 1)  # MediaPipe needs strictly increasing ms
         self._last_ms = ms
-        result = self._lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), ms)
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        if self._quiet_frames > 0:
+            with _native_stderr_silenced():
+                result = self._lm.detect_for_video(image, ms)
+            self._quiet_frames -= bool(result.pose_landmarks)
+        else:
+            result = self._lm.detect_for_video(image, ms)
         if not result.pose_landmarks:
             return np.full((N_LANDMARKS, 3), np.nan, np.float32), np.zeros(N_LANDMARKS, np.float32)
         lms = result.pose_landmarks[0]

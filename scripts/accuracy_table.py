@@ -30,9 +30,7 @@ def table() -> str:
                          pdf=False, annotate=False)
             wall = time.perf_counter() - t0
             s = d.check["summary"]
-            lead = {r["index"]: r["lead_leg"] for r in d.truth["reps"]}
-            errs = sorted(abs(v) for r in d.check["reps"] for side, v in r["fppa_error_deg"].items()
-                          if v is not None and lead[r["rep"]] in (None, side))
+            errs = sorted(abs(v) for r in d.check["reps"] for v in r["fppa_error_deg"].values() if v is not None)
             med = errs[len(errs) // 2] if errs else float("nan")
             rows.append(f"| {ex.value} ({len(d.truth['reps'])} reps) | {s['reps_true']} / {s['reps_found']} | "
                         f"{'exact' if s['faults_exact'] else 'MISMATCH'} | {med:.1f} / {max(errs):.1f} | "

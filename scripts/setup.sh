@@ -20,8 +20,12 @@ if ! .venv/bin/knee-cv models fetch full --offline >/dev/null 2>&1; then
   fi
 fi
 
-# pdftotext/pdftoppm are used by the PDF tests (optional for users).
-if ! command -v pdftotext >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  (apt-get install -y -q poppler-utils >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q poppler-utils >/dev/null; }) || echo "note: poppler-utils not installed; PDF text tests will skip"
+# pdftotext/pdftoppm (PDF tests) and Xvfb + ImageMagick (the live-window test); optional for users.
+need=()
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
+command -v import >/dev/null 2>&1 || need+=(imagemagick)
+if [ ${#need[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  (apt-get install -y -q "${need[@]}" >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q "${need[@]}" >/dev/null; }) || echo "note: could not install ${need[*]}; the tests that need them will skip"
 fi
 echo "knee-cv is set up: .venv/bin/knee-cv"

@@ -163,3 +163,19 @@ def test_dask_local_cluster_gives_the_same_results(tmp_path, analyzed, model_dir
     for name in SHORT[:2]:
         assert rows[name]["status"] == "analyzed"
         assert [(r["left"], r["right"], r["hip"]) for r in rows[name]["reps"]] == _verdicts(analyzed(name).report["reps"])
+
+
+def test_batch_bad_arguments_are_one_line_errors(tmp_path):
+    from knee_cv.cli import main
+    from knee_cv.errors import InputError
+
+    with pytest.raises(InputError, match="no such file or folder: .*nowhere"):
+        run_batch([str(tmp_path / "nowhere")], out=tmp_path / "out", progress=False)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("x")
+    with pytest.raises(InputError, match="1 other files skipped"):
+        run_batch([str(tmp_path / "in")], out=tmp_path / "out", progress=False)
+    with pytest.raises(InputError, match="--workers must be at least 1"):
+        run_batch([str(tmp_path / "in")], out=tmp_path / "out", workers=0, progress=False)
+    (tmp_path / "file").write_text("x")
+    assert main(["batch", str(tmp_path / "in"), "--out", str(tmp_path / "file")]) == 2

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 
-import pytest
 
 from conftest import clip
 
@@ -104,3 +103,16 @@ def test_reanalyze_from_landmarks_with_config(analyzed, tmp_path):
     assert len(rep["reps"]) == 6
     assert not any(f["code"] == "knee_valgus" for r in rep["reps"] for f in r["faults"])
     assert rep["model"]["sha256"] == res.report["model"]["sha256"]
+
+
+def test_shared_options_parse_the_same_in_every_command():
+    from knee_cv.cli import build_parser
+
+    p = build_parser()
+    for argv in (["analyze", "v.mp4"], ["batch", "d", "--out", "o"], ["demo"]):
+        a = p.parse_args(argv)
+        assert (a.pdf, a.annotate, a.model) == (True, True, "full"), argv
+        a = p.parse_args(argv + ["--no-pdf", "--no-video", "--model", "lite"])
+        assert (a.pdf, a.annotate, a.model) == (False, False, "lite"), argv
+    assert p.parse_args(["live"]).pdf and not p.parse_args(["live", "--no-pdf"]).pdf
+    assert p.parse_args(["batch", "d", "--out", "o", "--pdf"]).pdf

@@ -8,7 +8,6 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import clip
 
 pytestmark = pytest.mark.video
 

@@ -1,0 +1,47 @@
+"""A real OpenCV window under a virtual display (Xvfb): the live view opens, draws, and closes cleanly."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from conftest import clip
+
+pytestmark = pytest.mark.video
+
+
+def test_live_window_under_xvfb(tmp_path, model_dir):
+    if not (shutil.which("Xvfb") and shutil.which("import")):
+        pytest.skip("Xvfb and ImageMagick's import are needed (scripts/setup.sh installs them on Debian/Ubuntu)")
+    # -displayfd: Xvfb picks a free display and writes its number when it is ready
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", "1280x900x24"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    try:
+        display = ":" + xvfb.stdout.readline().strip()
+        env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", KNEE_CV_MODELS=str(model_dir))
+        code = ("from knee_cv.live import run_live; import sys; "
+                "r = run_live(source=sys.argv[1], out=sys.argv[2], pdf=False, max_seconds=7); print(len(r.report['reps']))")
+        proc = subprocess.Popen([sys.executable, "-c", code, str(clip("squat_front_valgus_then_good.mp4")),
+                                 str(tmp_path / "out")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        time.sleep(5.5)
+        shot = tmp_path / "window.png"
+        subprocess.run(["import", "-display", display, "-window", "root", str(shot)], check=True, timeout=30)
+        out, err = proc.communicate(timeout=120)
+        noise = ("QFontDatabase", "Note that Qt", "W0000", "INFO:", "WARNING:")
+        assert proc.returncode == 0, [ln for ln in err.splitlines() if not ln.startswith(noise)][-20:]
+        assert int(out.strip().splitlines()[-1]) >= 1
+        import cv2
+        img = cv2.imread(str(shot))
+        window = img[:700, :400].astype(int)
+        assert window.std() > 20                               # a picture, not an empty screen
+        orange = (np.abs(window - np.array([40, 120, 255])) < 40).all(-1).sum()  # the subject's right leg colour
+        assert orange > 30
+    finally:
+        xvfb.terminate()
+        xvfb.wait()
