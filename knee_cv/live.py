@@ -45,9 +45,11 @@ class LiveSettings:
 
 @dataclasses.dataclass
 class LiveRep:
-    rep: Rep
+    rep: Rep                      # frame indices relative to the calibration it was measured after
     verdict: dict[str, str]       # left / right / hip -> ok | mild | moderate | severe | n/a
     faults: list[dict]
+    start_s: float
+    bottom_s: float
     end_s: float
     message: str
 
@@ -72,6 +74,7 @@ class LiveSession:
         self.m_from = 0                        # frame index of the first metrics row
         self.reps: list[LiveRep] = []
         self.rep_offset = 0                    # the r key restarts numbering
+        self.reps_since_calibration = 0
         self.exercise = Exercise.SQUAT
         self.events: list[dict] = []
         self._reset_rep_state(0)
@@ -161,6 +164,7 @@ class LiveSession:
         self.stand_dev = np.nanmedian(cal.knee_toe_dev[base.frames], 0)
         self.m = {k: [] for k in self.m}
         self.m_from = i + 1
+        self.reps_since_calibration = len(self.reps)  # earlier reps index older metrics
         self._reset_rep_state(0)
         self.events.append({"t": t, "event": "calibrated", "leg_length_px": round(base.leg_length, 1)})
         log.info("calibrated at %.2f s, leg length %.0f px", t, base.leg_length)
@@ -235,7 +239,8 @@ class LiveSession:
             rep = Rep(len(self.reps) + 1, start, self.peak_i, j, float(self.peak))
             metrics = self._metrics()
             xy = np.asarray(self.smooth_xyz[self.m_from:], np.float32)[..., :2]
-            kind, labelled = classify_exercise(xy, self.baseline.leg_length, [r.rep for r in self.reps] + [rep], rs)
+            recent = [r.rep for r in self.reps[self.reps_since_calibration:]] + [rep]
+            kind, labelled = classify_exercise(xy, self.baseline.leg_length, recent, rs)
             if kind is not Exercise.UNKNOWN:  # squat, lunge (lead leg) or single-leg (standing leg)
                 self.exercise, rep = kind, labelled[-1]
             measure = adjusted_valgus(metrics, self.exercise, self.settings.faults)
@@ -244,7 +249,8 @@ class LiveSession:
             faults = [f.as_dict() for f in res.faults]
             worst = [f for f in res.faults if f.code in SHORT_CUE and f.code != "asymmetry"]
             msg = "Good rep" if not worst else SHORT_CUE[worst[0].code].format(side=worst[0].side)
-            self.reps.append(LiveRep(rep, verdict, faults, t, msg))
+            at = lambda k: float(self.t[self.m_from + k])  # noqa: E731
+            self.reps.append(LiveRep(rep, verdict, faults, at(rep.start), at(rep.bottom), t, msg))
             self.events.append({"t": round(t, 3), "event": "rep", "rep": len(self.reps) - self.rep_offset,
                                 "verdict": verdict, "faults": faults})
             if worst:
@@ -293,7 +299,7 @@ class LiveStats:
                                "p95": round(float(np.nanpercentile(lat, 95)), 1)}}
 
 
-def run_live(*, camera: int = 0, source: str | Path | None = None, out: str | Path | None = None,
+def run_live(*, camera: int | str = 0, source: str | Path | None = None, out: str | Path | None = None,
              model: str = "full", settings: Settings = Settings(), live: LiveSettings = LiveSettings(),
              headless: bool = False, record: str | Path | None = None, pdf: bool = True,
              max_seconds: float | None = None, realtime: bool = True):
@@ -373,8 +379,7 @@ def run_live(*, camera: int = 0, source: str | Path | None = None, out: str | Pa
     vinfo = {"path": str(source) if source is not None else src.name, "fps": round(src.fps, 3),
              "frames": len(raw), "width": raw.width, "height": raw.height,
              "duration_s": round(float(raw.t[-1]) if len(raw) else 0.0, 3), "live": True}
-    live_report = {"reps": [{"index": k + 1, "start_s": round(session.t[session.m_from + r.rep.start], 3),
-                             "bottom_s": round(session.t[session.m_from + r.rep.bottom], 3),
+    live_report = {"reps": [{"index": k + 1, "start_s": round(r.start_s, 3), "bottom_s": round(r.bottom_s, 3),
                              "end_s": round(r.end_s, 3), "verdict": r.verdict, "faults": r.faults}
                             for k, r in enumerate(session.reps)],
                    "events": session.events, "stats": stats.as_dict(),

@@ -6,6 +6,7 @@ user-supplied path, after its hash is logged. Nothing here runs at import.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
 import os
@@ -54,11 +55,16 @@ class ResolvedModel:
 
 
 def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
+    """The file's sha256; remembered per process while its size and modification time are unchanged
+    (a batch worker verifies the model once, not once per video)."""
+    st = Path(path).stat()
+    return _sha256(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def models_dir() -> Path:

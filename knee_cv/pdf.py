@@ -56,7 +56,7 @@ def _summary_page(pdf, plt, report: dict) -> None:
         y -= h + 0.04
     lines = []
     for f in report["faults"]:
-        who = f"left and right differ ({f['side']} worse)" if f["code"] == "asymmetry" else \
+        who = f"Left and right differ ({f['side']} worse)" if f["code"] == "asymmetry" else \
             f"{f['side'].capitalize()} {ex.FAULT_WORDS[f['code']]}"
         lines.append(f"• {who}: {f['count']} of {f['of_reps']} reps, worst {f['severity']} "
                      f"({f['worst_value']:+.1f} {f['unit']}).")

@@ -33,17 +33,17 @@ class LiveFrame:
 class CameraSource:
     """Frames from an OpenCV camera. A read failure after frames have arrived ends the stream (disconnect)."""
 
-    def __init__(self, index: int, *, width: int = 640, height: int = 480) -> None:
+    def __init__(self, index: int | str, *, width: int = 640, height: int = 480) -> None:
         self.index = index
+        self.name = f"camera {index}"
         self.cap = cv2.VideoCapture(index)
         if not self.cap.isOpened():
-            raise CameraError(f"camera {index} could not be opened (missing, or busy in another app); "
-                              f"try --camera {index + 1}, close other apps using it, or --source FILE")
+            raise CameraError(f"{self.name} could not be opened (missing, or busy in another app); "
+                              f"{self._hint()}")
         self.cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         self.cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
         self.fps = self.cap.get(cv2.CAP_PROP_FPS) or 30.0
         self.disconnected = False
-        self.name = f"camera {index}"
         self.path: str | None = None
         self.dropped = 0
 
@@ -54,13 +54,17 @@ class CameraSource:
             now = time.perf_counter()
             if not ok or img is None:
                 if i == 0:
-                    raise CameraError(f"camera {self.index} opened but gives no picture; try --camera "
-                                      f"{self.index + 1} or check permissions")
+                    raise CameraError(f"{self.name} opened but gives no picture; {self._hint()} or check "
+                                      "camera permissions")
                 self.disconnected = True
-                log.warning("camera %d stopped delivering frames: keeping what was recorded", self.index)
+                log.warning("%s stopped delivering frames: keeping what was recorded", self.name)
                 return
             yield LiveFrame(i, now - t0, img, now)
             i += 1
+
+    def _hint(self) -> str:
+        other = f"--camera {self.index + 1}" if isinstance(self.index, int) else "another --camera index"
+        return f"try {other}, close other apps using it, or use --source FILE"
 
     def close(self) -> None:
         self.cap.release()

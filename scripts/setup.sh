@@ -4,8 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[test]'
+# pip's own chatter goes to a log, shown only if the install fails
+.venv/bin/python -m pip install -q --upgrade pip > .venv/pip.log 2>&1 || { cat .venv/pip.log; exit 1; }
+.venv/bin/python -m pip install -q -e '.[test]' >> .venv/pip.log 2>&1 || { cat .venv/pip.log; exit 1; }
 
 # The pose model is verified by sha256 whichever route it comes by.
 if ! .venv/bin/knee-cv models fetch full --offline >/dev/null 2>&1; then

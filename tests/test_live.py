@@ -46,7 +46,8 @@ def test_replayed_clip_matches_analyze(tmp_path, analyzed, model_dir):
     src = clip("squat_front_valgus_then_good.mp4")
     env = dict(os.environ, KNEE_CV_MODELS=str(model_dir))
     proc = subprocess.run([sys.executable, "-m", "knee_cv", "live", "--source", str(src), "--headless", "--out",
-                           str(tmp_path / "live")], capture_output=True, text=True, env=env, timeout=300)
+                           str(tmp_path / "live"), "--record", str(tmp_path / "rec" / "stream.mp4")],
+                          capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr
     report = json.loads((tmp_path / "live" / "report.json").read_text())
     live = report["live"]
@@ -62,6 +63,10 @@ def test_replayed_clip_matches_analyze(tmp_path, analyzed, model_dir):
     for name in ("report.json", "reps.csv", "report.pdf", "landmarks.npz"):
         assert (tmp_path / "live" / name).stat().st_size > 0
     assert "Live: " in proc.stdout and "latency median" in proc.stdout
+    from knee_cv.video import probe
+    rec = probe(tmp_path / "rec" / "stream.mp4")               # the annotated, mirrored stream
+    assert (rec.width, rec.height) == (report["video"]["width"], report["video"]["height"])
+    assert rec.frames >= 0.9 * live["stats"]["frames_processed"]
 
 
 def test_missing_camera_is_one_line_exit_4(tmp_path, model_dir):
@@ -71,3 +76,33 @@ def test_missing_camera_is_one_line_exit_4(tmp_path, model_dir):
     assert proc.returncode == 4
     err = [ln for ln in proc.stderr.splitlines() if ln.startswith("knee-cv:")]
     assert len(err) == 1 and "camera 9" in err[0] and "--camera 10" in err[0] and "Traceback" not in proc.stderr
+
+
+def test_keys_reset_counter_and_recalibrate():
+    track = squat_track(fps=30.0, reps=4, depth_px=150, knee_shift_px=(-70.0, -70.0))
+    s = LiveSession(live=LiveSettings(calibration_s=0.5), width=track.width, height=track.height, fps=30.0)
+    half = len(track) // 2
+    for i in range(half):
+        s.update(track.t[i], track.xyz[i], track.visibility[i])
+    before = len(s.reps)
+    s.reset_counter()                                           # the r key
+    overlay = s.update(track.t[half], track.xyz[half], track.visibility[half])
+    assert before >= 1 and overlay.rep == 0
+    s.recalibrate()                                             # the c key
+    overlay = s.update(track.t[half + 1], track.xyz[half + 1], track.visibility[half + 1])
+    assert s.baseline is None and overlay.banner.startswith("Calibrating")
+    for i in range(half + 2, len(track)):
+        s.update(track.t[i], track.xyz[i], track.visibility[i])
+    assert s.baseline is not None and [e["event"] for e in s.events].count("calibrated") == 2
+
+
+@pytest.mark.video
+def test_camera_disconnect_keeps_the_session(tmp_path, model_dir):
+    from knee_cv.live import run_live
+
+    os.environ["KNEE_CV_MODELS"] = str(model_dir)
+    # OpenCV opens a file like a camera; its end is what a camera unplugged mid-session looks like
+    result = run_live(camera=str(clip("squat_front_valgus_then_good.mp4")), out=tmp_path / "s", headless=True,
+                      pdf=False, live=LiveSettings(calibration_s=1.0))
+    assert any("disconnected" in w for w in result.report["warnings"])
+    assert len(result.report["live"]["reps"]) >= 4 and (tmp_path / "s" / "report.json").is_file()
