@@ -42,11 +42,12 @@ def table() -> str:
 
 def main() -> int:
     readme = ROOT / "README.md"
-    text = readme.read_text()
-    if START not in text or END not in text:
+    if START not in readme.read_text() or END not in readme.read_text():
         print(f"README.md has no {START} ... {END} block", file=sys.stderr)
         return 2
-    new = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: f"{START}\n{table()}\n{END}", text, flags=re.S)
+    block = table()  # slow: the README is read again afterwards, so edits made meanwhile are kept
+    text = readme.read_text()
+    new = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: f"{START}\n{block}\n{END}", text, flags=re.S)
     print(new.split(START)[1].split(END)[0])
     if "--check" in sys.argv:
         return 0 if new == text else 1
