@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import sys
 import time
 from pathlib import Path
 
@@ -312,6 +314,11 @@ def run_live(*, camera: int | str = 0, source: str | Path | None = None, out: st
     from .api import finish
     from .pose import PoseEstimator
 
+    if not headless and sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
+                                                                  or os.environ.get("WAYLAND_DISPLAY")):
+        # Qt would abort the process; say what to do instead
+        raise InputError("no display to show the live window on (DISPLAY is not set): add --headless, "
+                         "and --record FILE.mp4 to keep the annotated stream")
     resolved = models.resolve(model)
     src = ReplaySource(source, realtime=realtime) if source is not None else CameraSource(camera)
     out = Path(out) if out else Path("knee_cv_out") / f"live_{time.strftime('%Y%m%d_%H%M%S')}"

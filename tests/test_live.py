@@ -106,3 +106,13 @@ def test_camera_disconnect_keeps_the_session(tmp_path, model_dir):
                       pdf=False, live=LiveSettings(calibration_s=1.0))
     assert any("disconnected" in w for w in result.report["warnings"])
     assert len(result.report["live"]["reps"]) >= 4 and (tmp_path / "s" / "report.json").is_file()
+
+
+def test_window_without_display_is_one_line_exit_2(tmp_path, model_dir):
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the DISPLAY check applies to Linux")
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["KNEE_CV_MODELS"] = str(model_dir)
+    proc = subprocess.run([sys.executable, "-m", "knee_cv", "live", "--camera", "0", "--out", str(tmp_path / "x")],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 2 and "--headless" in proc.stderr and "Traceback" not in proc.stderr
