@@ -15,7 +15,7 @@ from .analysis import Analysis, analyze_track
 from .errors import InputError, NoPersonError
 from .pipeline import estimate_track
 from .pose import PoseEstimator
-from .report import frames_csv, reps_csv, summary_text, to_dict, write_atomic
+from .report import ensure_dir, frames_csv, reps_csv, summary_text, to_dict, write_atomic
 from .settings import Settings
 from .track import PoseTrack
 from .video import VideoInfo, probe, read_frames
@@ -94,6 +94,8 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
         clock[0] = now
 
     extra_warnings: list[str] = []
+    if out_dir is not None:
+        ensure_dir(out_dir)  # before the slow pose pass
     if from_landmarks is not None:
         raw, meta = PoseTrack.load(from_landmarks)
         video_path = str(video) if video is not None else meta.get("video_path", str(from_landmarks))
@@ -138,7 +140,7 @@ def finish(raw: PoseTrack, *, out: Path, video: dict, model: dict, warnings: lis
     analysis = dataclasses.replace(analysis, warnings=tuple(extra_warnings) + analysis.warnings)
     report = to_dict(analysis, video=vinfo, model=minfo)
     report.update(extra or {})
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out)
     if keep_landmarks is None or Path(keep_landmarks).resolve() != (out / "landmarks.npz").resolve():
         tmp = out / ".landmarks.tmp.npz"
         raw.save(tmp, video_path=vinfo["path"], model_name=minfo["name"], model_sha256=minfo["sha256"],

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from .errors import InputError, KneeCvError
-from .report import write_atomic
+from .report import ensure_dir, write_atomic
 from .settings import Settings, as_dict
 
 log = logging.getLogger(__name__)
@@ -311,7 +311,7 @@ def run_batch(inputs: list[str], *, out: str | Path, workers: int | None = None,
         raise InputError("no videos found in " + ", ".join(inputs)
                          + (f"; no such file or folder: {', '.join(missing)}" if missing else "")
                          + (f"; {others} other files skipped" if others else ""))
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out, "results folder")
     targets = assign_outputs(found, out)
     cache = out / CACHE_DIR / "landmarks"
     if cluster is None:

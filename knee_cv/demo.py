@@ -11,7 +11,7 @@ import numpy as np
 from . import kinematics as K
 from .mannequin import ANKLE2, HIP2, KNEE2, J, Scenario, draw_frame, pose_world, project
 from .reps import Exercise
-from .report import write_atomic
+from .report import ensure_dir, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +136,8 @@ def run_demo(*, exercise: Exercise = Exercise.SQUAT, scenario: Scenario | None =
 
     sc = scenario or Scenario.preset(exercise)
     name = f"demo_{sc.exercise.value}"
+    ensure_dir(video_dir, "folder for the rendered clip")
+    ensure_dir(out_dir or Path("knee_cv_out") / name)
     video = render_video(sc, Path(video_dir) / f"{name}.mp4")
     tr = truth(sc)
     write_atomic(video.with_suffix(".truth.json"), json.dumps(tr))

@@ -35,3 +35,9 @@ class CameraError(KneeCvError):
 
 class ConfigError(InputError):
     """A settings file is malformed or names unknown settings."""
+
+
+class OutputError(KneeCvError):
+    """An output folder or file cannot be created or written."""
+
+    exit_code = 5

@@ -17,12 +17,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, KneeCvError
 from .exercises import SHORT_CUE
 from .faults import adjusted_valgus, evaluate_reps
 from .filtering import OneEuroFilter, OneEuroSettings
 from .kinematics import FrameMetrics, frame_metrics, standing_baseline
 from .render import LowerBodyAnnotator, Overlay, VideoSink
+from .report import ensure_dir
 from .reps import Exercise, Rep, classify_exercise
 from .sources import CameraSource, ReplaySource
 from .settings import Settings
@@ -321,7 +322,11 @@ def run_live(*, camera: int | str = 0, source: str | Path | None = None, out: st
                          "and --record FILE.mp4 to keep the annotated stream")
     resolved = models.resolve(model)
     src = ReplaySource(source, realtime=realtime) if source is not None else CameraSource(camera)
-    out = Path(out) if out else Path("knee_cv_out") / f"live_{time.strftime('%Y%m%d_%H%M%S')}"
+    try:
+        out = ensure_dir(Path(out) if out else Path("knee_cv_out") / f"live_{time.strftime('%Y%m%d_%H%M%S')}")
+    except KneeCvError:
+        src.close()
+        raise
     stats, ann = LiveStats(), LowerBodyAnnotator()
     session: LiveSession | None = None
     sink: VideoSink | None = None

@@ -11,10 +11,24 @@ from pathlib import Path
 import numpy as np
 
 from . import exercises as ex
+from .errors import OutputError
 from .analysis import Analysis
 from .track import SIDES
 
 SCHEMA_VERSION = 1
+
+
+def ensure_dir(path: str | Path, what: str = "output folder") -> Path:
+    """Create ``path`` (and parents) or raise :class:`OutputError` saying why; call before slow work."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".knee-cv-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot use as {what} ({exc.strerror or exc})") from None
+    return path
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:

@@ -116,3 +116,16 @@ def test_shared_options_parse_the_same_in_every_command():
         assert (a.pdf, a.annotate, a.model) == (False, False, "lite"), argv
     assert p.parse_args(["live"]).pdf and not p.parse_args(["live", "--no-pdf"]).pdf
     assert p.parse_args(["batch", "d", "--out", "o", "--pdf"]).pdf
+
+
+def test_unwritable_output_is_one_line_exit_5(tmp_path, capsys):
+    from knee_cv.cli import main
+    from synth import squat_track
+
+    squat_track(reps=2).save(tmp_path / "lm.npz")
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("x")
+    assert main(["analyze", "--from-landmarks", str(tmp_path / "lm.npz"), "--out", str(blocker / "out"),
+                 "--no-pdf"]) == 5
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot use as output folder" in err[0]
