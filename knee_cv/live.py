@@ -154,7 +154,7 @@ class LiveSession:
         grey = (None, None)
         if self.guidance:
             self.calib_from = i + 1  # start over once the whole body is in view
-            return Overlay(grey, banner="Calibration paused", cue=self.guidance)
+            return Overlay(grey, banner="Calibration paused", cue=self.guidance, big_cue=True)
         if span < self.live.calibration_s:
             return Overlay(grey, banner=f"Calibrating: stand still facing the camera "
                                         f"({self.live.calibration_s - span:.1f} s)")
@@ -279,7 +279,7 @@ class LiveSession:
             verdict = ", ".join(parts) if parts else "good"
         cue = self.cue if t <= self.cue_until else ""
         return Overlay(bad, float(self.m["pelvic_drop_deg"][j]), len(self.reps) - self.rep_offset, verdict,
-                       cue or self.guidance, banner=self.guidance if cue else "")
+                       cue or self.guidance, banner=self.guidance if cue else "", big_cue=True)
 
 
 # --- the loop --------------------------------------------------------------------------

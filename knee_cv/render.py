@@ -38,6 +38,7 @@ class Overlay:
     cue: str = ""
     values: tuple[str, ...] = ()
     banner: str = ""
+    big_cue: bool = False  # live mode: the cue in large type, wrapped over lines
 
 
 def _pt(p: np.ndarray) -> tuple[int, int] | None:
@@ -57,6 +58,18 @@ def _text(img, text, org, scale, color=WHITE, th=2):
         scale *= room / width
     cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), th + 3, cv2.LINE_AA)
     cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, color, th, cv2.LINE_AA)
+
+
+def _wrap_to_width(text: str, width: int, scale: float, thick: int) -> list[str]:
+    """Greedy word wrap so each line fits ``width`` pixels in OpenCV's Hershey font."""
+    lines: list[str] = []
+    for word in text.split():
+        trial = f"{lines[-1]} {word}" if lines else word
+        if lines and cv2.getTextSize(trial, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)[0][0] <= width:
+            lines[-1] = trial
+        else:
+            lines.append(word)
+    return lines
 
 
 class LowerBodyAnnotator:
@@ -99,7 +112,13 @@ class LowerBodyAnnotator:
         for v in overlay.values:
             _text(image, v, (int(10 * s), y), 0.6 * s)
             y += int(26 * s)
-        if overlay.cue:
+        if overlay.cue and overlay.big_cue:
+            scale, thick = 1.4 * s, max(3, th + 1)
+            lines = _wrap_to_width(overlay.cue, w - int(20 * s), scale, thick)
+            step = int(52 * s)
+            for k, line in enumerate(lines):
+                _text(image, line, (int(10 * s), h - int(24 * s) - (len(lines) - 1 - k) * step), scale, AMBER, thick)
+        elif overlay.cue:
             _text(image, overlay.cue, (int(10 * s), h - int(24 * s)), 0.9 * s, AMBER, max(2, th))
         return image
 
