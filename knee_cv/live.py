@@ -94,8 +94,10 @@ class LiveSession:
         self.drop_run = 0
         self.cued: set[str] = set()
 
-    def _metrics(self) -> FrameMetrics:
-        return FrameMetrics(t=np.asarray(self.t[self.m_from:]), **{k: np.asarray(v) for k, v in self.m.items()})
+    def _metrics(self, lo: int = 0) -> FrameMetrics:
+        """Metrics rows ``lo`` .. now as arrays (a rep needs only its own rows: bounded work per rep)."""
+        return FrameMetrics(t=np.asarray(self.t[self.m_from + lo:]),
+                            **{k: np.asarray(v[lo:]) for k, v in self.m.items()})
 
     def _track(self, xyz_list, start: int = 0) -> PoseTrack:
         n = len(self.t) - start
@@ -234,20 +236,22 @@ class LiveSession:
 
     def _close_rep(self, j: int, t: float) -> None:
         rs = self.settings.reps
-        depth = np.nan_to_num(np.asarray(self.m["depth"]), nan=0.0)
-        level = rs.stand_fraction * self.peak
-        before = np.flatnonzero(depth[self.seg_start:self.peak_i] < level)
+        depth = np.nan_to_num(np.asarray(self.m["depth"][self.seg_start:self.peak_i]), nan=0.0)
+        before = np.flatnonzero(depth < rs.stand_fraction * self.peak)
         start = self.seg_start + (int(before[-1]) if before.size else 0)
         if self.t[self.m_from + j] - self.t[self.m_from + start] >= rs.min_rep_s / 2:
             rep = Rep(len(self.reps) + 1, start, self.peak_i, j, float(self.peak))
-            metrics = self._metrics()
-            xy = np.asarray(self.smooth_xyz[self.m_from:], np.float32)[..., :2]
+            # exercise and lead leg from the bottoms since calibration (only those frames are read)
             recent = [r.rep for r in self.reps[self.reps_since_calibration:]] + [rep]
-            kind, labelled = classify_exercise(xy, self.baseline.leg_length, recent, rs)
+            xy = np.asarray([self.smooth_xyz[self.m_from + r.bottom] for r in recent], np.float32)[..., :2]
+            kind, labelled = classify_exercise(xy, self.baseline.leg_length,
+                                               [dataclasses.replace(r, bottom=k) for k, r in enumerate(recent)], rs)
             if kind is not Exercise.UNKNOWN:  # squat, lunge (lead leg) or single-leg (standing leg)
-                self.exercise, rep = kind, labelled[-1]
+                self.exercise, rep = kind, dataclasses.replace(rep, lead_leg=labelled[-1].lead_leg)
+            metrics = self._metrics(start)     # this rep's rows only; indices shifted to match
+            local = dataclasses.replace(rep, start=0, bottom=rep.bottom - start, end=rep.end - start)
             measure = adjusted_valgus(metrics, self.exercise, self.settings.faults)
-            (res,) = evaluate_reps(metrics, measure, [rep], self.exercise, self.settings.faults)
+            (res,) = evaluate_reps(metrics, measure, [local], self.exercise, self.settings.faults)
             verdict = {"left": res.verdict("left"), "right": res.verdict("right"), "hip": res.verdict("hip")}
             faults = [f.as_dict() for f in res.faults]
             worst = [f for f in res.faults if f.code in SHORT_CUE and f.code != "asymmetry"]
