@@ -10,7 +10,7 @@ import dataclasses
 import numpy as np
 from scipy import ndimage, signal
 
-from .track import LM, PoseTrack
+from .track import LM, SHOULDER, PoseTrack
 
 #: Landmarks the analysis reads; only these are cleaned (the rest stay as estimated).
 USED = np.array(sorted({LM.NOSE, *range(LM.LEFT_SHOULDER, LM.RIGHT_WRIST + 1), *range(LM.LEFT_HIP, 33)}))
@@ -110,17 +110,21 @@ def lowpass(x: np.ndarray, fps: float, cutoff_hz: float = 6.0, order: int = 4) -
 def clean(track: PoseTrack, settings: FilterSettings = FilterSettings()) -> PoseTrack:
     """Gap-fill, reject outliers and zero-phase smooth a recorded track.
 
-    Only the landmarks in :data:`USED` are cleaned. Landmarks missing for longer
+    Only the landmarks in :data:`USED` are cleaned (their ``x``, ``y``, and the
+    shoulders' ``z``; other ``z`` values are left as estimated). Landmarks missing for longer
     than ``settings.max_gap_s`` stay NaN (documented: NaN means "not seen").
     """
     if len(track) == 0:
         return track
     max_gap = max(1, int(round(settings.max_gap_s * track.fps)))
-    part = interpolate_gaps(track.xyz[:, USED].astype(np.float64), track.t, max_gap)
+    # image x, y of the used landmarks, and z only where it is read (shoulder depth gives body yaw)
+    cols = np.concatenate([track.xyz[:, USED, :2].reshape(len(track), -1), track.xyz[:, SHOULDER, 2]], axis=1)
+    part = interpolate_gaps(cols.astype(np.float64), track.t, max_gap)
     part = hampel(part, settings.hampel_window, settings.hampel_sigmas)
     part = lowpass(part, track.fps, settings.cutoff_hz, settings.order)
     xyz = track.xyz.copy()
-    xyz[:, USED] = part
+    xyz[:, USED, :2] = part[:, :2 * len(USED)].reshape(len(track), len(USED), 2)
+    xyz[:, SHOULDER, 2] = part[:, 2 * len(USED):]
     vis = track.visibility.copy()
     vis[:, USED] = np.nan_to_num(interpolate_gaps(
         np.where(track.detected[:, None], track.visibility[:, USED], np.nan), track.t, max_gap), nan=0.0)
