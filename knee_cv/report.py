@@ -57,7 +57,9 @@ def rep_dict(a: Analysis, r) -> dict:
         d["lead_leg"] = r.rep.lead_leg
     for s, sm in zip(SIDES, r.sides):
         d[s] = sm.as_dict()
-        d[s]["verdict"] = r.verdict(s)
+        # a lunge's rear leg and a single-leg squat's free leg are not judged: say which, not "n/a"
+        other = r.rep.lead_leg and s != r.rep.lead_leg
+        d[s]["verdict"] = ("rear leg" if a.exercise.value == "lunge" else "free leg") if other else r.verdict(s)
         d[s]["judged_s"] = [_num(t[i]) for i in sm.judged_frames]
     d.update(pelvic_drop_deg=_num(r.pelvic_drop_deg, 2), pelvic_drop_side=r.pelvic_drop_side,
              knee_sep_ratio=_num(r.knee_sep_ratio), hip_verdict=r.verdict("hip"),
