@@ -33,6 +33,18 @@ class Result:
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
+class _Laps:
+    """Records wall seconds per stage into ``timings``: each call closes the stage that just ended."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings, self._t = timings, time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = round(now - self._t, 3)
+        self._t = now
+
+
 def _preload_matplotlib() -> threading.Thread:
     """Import matplotlib in the background while pose estimation runs (~0.5 s saved on the PDF)."""
     th = threading.Thread(target=importlib.import_module, args=("matplotlib.backends.backend_pdf",),
@@ -43,6 +55,11 @@ def _preload_matplotlib() -> threading.Thread:
 
 def default_out_dir(video: str | Path, root: str | Path = "knee_cv_out") -> Path:
     return Path(root) / Path(video).stem
+
+
+def ends_early(frames_read: int, frames_announced: int) -> bool:
+    """A video that stops well before its announced length (an interrupted phone recording)."""
+    return bool(frames_announced) and frames_read < 0.98 * frames_announced
 
 
 def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool = True
@@ -61,7 +78,7 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
                                               disable=not progress, leave=False, file=sys.stderr) as bar:
         track = estimate_track(read_frames(path, info=info), est, width=info.width, height=info.height,
                                fps=info.fps, on_frame=lambda *_: bar.update())
-    if info.frames and len(track) < 0.98 * info.frames:
+    if ends_early(len(track), info.frames):
         warnings.append(f"video ends early: only {len(track)} of the {info.frames} announced frames were "
                         "readable (file cut off?); analyzed what was there")
     if not track.detected.any():
@@ -85,21 +102,17 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
         raise InputError("give a video file or --from-landmarks FILE")
     if pdf:
         _preload_matplotlib()
-    clock = [time.perf_counter()]
     timings: dict[str, float] = {}
-
-    def lap(stage: str) -> None:
-        now = time.perf_counter()
-        timings[stage] = round(now - clock[0], 3)
-        clock[0] = now
-
+    lap = _Laps(timings)
     extra_warnings: list[str] = []
     if out_dir is not None:
         ensure_dir(out_dir)  # before the slow pose pass
     if from_landmarks is not None:
         raw, meta = PoseTrack.load(from_landmarks)
         video_path = str(video) if video is not None else meta.get("video_path", str(from_landmarks))
-        vinfo = {"path": video_path, "fps": raw.fps, "frames": len(raw), "width": raw.width, "height": raw.height,
+        announced = int(meta.get("frames_announced", len(raw)))
+        vinfo = {"path": video_path, "fps": raw.fps, "frames": announced, "frames_read": len(raw),
+                 "width": raw.width, "height": raw.height,
                  "duration_s": round(float(raw.t[-1]) if len(raw) else 0.0, 3)}
         minfo = {"name": meta.get("model_name", "unknown"), "sha256": meta.get("model_sha256", "")}
         extra_warnings += json.loads(meta.get("warnings", "[]"))
@@ -111,6 +124,7 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
                  "width": info.width, "height": info.height, "duration_s": round(len(raw) / info.fps, 3)}
         minfo = {"name": resolved.name, "sha256": resolved.sha256}
         out = Path(out_dir) if out_dir else default_out_dir(video)
+    vinfo["truncated"] = ends_early(vinfo["frames_read"], vinfo["frames"])
     if source_sha256:
         vinfo["sha256"] = source_sha256
     lap("landmarks")
@@ -128,13 +142,7 @@ def finish(raw: PoseTrack, *, out: Path, video: dict, model: dict, warnings: lis
     landmarks are saved unless ``keep_landmarks`` already is ``out/landmarks.npz``.
     """
     timings = {} if timings is None else timings
-    clock = [time.perf_counter()]
-
-    def lap(stage: str) -> None:
-        now = time.perf_counter()
-        timings[stage] = round(now - clock[0], 3)
-        clock[0] = now
-
+    lap = _Laps(timings)
     vinfo, minfo, extra_warnings = video, model, warnings
     analysis = analyze_track(raw, settings)
     analysis = dataclasses.replace(analysis, warnings=tuple(extra_warnings) + analysis.warnings)
@@ -144,7 +152,7 @@ def finish(raw: PoseTrack, *, out: Path, video: dict, model: dict, warnings: lis
     if keep_landmarks is None or Path(keep_landmarks).resolve() != (out / "landmarks.npz").resolve():
         tmp = out / ".landmarks.tmp.npz"
         raw.save(tmp, video_path=vinfo["path"], model_name=minfo["name"], model_sha256=minfo["sha256"],
-                 warnings=json.dumps(extra_warnings))
+                 warnings=json.dumps(extra_warnings), frames_announced=str(vinfo.get("frames", len(raw))))
         tmp.replace(out / "landmarks.npz")
     write_atomic(out / "reps.csv", reps_csv(report))
     write_atomic(out / "frames.csv", frames_csv(analysis))

@@ -178,9 +178,11 @@ def _row(job: Job, status: str, rep: dict | None, sha: str | None, seconds: floa
 
 
 def _finish(job: Job, status: str, rep: dict, sha: str, t0: float) -> dict:
-    short = [w for w in rep["warnings"] if w.startswith("video ends early")]
-    if short:  # partial results are kept, but a damaged file must not pass silently
-        return _row(job, "failed", rep, sha, time.perf_counter() - t0, reason=short[0] + " (partial results kept)")
+    v = rep["video"]
+    if v.get("truncated"):  # partial results are kept, but a damaged file must not pass silently
+        return _row(job, "failed", rep, sha, time.perf_counter() - t0,
+                    reason=f"{job.video}: video ends early, only {v['frames_read']} of {v['frames']} announced frames "
+                           "readable (partial results kept)")
     return _row(job, status, rep, sha, time.perf_counter() - t0)
 
 

@@ -64,7 +64,7 @@ def truth(sc: Scenario) -> dict:
     depth = (hip_y - np.median(hip_y[rep == 0])) / leg
     dev = K._dot(knee - toe, med) / leg
     reps = []
-    single = sc.exercise in (Exercise.LUNGE, Exercise.SINGLE_LEG_SQUAT)
+    single = sc.exercise.one_legged
     for k, spec in enumerate(sc.reps, start=1):
         idx = np.flatnonzero(rep == k)
         deep = idx[depth[idx] >= 0.6 * depth[idx].max()]

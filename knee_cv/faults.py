@@ -77,6 +77,16 @@ class RepResult:
         return "ok"
 
 
+def judged_valgus(fppa_deg: np.ndarray, depth: np.ndarray, exercise: Exercise, fs: FaultSettings) -> np.ndarray:
+    """The knee measure judged against thresholds, from FPPA (..., 2) and depth (...), degrees.
+
+    See :func:`adjusted_valgus`; live mode calls this one frame at a time.
+    """
+    if exercise.one_legged:
+        return fppa_deg
+    return fppa_deg + fs.squat_depth_slope_deg * np.asarray(depth)[..., None]
+
+
 def adjusted_valgus(metrics: FrameMetrics, exercise: Exercise, fs: FaultSettings) -> np.ndarray:
     """The per-frame knee measure judged against thresholds, shape (T, 2), degrees.
 
@@ -85,9 +95,7 @@ def adjusted_valgus(metrics: FrameMetrics, exercise: Exercise, fs: FaultSettings
     removes the trend a knee tracking over the foot shows. Positive = the knee is
     medial of that expected track.
     """
-    if exercise in (Exercise.SQUAT, Exercise.UNKNOWN):
-        return metrics.fppa_deg + fs.squat_depth_slope_deg * metrics.depth[:, None]
-    return metrics.fppa_deg
+    return judged_valgus(metrics.fppa_deg, metrics.depth, exercise, fs)
 
 
 def _reduce(ufunc, x: np.ndarray, keep: np.ndarray, first: np.ndarray, empty: float) -> np.ndarray:
@@ -117,16 +125,15 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     if not reps:
         return []
     seg = Segments.from_bounds([r.start for r in reps], [r.end for r in reps])
-    f, n = seg.frame, seg.n
-    first = np.cumsum(np.bincount(seg.group, minlength=n)) - np.bincount(seg.group, minlength=n)
+    f, n, first = seg.frame, seg.n, seg.first
     rep_depth = np.array([r.depth for r in reps])
     trusted = metrics.knee_trusted[f]                                                     # (N, 2)
     deep = metrics.depth[f] >= fs.judge_from_depth_fraction * rep_depth[seg.group]
     judged = trusted & deep[:, None]
     by_side = sort_groups(measure[f].ravel(), (seg.group[:, None] * 2 + np.arange(2)).ravel(), judged.ravel(), 2 * n)
-    squat = exercise in (Exercise.SQUAT, Exercise.UNKNOWN)
+    single = exercise.one_legged
     enough = by_side.count.reshape(n, 2) >= fs.min_trusted_frames
-    value = np.where(enough, by_side.quantile(0.5 if squat else 0.8).reshape(n, 2), np.nan)
+    value = np.where(enough, by_side.quantile(0.8 if single else 0.5).reshape(n, 2), np.nan)
     fppa = np.where(enough, _reduce(np.maximum, metrics.fppa_deg[f], judged, first, -np.inf), np.nan)
     toe = _reduce(np.maximum, metrics.knee_toe_dev[f], judged & metrics.toe_trusted[f], first, -np.inf)
     toe = np.where(enough, 100 * toe, np.nan)
@@ -141,14 +148,12 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     both = trusted.all(1) & judged.any(1)
     sep = _reduce(np.minimum, metrics.knee_sep_ratio[f], both, first, np.inf)
 
-    single = exercise in (Exercise.LUNGE, Exercise.SINGLE_LEG_SQUAT)
     judged_knee = np.full((n, 2), judge_knees)
     if single:  # the rear or free leg's frontal angle is not a fault
         judged_knee &= np.array([[rep.lead_leg in (None, side) for side in SIDES] for rep in reps])
     worse = np.where(value[:, 0] > value[:, 1], 0, 1)  # asymmetry names the side with more valgus
     codes = [  # (code, side index (n,), value (n,), threshold, judged (n,))
-        *[("knee_valgus", np.full(n, s), value[:, s], fs.valgus_single_leg if single else fs.valgus_squat,
-           judged_knee[:, s]) for s in (0, 1)],
+        *[("knee_valgus", np.full(n, s), value[:, s], fs.valgus(exercise), judged_knee[:, s]) for s in (0, 1)],
         *[("knee_varus", np.full(n, s), value[:, s], fs.varus_squat, judged_knee[:, s] & (not single))
           for s in (0, 1)],  # a lunging knee moving outward over the foot is normal
         ("asymmetry", worse, np.abs(value[:, 0] - value[:, 1]), fs.asymmetry, np.full(n, judge_knees and not single)),

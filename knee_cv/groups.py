@@ -22,11 +22,14 @@ class Segments:
         Segment number of each element, ``0 .. n-1``.
     n : int
         Number of segments.
+    first : ndarray, shape (n,), int
+        Position in the flat arrays where each segment begins.
     """
 
     frame: np.ndarray
     group: np.ndarray
     n: int
+    first: np.ndarray  # position of each segment's first element, for ``ufunc.reduceat``
 
     @classmethod
     def from_bounds(cls, start: np.ndarray, end: np.ndarray) -> "Segments":
@@ -36,7 +39,7 @@ class Segments:
             raise ValueError("segment end before start")
         first = np.cumsum(lens) - lens
         frame = np.arange(lens.sum()) - np.repeat(first - start, lens)
-        return cls(frame, np.repeat(np.arange(len(lens)), lens), len(lens))
+        return cls(frame, np.repeat(np.arange(len(lens)), lens), len(lens), first)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -46,6 +46,9 @@ class Baseline:
         Mid-hip height in pixels (image ``y``, down is positive).
     pelvic_tilt_deg : float
         Standing pelvic obliquity, degrees (positive = left hip lower).
+    knee_toe_dev : ndarray, shape (2,)
+        Standing knee-over-toe deviation per side, fraction of ``leg_length``
+        (NaN where the toes were never seen).
     frames : ndarray of int
         Frame indices the baseline was taken from.
     """
@@ -56,6 +59,7 @@ class Baseline:
     foot: np.ndarray
     hip_y: float
     pelvic_tilt_deg: float
+    knee_toe_dev: np.ndarray
     frames: np.ndarray
 
 
@@ -181,12 +185,15 @@ def standing_baseline(track: PoseTrack) -> Baseline | None:
     top = pool & (hip_y <= np.percentile(hip_y[pool], 25))
     frames = np.flatnonzero(top)
     med = lambda a: np.median(a[frames].astype(np.float64), 0)  # noqa: E731
+    leg_length = float(np.median(_norm(hip - ankle)[frames].astype(np.float64).mean(1)))
+    dev = _dot(knee[:, frames] - toe[:, frames], medial_axis(hip[:, frames])) / leg_length
     return Baseline(
-        leg_length=float(np.median(_norm(hip - ankle)[frames].astype(np.float64).mean(1))),
+        leg_length=leg_length,
         thigh=med(thigh), shank=med(shank),
         foot=np.nanmedian(foot[frames].astype(np.float64), 0),
         hip_y=float(med(hip_y)),
         pelvic_tilt_deg=float(med(pelvic_tilt_deg(hip))),
+        knee_toe_dev=np.nanmedian(dev.astype(np.float64), 0) if np.isfinite(dev).any() else np.full(2, np.nan),
         frames=frames,
     )
 
@@ -215,12 +222,10 @@ def frame_metrics(track: PoseTrack, base: Baseline, trust: TrustSettings = Trust
                    & _within(_norm(ankle - knee), base.shank, trust.shank_ratio))
         toe_ok = vis_ok(TOE) & _within(_norm(toe - ankle), base.foot, trust.foot_ratio)
         sep = np.abs(_dot(knee[..., 0] - knee[..., 1], med[..., 0]) / _dot(ankle[..., 0] - ankle[..., 1], med[..., 0]))
-    # no standing frames in this track (live mode passes one frame): the shift is unknown here
-    stand_dev = np.nanmedian(dev[base.frames], 0) if len(base.frames) else np.full(2, np.nan, np.float32)
     return FrameMetrics(
         t=track.t,
         knee_toe_dev=dev,
-        knee_toe_shift=dev - stand_dev,
+        knee_toe_shift=dev - base.knee_toe_dev.astype(np.float32),
         fppa_deg=fppa_deg(hip, knee, ankle, med),
         knee_sep_ratio=sep,
         pelvic_drop_deg=pelvic_tilt_deg(hip) - np.float32(base.pelvic_tilt_deg),

@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import InputError, KneeCvError
 from .exercises import SHORT_CUE
-from .faults import adjusted_valgus, evaluate_reps
+from .faults import adjusted_valgus, evaluate_reps, judged_valgus
 from .filtering import OneEuroFilter, OneEuroSettings
 from .kinematics import FrameMetrics, frame_metrics, standing_baseline
 from .render import LowerBodyAnnotator, Overlay, VideoSink
@@ -165,8 +165,6 @@ class LiveSession:
             self.calib_from = i + 1
             return Overlay(grey, banner="Calibration failed: hips, knees and ankles must be visible")
         self.baseline = base
-        cal = frame_metrics(self._track(self.smooth_xyz, self.calib_from), base, self.settings.trust)
-        self.stand_dev = np.nanmedian(cal.knee_toe_dev[base.frames], 0)
         self.m = {k: [] for k in self.m}
         self.m_from = i + 1
         self.reps_since_calibration = len(self.reps)  # earlier reps index older metrics
@@ -178,12 +176,12 @@ class LiveSession:
     def _append_metrics(self, i: int) -> None:
         one = PoseTrack(self.smooth_xyz[i][None], self.raw_vis[i][None], np.array([self.t[i]]),
                         self.width, self.height, self.fps)
-        base = dataclasses.replace(self.baseline, frames=np.zeros(0, int))
         with np.errstate(invalid="ignore"):
-            fm = frame_metrics(one, base, self.settings.trust)
-        fm = dataclasses.replace(fm, knee_toe_shift=fm.knee_toe_dev - self.stand_dev)
+            fm = frame_metrics(one, self.baseline, self.settings.trust)
         for k in self.m:
             self.m[k].append(getattr(fm, k)[0])
+        # the judged knee measure, once per frame, for cues and the overlay
+        self.measure = judged_valgus(fm.fppa_deg[0], fm.depth[0], self.exercise, self.settings.faults)
 
     def _step_rep(self, i: int, t: float) -> None:
         rs, fs = self.settings.reps, self.settings.faults
@@ -203,11 +201,9 @@ class LiveSession:
 
     def _maybe_cue(self, j: int, t: float) -> None:
         fs = self.settings.faults
-        single = self.exercise in (Exercise.LUNGE, Exercise.SINGLE_LEG_SQUAT)
-        th = fs.valgus_single_leg if single else fs.valgus_squat
-        measure = self.m["fppa_deg"][j] + (0 if single else fs.squat_depth_slope_deg * self.m["depth"][j])
         trusted = self.m["knee_trusted"][j]
-        self.run = np.where(trusted & (measure >= th.onset), self.run + 1, np.where(trusted, 0, self.run))
+        past = trusted & (self.measure >= fs.valgus(self.exercise).onset)
+        self.run = np.where(past, self.run + 1, np.where(trusted, 0, self.run))
         for s, side in enumerate(SIDES):
             if self.run[s] >= self.live.cue_frames and side not in self.cued:
                 self._say(t, "knee_valgus", side)
@@ -270,12 +266,9 @@ class LiveSession:
     def _overlay(self, i: int, t: float) -> Overlay:
         j = i - self.m_from
         trusted = self.m["knee_trusted"][j]
-        single = self.exercise in (Exercise.LUNGE, Exercise.SINGLE_LEG_SQUAT)
-        fs = self.settings.faults
-        measure = self.m["fppa_deg"][j] + (0 if single else fs.squat_depth_slope_deg * self.m["depth"][j])
-        th = (fs.valgus_single_leg if single else fs.valgus_squat).onset
+        onset = self.settings.faults.valgus(self.exercise).onset
         deep = self.peak - self.trough >= self.settings.reps.min_depth
-        bad = tuple(None if not trusted[s] else bool(deep and measure[s] >= th) for s in (0, 1))
+        bad = tuple(None if not trusted[s] else bool(deep and self.measure[s] >= onset) for s in (0, 1))
         last = self.reps[-1] if len(self.reps) > self.rep_offset else None
         verdict = ""
         if last is not None:
@@ -393,7 +386,7 @@ def run_live(*, camera: int | str = 0, source: str | Path | None = None, out: st
         warnings.append("calibration never completed: stand still, whole body in view, for "
                         f"{live.calibration_s:.0f} s at the start")
     vinfo = {"path": str(source) if source is not None else src.name, "fps": round(src.fps, 3),
-             "frames": len(raw), "width": raw.width, "height": raw.height,
+             "frames": len(raw), "frames_read": len(raw), "width": raw.width, "height": raw.height,
              "duration_s": round(float(raw.t[-1]) if len(raw) else 0.0, 3), "live": True}
     live_report = {"reps": [{"index": k + 1, "start_s": round(r.start_s, 3), "bottom_s": round(r.bottom_s, 3),
                              "end_s": round(r.end_s, 3), "verdict": r.verdict, "faults": r.faults}

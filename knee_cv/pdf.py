@@ -91,13 +91,12 @@ class _RepPage:
     def __init__(self, plt, analysis):
         self.a = analysis
         fs = analysis.settings.faults
-        self.single = analysis.exercise.value in ("lunge", "single_leg_squat")
-        self.th = fs.valgus_single_leg if self.single else fs.valgus_squat
+        self.th = fs.valgus(analysis.exercise)
         fig = self.fig = plt.figure(figsize=A4)
         self.title = fig.text(0.07, 0.96, "", fontsize=16, weight="bold")
         self.verdicts = fig.text(0.07, 0.935, "", fontsize=10)
         self.flags = fig.text(0.07, 0.915, "", fontsize=10)
-        labels = ["Knee valgus measure (deg)\n" + ("FPPA" if self.single else "depth-adjusted FPPA"),
+        labels = ["Knee valgus measure (deg)\n" + ("FPPA" if analysis.exercise.one_legged else "depth-adjusted FPPA"),
                   "Knee over 2nd toe:\nmedial deviation (% leg length)", "Raw FPPA (deg)\n+ = valgus",
                   "Pelvic drop (deg)\n+ = left side lower"]
         self.axes, self.lines, self.spans = [], [], []

@@ -182,8 +182,7 @@ def frame_overlays(analysis) -> list[Overlay]:
     verdict = [""] * (len(analysis.reps) + 1)
     cue = [""] * (len(analysis.reps) + 1)
     fs = analysis.settings.faults
-    single = analysis.exercise.value in ("lunge", "single_leg_squat")
-    onset = (fs.valgus_single_leg if single else fs.valgus_squat).onset
+    onset = fs.valgus(analysis.exercise).onset
     for r in analysis.reps:
         sl = slice(r.rep.start, r.rep.end + 1)
         rep_of[sl] = r.rep.index

@@ -16,6 +16,11 @@ class Exercise(str, enum.Enum):
     SINGLE_LEG_SQUAT = "single_leg_squat"
     UNKNOWN = "unknown"
 
+    @property
+    def one_legged(self) -> bool:
+        """Lunge or single-leg squat: one leg is judged, on the raw FPPA with single-leg thresholds."""
+        return self in (Exercise.LUNGE, Exercise.SINGLE_LEG_SQUAT)
+
 
 @dataclasses.dataclass(frozen=True)
 class RepSettings:

@@ -19,7 +19,7 @@ import numpy as np
 from .errors import ConfigError
 from .filtering import FilterSettings
 from .kinematics import TrustSettings
-from .reps import RepSettings
+from .reps import Exercise, RepSettings
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,6 +86,10 @@ class FaultSettings:
     max_yaw_deg: float = 20.0
     #: fewer trusted frames than this: the knee is not judged in that rep
     min_trusted_frames: int = 3
+
+    def valgus(self, exercise: Exercise) -> Threshold:
+        """The knee-valgus threshold that applies to ``exercise``."""
+        return self.valgus_single_leg if exercise.one_legged else self.valgus_squat
 
 
 @dataclasses.dataclass(frozen=True)
