@@ -88,6 +88,11 @@ SHORT_CUE: dict[str, str] = {
     "asymmetry": "Even out left and right",
 }
 
+def short_cue(code: str, side: str | None) -> str:
+    """The one-line cue for a fault on a side, e.g. "Push your right knee out over your second toe"."""
+    return SHORT_CUE[code].format(side=side)
+
+
 FAULT_WORDS: dict[str, str] = {
     "knee_valgus": "knee collapses inward (valgus)",
     "knee_varus": "knee bows outward (varus)",

@@ -179,6 +179,13 @@ _SEVERITY = (None, "mild", "moderate", "severe")
 SEVERITY_ORDER = {"mild": 1, "moderate": 2, "severe": 3}
 
 
+def main_fault(faults) -> Fault | None:
+    """The fault a cue should be about: the most severe knee or hip fault; asymmetry only if it is alone
+    (it names no movement to correct)."""
+    concrete = [f for f in faults if f.code != "asymmetry"] or list(faults)
+    return max(concrete, key=lambda f: SEVERITY_ORDER[f.severity], default=None)
+
+
 def summarize(results: list[RepResult]) -> list[dict]:
     """Per-video fault summary: one entry per (code, side), worst first."""
     groups: dict[tuple[str, str], list[Fault]] = {}

@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 
 from .errors import InputError, KneeCvError
-from .exercises import SHORT_CUE
-from .faults import adjusted_valgus, evaluate_reps, judged_valgus
+from .exercises import short_cue
+from .faults import adjusted_valgus, evaluate_reps, judged_valgus, main_fault
 from .filtering import OneEuroFilter, OneEuroSettings
 from .kinematics import FrameMetrics, frame_metrics, standing_baseline
 from .render import LowerBodyAnnotator, Overlay, VideoSink
@@ -215,7 +215,7 @@ class LiveSession:
     def _say(self, t: float, code: str, side: str) -> None:
         self.cued.add("hip" if code == "hip_drop" else side)
         streak = self._streak(code, side)
-        text = SHORT_CUE[code].format(side=side)
+        text = short_cue(code, side)
         if streak >= self.live.streak_reps:
             text = f"Again ({streak + 1} reps in a row): {text}"
         self.cue, self.cue_until = text, t + 2.5
@@ -250,14 +250,14 @@ class LiveSession:
             (res,) = evaluate_reps(metrics, measure, [local], self.exercise, self.settings.faults)
             verdict = {"left": res.verdict("left"), "right": res.verdict("right"), "hip": res.verdict("hip")}
             faults = [f.as_dict() for f in res.faults]
-            worst = [f for f in res.faults if f.code in SHORT_CUE and f.code != "asymmetry"]
-            msg = "Good rep" if not worst else SHORT_CUE[worst[0].code].format(side=worst[0].side)
+            worst = main_fault(res.faults)
+            msg = short_cue(worst.code, worst.side) if worst else "Good rep"
             at = lambda k: float(self.t[self.m_from + k])  # noqa: E731
             self.reps.append(LiveRep(rep, verdict, faults, at(rep.start), at(rep.bottom), t, msg))
             self.events.append({"t": round(t, 3), "event": "rep", "rep": len(self.reps) - self.rep_offset,
                                 "verdict": verdict, "faults": faults})
             if worst:
-                streak = self._streak(worst[0].code, worst[0].side)
+                streak = self._streak(worst.code, worst.side)
                 if streak >= self.live.streak_reps:
                     msg = f"{streak} reps in a row! {msg}"
                 self.cue, self.cue_until = msg, t + 2.5

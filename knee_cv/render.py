@@ -173,7 +173,8 @@ class VideoSink:
 
 def frame_overlays(analysis) -> list[Overlay]:
     """Per-frame overlay state for a finished analysis (vectorized mask building)."""
-    from .exercises import SHORT_CUE
+    from .exercises import short_cue
+    from .faults import main_fault
 
     n = len(analysis.track)
     m = analysis.metrics
@@ -193,8 +194,8 @@ def frame_overlays(analysis) -> list[Overlay]:
         parts = [f"{f.side[0].upper()} {f.code.replace('knee_', '').replace('_', ' ')} {f.severity}"
                  for f in r.faults if f.code != "asymmetry"]
         verdict[r.rep.index] = ", ".join(parts) if parts else "good"
-        worst = max(r.faults, key=lambda f: {"mild": 1, "moderate": 2, "severe": 3}[f.severity], default=None)
-        cue[r.rep.index] = SHORT_CUE[worst.code].format(side=worst.side) if worst else ""
+        worst = main_fault(r.faults)
+        cue[r.rep.index] = short_cue(worst.code, worst.side) if worst else ""
     trusted = m.knee_trusted if m is not None else np.zeros((n, 2), bool)
     tilt = m.pelvic_drop_deg if m is not None else np.full(n, np.nan)
     out = []
