@@ -45,12 +45,10 @@ class _Laps:
         self._t = now
 
 
-def _preload_matplotlib() -> threading.Thread:
+def _preload_matplotlib() -> None:
     """Import matplotlib in the background while pose estimation runs (~0.5 s saved on the PDF)."""
-    th = threading.Thread(target=importlib.import_module, args=("matplotlib.backends.backend_pdf",),
-                          name="knee-cv-preload", daemon=True)
-    th.start()
-    return th
+    threading.Thread(target=importlib.import_module, args=("matplotlib.backends.backend_pdf",),
+                     name="knee-cv-preload", daemon=True).start()
 
 
 def default_out_dir(video: str | Path, root: str | Path = "knee_cv_out") -> Path:

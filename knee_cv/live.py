@@ -285,7 +285,6 @@ class LiveSession:
 class LiveStats:
     frames: int = 0
     dropped: int = 0
-    wall_s: float = 0.0
     latency_ms: list[float] = dataclasses.field(default_factory=list)
     first: float | None = None     # perf_counter of the first and last drawn frame
     last: float | None = None
@@ -374,7 +373,6 @@ def run_live(*, camera: int | str = 0, source: str | Path | None = None, out: st
             sink.close()
         if not headless:
             cv2.destroyAllWindows()
-    stats.wall_s = time.perf_counter() - t_start
     stats.dropped = src.dropped
     if session is None or not session.t:
         raise InputError(f"{src.name}: no frames were received")

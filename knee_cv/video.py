@@ -140,11 +140,6 @@ def read_frames(path: str | Path, *, info: VideoInfo | None = None, prefetch: in
         th.join()
 
 
-def frames_at(path: str | Path, indices, *, max_skip: int = 300) -> dict[int, np.ndarray]:
-    """Decode the frames at ``indices`` (BGR, upright); missing ones are left out."""
-    return dict(iter_frames_at(path, indices, max_skip=max_skip))
-
-
 def iter_frames_at(path: str | Path, indices, *, max_skip: int = 300) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(index, frame)`` for the wanted ``indices`` in increasing order.
 
