@@ -54,6 +54,7 @@ class Body:
     forearm: float = 0.27
     neck: float = 0.09
     head_radius: float = 0.11
+    free_foot: tuple[float, float] = (0.50, 0.25)  # single-leg squat: free ankle below, in front of its hip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -176,8 +177,9 @@ def pose_world(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                                           np.zeros((T, 2))], -1)
     if sc.exercise is Exercise.SINGLE_LEG_SQUAT:  # free foot held off the floor, forward
         free = 1 - lead
-        ankle[:, free, 1] = b.ankle_height + 0.16 + 0.1 * phase   # off the floor, reaching forward
-        ankle[:, free, 2] = z0 - 0.30 - 0.25 * phase
+        # the free foot hangs below and in front of its hip and moves with it; a foot reaching far
+        # forward would point the thigh at the camera and hide that hip (MediaPipe then misplaces it)
+        ankle[:, free] = hips[:, free] + np.array([0.0, -b.free_foot[0], -b.free_foot[1]])
     out = np.radians(b.toe_out_deg) * SIDE_SIGN
     forward = np.stack([np.sin(out), np.zeros(2), -np.cos(out)], -1)  # (2, 3): along each foot
     knees = np.stack([_knee_ik(hips[:, s], ankle[:, s], b.thigh, b.shank, np.broadcast_to(forward[s], (T, 3)))

@@ -30,7 +30,7 @@ class RepSettings:
     min_rep_s: float = 0.6         # bottoms closer than this are one rep
     max_rep_s: float = 20.0        # a rep's standing level is looked for this far either side of its bottom
     stand_fraction: float = 0.35   # a rep starts/ends where depth is below this share of its own depth
-    lunge_knee_gap: float = 0.12   # knee height difference at the bottom that marks a split stance
+    lunge_knee_gap: float = 0.12   # knee height difference at the bottom that marks a one-legged rep
     single_leg_ankle_gap: float = 0.10  # ankle height difference that marks a lifted foot
 
 
@@ -102,14 +102,16 @@ def classify_exercise(xy: np.ndarray, leg_length: float, reps: list[Rep],
     b = np.array([r.bottom for r in reps])
     knee_gap = (xy[b][:, KNEE[1], 1] - xy[b][:, KNEE[0], 1]) / leg_length   # >0: right knee lower
     ankle_gap = (xy[b][:, ANKLE[1], 1] - xy[b][:, ANKLE[0], 1]) / leg_length  # >0: right ankle lower
-    # lunge: the rear knee drops below the lead knee while the rear foot, further from
-    # the camera, looks higher; single-leg: one foot is lifted and its knee is not lower
-    lunge = (np.abs(knee_gap) > settings.lunge_knee_gap) & (np.sign(knee_gap) != np.sign(ankle_gap))
-    single = ~lunge & (np.abs(ankle_gap) > settings.single_leg_ankle_gap)
-    if np.mean(single) > 0.5:
-        kind, lead = Exercise.SINGLE_LEG_SQUAT, np.where(ankle_gap > 0, 1, 0)
-    elif np.mean(lunge) > 0.5:
+    # a rep is one-legged when the knees or the feet are far apart in height; it is a lunge when
+    # the lower knee belongs to the foot that looks higher (the rear foot, further from the camera),
+    # and a single-leg squat when the lifted foot's knee is lifted too. Which of the two is decided
+    # among the one-legged reps, so a camera angle that blurs one cue cannot make a lunge a squat.
+    one_legged = (np.abs(knee_gap) > settings.lunge_knee_gap) | (np.abs(ankle_gap) > settings.single_leg_ankle_gap)
+    if np.mean(one_legged) <= 0.5:
+        return Exercise.SQUAT, reps
+    lunge = knee_gap * ankle_gap < 0
+    if np.mean(lunge[one_legged]) >= 0.5:
         kind, lead = Exercise.LUNGE, np.where(knee_gap > 0, 0, 1)
     else:
-        return Exercise.SQUAT, reps
+        kind, lead = Exercise.SINGLE_LEG_SQUAT, np.where(ankle_gap > 0, 1, 0)
     return kind, [dataclasses.replace(r, lead_leg=SIDES[int(s)]) for r, s in zip(reps, lead)]

@@ -176,3 +176,25 @@ def test_core_throughput_one_hour_at_60fps():
     a = analyze_track(tr)
     # 163 whole copies of 10 reps, then 840 frames holding 6 more whole reps
     assert len(base) == 1320 and len(a.reps) == 163 * 10 + 6
+
+
+@pytest.mark.parametrize("knee_gaps, ankle_gaps, kind, lead", [
+    # a high camera shrinks the rear knee's drop below the threshold: the feet still say lunge
+    ([0.08, 0.07, 0.11, 0.06], [-0.36, -0.40, -0.37, -0.40], R.Exercise.LUNGE, "left"),
+    # half the reps pass the knee threshold, half only the foot one: still one exercise, not a squat
+    ([0.15, 0.11, 0.13, 0.11], [-0.30, -0.30, -0.30, -0.29], R.Exercise.LUNGE, "left"),
+    ([-0.15, -0.14, -0.16, -0.13], [0.34, 0.33, 0.35, 0.36], R.Exercise.LUNGE, "right"),
+    # the right foot is lifted and its knee with it: a single-leg squat on the left leg
+    ([-0.33, -0.37, -0.34, -0.30], [-0.30, -0.31, -0.30, -0.26], R.Exercise.SINGLE_LEG_SQUAT, "left"),
+    ([0.01, -0.02, 0.04, 0.13], [0.0, 0.01, -0.03, 0.0], R.Exercise.SQUAT, None),  # one odd rep of four
+])
+def test_classify_exercise_from_knee_and_foot_heights(knee_gaps, ankle_gaps, kind, lead):
+    leg = 400.0
+    xy = np.zeros((4, N_LANDMARKS, 2), np.float32)
+    xy[:, LM.LEFT_KNEE, 1], xy[:, LM.LEFT_ANKLE, 1] = 500, 700
+    xy[:, LM.RIGHT_KNEE, 1] = 500 + leg * np.array(knee_gaps)
+    xy[:, LM.RIGHT_ANKLE, 1] = 700 + leg * np.array(ankle_gaps)
+    reps = [R.Rep(i + 1, i, i, i, 0.3) for i in range(4)]
+    got, out = R.classify_exercise(xy, leg, reps)
+    assert got is kind
+    assert {r.lead_leg for r in out} == {lead}
