@@ -270,8 +270,9 @@ def draw_frame(sc: Scenario, xyz: np.ndarray) -> np.ndarray:
     for hip, knee, ankle, heel, toe in zip(HIP2, KNEE2, ANKLE2, (J.L_HEEL, J.R_HEEL), (J.L_TOE, J.R_TOE)):
         seg(hip, knee, 0.085, 0.055, SKIN)
         seg(knee, ankle, 0.055, 0.035, SKIN)
-        # a kneecap marks the joint, as on a real leg
-        parts.append((xyz[knee, 2] - 0.06, lambda knee=knee: cv2.circle(
+        # a kneecap marks the joint, as on a real leg; drawn just after the nearer of its two segments
+        cap_z = min(xyz[hip, 2] + xyz[knee, 2], xyz[knee, 2] + xyz[ankle, 2]) / 2 - 1e-3
+        parts.append((cap_z, lambda knee=knee: cv2.circle(
             img, tuple(np.round(p[knee] * 16).astype(int)), int(round(0.032 * px[knee] * 16)), KNEECAP, -1,
             cv2.LINE_AA, shift=4)))
         seg(heel, toe, 0.045, 0.04, SHOE, dz=-0.01)
