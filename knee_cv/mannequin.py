@@ -175,7 +175,7 @@ def pose_world(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     hips = pelvis[:, None, :] + np.stack([SIDE_SIGN * b.hip_half_width * np.cos(tilt)[:, None],
                                           -SIDE_SIGN * b.hip_half_width * np.sin(tilt)[:, None],
                                           np.zeros((T, 2))], -1)
-    if sc.exercise is Exercise.SINGLE_LEG_SQUAT:  # free foot held off the floor, forward
+    if sc.exercise is Exercise.SINGLE_LEG_SQUAT:
         free = 1 - lead
         # the free foot hangs below and in front of its hip and moves with it; a foot reaching far
         # forward would point the thigh at the camera and hide that hip (MediaPipe then misplaces it)

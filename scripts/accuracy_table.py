@@ -7,6 +7,7 @@ The table goes between the ``accuracy:start`` and ``accuracy:end`` markers; with
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 import tempfile
@@ -36,8 +37,6 @@ def _fmt(v) -> str:
 
 
 def table() -> str:
-    import dataclasses
-
     from knee_cv.demo import TOLERANCE, run_demo
     from knee_cv.mannequin import Scenario
 
