@@ -105,7 +105,8 @@ SAFETY = (
     "have acute knee pain, swelling, a knee that feels unstable or gives way, a visible fixed deformity "
     "(structural knock-knees or bow-legs), or a recent injury; and see a physical therapist if the knee shows no "
     "improvement after several weeks of corrective training. Camera-based angles are screening measures "
-    "(2D FPPA validity against 3D is mixed)."
+    "(2D FPPA validity against 3D is mixed), and a hip drop can go unseen when the trunk leans away from "
+    "the side that drops."
 )
 SAFETY_SOURCES = (REALIGN_DOC, VALGUS_DOC)
 

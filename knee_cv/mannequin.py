@@ -69,11 +69,16 @@ class RepSpec:
         Pelvic obliquity at the bottom, degrees; positive = left side lower.
     depth : float
         Hip descent at the bottom, fraction of leg length.
+    trunk_follow : float
+        Share of the pelvic obliquity the trunk tilts with: 1 = rigidly with the
+        pelvis, 0 = trunk stays upright, negative = leaning the other way (over
+        the standing leg, the usual compensation for a weak hip).
     """
 
     valgus_cm: tuple[float, float] = (0.0, 0.0)
     hip_drop_deg: float = 0.0
     depth: float = 0.42
+    trunk_follow: float = 1.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,6 +153,7 @@ def pose_world(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     depth = np.array([s.depth for s in spec])[rep] * phase
     valgus = np.array([s.valgus_cm for s in spec])[rep] / 100 * phase[:, None]      # (T, 2) metres
     tilt = np.radians(np.array([s.hip_drop_deg for s in spec])[rep] * phase)         # (T,)
+    trunk_tilt = tilt * np.array([s.trunk_follow for s in spec])[rep]                  # (T,)
     lead = 0 if sc.lead_leg == "left" else 1
     leg = b.thigh + b.shank
     X = np.zeros((T, N_JOINTS, 3))
@@ -197,11 +203,11 @@ def pose_world(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         heel[:, 1 - lead] = ankle[:, 1 - lead] + np.array([0.0, -0.05, 0.04])
     # torso leans forward with depth; arms reach forward for balance
     lean = np.radians(40) * np.clip(depth / 0.45, 0, 1.2)
-    # the trunk follows the pelvis in the frontal plane (a dropped pelvis tilts the trunk with it)
-    up = np.stack([np.sin(tilt) * np.cos(lean), np.cos(tilt) * np.cos(lean), -np.sin(lean)], -1)
+    # the trunk tilts with the pelvis in the frontal plane as far as the rep says
+    up = np.stack([np.sin(trunk_tilt) * np.cos(lean), np.cos(trunk_tilt) * np.cos(lean), -np.sin(lean)], -1)
     neck = pelvis + up * b.torso
-    shoulders = neck[:, None] + np.stack([SIDE_SIGN * b.shoulder_half_width * np.cos(tilt)[:, None],
-                                          -0.03 - SIDE_SIGN * b.shoulder_half_width * np.sin(tilt)[:, None],
+    shoulders = neck[:, None] + np.stack([SIDE_SIGN * b.shoulder_half_width * np.cos(trunk_tilt)[:, None],
+                                          -0.03 - SIDE_SIGN * b.shoulder_half_width * np.sin(trunk_tilt)[:, None],
                                           np.zeros((T, 2))], -1)
     reach = np.radians(70 + 15 * np.clip(depth / 0.45, 0, 1))  # arm angle from hanging down
     arm_dir = np.stack([np.zeros(T), -np.cos(reach), -np.sin(reach)], -1)[:, None]

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from knee_cv import mannequin as M
-from knee_cv.demo import compare, truth
+from knee_cv.demo import check_text, compare, truth
 from knee_cv.reps import Exercise
 
 pytestmark = pytest.mark.video
@@ -35,6 +35,22 @@ def test_truth_matches_the_rendered_geometry():
     assert p[M.J.L_HIP, 0] > p[M.J.R_HIP, 0]
 
 
+@pytest.mark.parametrize("follow", [1.0, 0.0, -0.5])
+def test_trunk_tilts_with_the_pelvis_as_far_as_the_rep_says(follow):
+    """Exact: the shoulder line tilts by ``trunk_follow`` times the pelvic obliquity; the pelvis is unchanged."""
+    sc = M.Scenario(reps=(M.RepSpec(hip_drop_deg=12.0, trunk_follow=follow),))
+    xyz, rep, _ = M.pose_world(sc)
+    bottom = int(np.argmax(np.where(rep == 1, -xyz[:, M.J.PELVIS, 1], -np.inf)))  # lowest pelvis
+
+    def tilt(a, b):
+        d = xyz[bottom, a] - xyz[bottom, b]
+        return np.degrees(np.arctan2(-d[1], d[0]))  # positive = the subject's left side lower
+
+    assert tilt(M.J.L_HIP, M.J.R_HIP) == pytest.approx(12.0, abs=1e-6)
+    assert tilt(M.J.L_SHOULDER, M.J.R_SHOULDER) == pytest.approx(12.0 * follow, abs=1e-6)
+    assert truth(sc)["reps"][0]["rendered"]["trunk_follow"] == follow
+
+
 def test_compare_reports_errors_and_fault_mismatch():
     tr = {"reps": [{"index": 1, "peak_fppa_deg": {"left": -10.0, "right": 5.0}, "pelvic_drop_deg": 2.0,
                     "faults": [{"code": "knee_valgus", "side": "right"}]}]}
@@ -44,8 +60,14 @@ def test_compare_reports_errors_and_fault_mismatch():
     assert c["summary"]["max_fppa_error_deg"] == pytest.approx(2.5)
     assert c["summary"]["max_pelvic_drop_error_deg"] == pytest.approx(0.5)
     assert c["summary"]["faults_exact"] and c["summary"]["within_tolerance"]
+    assert "misses its limit" not in check_text(c)
     rep["reps"][0]["faults"] = []
-    assert not compare(tr, rep)["summary"]["faults_exact"]
+    rep["reps"][0]["pelvic_drop_deg"] = 4.0
+    c = compare(tr, rep)
+    assert not c["summary"]["faults_exact"] and not c["summary"]["pelvic_drop_within_limit"]
+    text = check_text(c)
+    assert "max |pelvic drop error| 2.00 deg" in text and "Pelvic drop misses its limit" in text
+    assert "rep 1: rendered [('knee_valgus', 'right')], found []" in text
 
 
 @pytest.fixture(scope="module")
