@@ -113,8 +113,9 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
     reps = segment_reps(metrics.depth, track.fps, settings.reps)
     exercise, reps = classify_exercise(track.xy, base.leg_length, reps, settings.reps)
     if view is View.SIDE:
-        warnings.append("side view: frontal-plane knee measures (valgus, FPPA) are meaningless from the side, so "
-                        "no knee faults are flagged; film from the front, camera at knee-to-hip height")
+        warnings.append("side view: frontal-plane measures (knee valgus, FPPA, pelvic drop, trunk lean) are "
+                        "meaningless from the side, so none is judged; film from the front, camera at knee-to-hip "
+                        "height")
         exercise = Exercise.SQUAT if reps else Exercise.UNKNOWN
         reps = [dataclasses.replace(r, lead_leg=None) for r in reps]
     elif oblique:

@@ -60,6 +60,8 @@ def truth(sc: Scenario) -> dict:
     leg = float(np.median(K._norm(hip - ankle)[rep == 0]))
     tilt = K.pelvic_tilt_deg(hip)
     drop = tilt - np.median(tilt[rep == 0])
+    lean = K.trunk_lean_deg(hip, P[..., [J.L_SHOULDER, J.R_SHOULDER]])
+    lean = lean - np.median(lean[rep == 0])
     hip_y = hip[1].mean(-1)
     depth = (hip_y - np.median(hip_y[rep == 0])) / leg
     dev = K._dot(knee - toe, med) / leg
@@ -81,14 +83,27 @@ def truth(sc: Scenario) -> dict:
             "peak_fppa_deg": {s: float(fppa[deep, i].max()) for i, s in enumerate(("left", "right"))},
             "knee_toe_medial_pct": {s: float(100 * dev[deep, i].max()) for i, s in enumerate(("left", "right"))},
             "pelvic_drop_deg": float(abs(np.median(drop[deep]))),
+            "trunk_lean_deg": float(abs(np.median(lean[deep]))),
+            "trunk_lean_side": _side(float(np.median(lean[deep]))),
             "faults": faults,
         })
     return {"schema_version": 1, "exercise": sc.exercise.value, "fps": sc.fps, "frames": len(t),
             "width": sc.size[0], "height": sc.size[1], "leg_length_px": leg, "reps": reps,
             "frames_truth": {"t": t.round(4).tolist(), "fppa_deg": fppa.round(3).tolist(),
-                             "pelvic_drop_deg": drop.round(3).tolist(), "depth": depth.round(4).tolist()},
-            "definitions": "FPPA, knee-over-toe and pelvic drop as in README 'Definitions', computed on the "
-                           "exact projected joints; peak FPPA and median pelvic drop over frames at >= 60% of the rep's depth"}
+                             "pelvic_drop_deg": drop.round(3).tolist(), "trunk_lean_deg": lean.round(3).tolist(),
+                             "depth": depth.round(4).tolist()},
+            "definitions": "FPPA, knee-over-toe, pelvic drop and trunk lean as in README 'Definitions', computed on "
+                           "the exact projected joints; peak FPPA and median pelvic drop and trunk lean over frames at "
+                           ">= 60% of the rep's depth"}
+
+
+def _side(v: float) -> str | None:
+    return None if v == 0 else "left" if v > 0 else "right"
+
+
+def _signed(v: float, side: str | None) -> float:
+    """A magnitude and its side as one signed value, positive = left."""
+    return -v if side == "right" else v
 
 
 def compare(truth_: dict, report: dict) -> dict:
@@ -103,17 +118,24 @@ def compare(truth_: dict, report: dict) -> dict:
         fppa_err = {s: (rr[s]["fppa_deg"] - tr["peak_fppa_deg"][s]) if rr[s]["fppa_deg"] is not None else None
                     for s in judged}
         drop_err = (rr["pelvic_drop_deg"] - tr["pelvic_drop_deg"]) if rr["pelvic_drop_deg"] is not None else None
+        lean_err = None
+        if rr.get("trunk_lean_deg") is not None and "trunk_lean_deg" in tr:
+            lean_err = _signed(rr["trunk_lean_deg"], rr["trunk_lean_side"]) - _signed(tr["trunk_lean_deg"],
+                                                                                      tr["trunk_lean_side"])
         want = {(f["code"], f["side"]) for f in tr["faults"]}
         got = {(f["code"], f["side"]) for f in rr["faults"] if f["code"] in ("knee_valgus", "hip_drop")}
         rows.append({"rep": tr["index"], "fppa_error_deg": fppa_err, "pelvic_drop_error_deg": drop_err,
+                     "trunk_lean_error_deg": lean_err,
                      "faults_expected": sorted(want), "faults_found": sorted(got), "faults_match": want == got})
     errs = [abs(v) for r in rows for v in r["fppa_error_deg"].values() if v is not None]
     drops = [abs(r["pelvic_drop_error_deg"]) for r in rows if r["pelvic_drop_error_deg"] is not None]
+    leans = [abs(r["trunk_lean_error_deg"]) for r in rows if r["trunk_lean_error_deg"] is not None]
     summary = {
         "reps_true": len(truth_["reps"]), "reps_found": len(report["reps"]),
         "rep_count_exact": len(truth_["reps"]) == len(report["reps"]),
         "max_fppa_error_deg": max(errs) if errs else None,
         "max_pelvic_drop_error_deg": max(drops) if drops else None,
+        "max_trunk_lean_error_deg": max(leans) if leans else None,  # reported; issue 6 sets no limit
         "faults_exact": len(rows) == len(truth_["reps"]) and all(r["faults_match"] for r in rows),
     }
     # limits are stated to 0.1 deg, the precision the errors are compared at

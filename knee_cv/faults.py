@@ -58,6 +58,8 @@ class RepResult:
     pelvic_drop_side: str | None
     knee_sep_ratio: float
     faults: tuple[Fault, ...]
+    trunk_lean_deg: float = float("nan")  # reported, not flagged: no validated threshold
+    trunk_lean_side: str | None = None
 
     @property
     def worst_frame(self) -> int:
@@ -68,6 +70,8 @@ class RepResult:
     def verdict(self, part: str) -> str:
         """``ok`` or the worst severity for ``left``, ``right`` (knees) or ``hip``; ``n/a`` if not judged."""
         if part in SIDES and not np.isfinite(self.sides[SIDES.index(part)].knee_valgus_deg):
+            return "n/a"
+        if part == "hip" and not np.isfinite(self.pelvic_drop_deg):
             return "n/a"
         codes = ("hip_drop",) if part == "hip" else ("knee_valgus", "knee_varus")
         sev = [f.severity for f in self.faults if f.code in codes and (part == "hip" or f.side == part)]
@@ -110,9 +114,9 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
 
     Each knee is judged on its trusted frames at or past ``fs.judge_from_depth_fraction``
     of the rep's depth (the median for squats, the 80th percentile for single-leg
-    work). Pelvic drop is the median trusted tilt change over those same deep
-    frames: hip landmarks jitter by a few pixels, so a per-frame maximum would
-    report noise as drop.
+    work). Pelvic drop and trunk lean are medians of their trusted changes over
+    those same deep frames: landmarks jitter by a few pixels, so a per-frame
+    maximum would report noise as drop.
 
     Parameters
     ----------
@@ -145,6 +149,10 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
 
     by_tilt = sort_groups(metrics.pelvic_drop_deg[f], seg.group, metrics.pelvis_trusted[f] & deep, n)
     drop = np.where(by_tilt.count >= fs.min_trusted_frames, by_tilt.quantile(0.5), np.nan)
+    by_lean = sort_groups(metrics.trunk_lean_deg[f], seg.group, metrics.trunk_trusted[f] & deep, n)
+    lean = np.where(by_lean.count >= fs.min_trusted_frames, by_lean.quantile(0.5), np.nan)
+    if not judge_pelvis:  # a side view's hip and trunk lines say nothing about the frontal plane
+        drop, lean = np.full(n, np.nan), np.full(n, np.nan)
     both = trusted.all(1) & judged.any(1)
     sep = _reduce(np.minimum, metrics.knee_sep_ratio[f], both, first, np.inf)
 
@@ -165,11 +173,12 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
         for k in np.flatnonzero(grade):  # only flagged reps reach Python
             per_rep[k].append(Fault(code, SIDES[side[k]], _SEVERITY[grade[k]], float(val[k]), th.onset, th.unit,
                                     reps[k].index))
-    drop_side = [None if d != d else "left" if d > 0 else "right" for d in drop.tolist()]
-    worst, sep, drop = worst.tolist(), sep.tolist(), np.abs(drop).tolist()
+    side_of = lambda a: [None if d != d else "left" if d > 0 else "right" for d in a.tolist()]  # noqa: E731
+    drop_side, lean_side = side_of(drop), side_of(lean)
+    worst, sep, drop, lean = worst.tolist(), sep.tolist(), np.abs(drop).tolist(), np.abs(lean).tolist()
     return [RepResult(rep, tuple(SideMeasures(*side_args[k][s], n_trusted[k][s], judged_frames[2 * k + s], worst[k][s])
                                  for s in (0, 1)),
-                      drop[k], drop_side[k], sep[k], tuple(per_rep[k]))
+                      drop[k], drop_side[k], sep[k], tuple(per_rep[k]), lean[k], lean_side[k])
             for k, rep in enumerate(reps)]
 
 

@@ -14,7 +14,7 @@ import dataclasses
 
 import numpy as np
 
-from .track import ANKLE, HIP, KNEE, LM, TOE, PoseTrack
+from .track import ANKLE, HIP, KNEE, LM, SHOULDER, TOE, PoseTrack
 
 _ARMS = np.array([LM.LEFT_ELBOW, LM.RIGHT_ELBOW, LM.LEFT_WRIST, LM.RIGHT_WRIST])
 
@@ -46,6 +46,9 @@ class Baseline:
         Mid-hip height in pixels (image ``y``, down is positive).
     pelvic_tilt_deg : float
         Standing pelvic obliquity, degrees (positive = left hip lower).
+    trunk_lean_deg : float
+        Standing trunk lean, degrees (positive = toward the subject's left); NaN
+        where the shoulders were never seen.
     knee_toe_dev : ndarray, shape (2,)
         Standing knee-over-toe deviation per side, fraction of ``leg_length``
         (NaN where the toes were never seen).
@@ -61,6 +64,7 @@ class Baseline:
     pelvic_tilt_deg: float
     knee_toe_dev: np.ndarray
     frames: np.ndarray
+    trunk_lean_deg: float = float("nan")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,12 +85,16 @@ class FrameMetrics:
         Knee separation divided by ankle separation along the medial axis.
     pelvic_drop_deg : ndarray, shape (T,)
         Pelvic obliquity minus the standing value, degrees; positive = left side lower.
+    trunk_lean_deg : ndarray, shape (T,)
+        Trunk lean minus the standing value, degrees; positive = toward the subject's left.
     depth : ndarray, shape (T,)
         Mid-hip descent below standing, fraction of ``L``.
     knee_trusted : ndarray, shape (T, 2), bool
         Frames whose knee, hip and ankle pass :class:`TrustSettings`.
     toe_trusted : ndarray, shape (T, 2), bool
     pelvis_trusted : ndarray, shape (T,), bool
+    trunk_trusted : ndarray, shape (T,), bool
+        Frames whose hips and shoulders pass the visibility threshold.
     """
 
     t: np.ndarray
@@ -99,6 +107,8 @@ class FrameMetrics:
     knee_trusted: np.ndarray
     toe_trusted: np.ndarray
     pelvis_trusted: np.ndarray
+    trunk_lean_deg: np.ndarray
+    trunk_trusted: np.ndarray
 
 
 # Per-frame math uses a coordinate-first layout: a point array has shape (2, T, ...)
@@ -148,6 +158,23 @@ def pelvic_tilt_deg(hip: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(d[1], np.abs(d[0])))
 
 
+def trunk_lean_deg(hip: np.ndarray, shoulder: np.ndarray) -> np.ndarray:
+    """Lateral trunk lean per frame, degrees; positive = toward the subject's left.
+
+    The angle of the mid-hip → mid-shoulder line against the image vertical. The
+    hips say which image side is the subject's left, so the sign holds in front
+    and back views. MediaPipe's hip line follows the trunk more than the pelvis,
+    so a lean can show where a pelvic drop does not (README, "Accuracy").
+
+    Parameters
+    ----------
+    hip, shoulder : ndarray, shape (2 coords, T, 2 sides), pixels
+    """
+    v = shoulder.mean(-1) - hip.mean(-1)
+    left = np.sign(hip[0, :, 0] - hip[0, :, 1])  # +1 when the subject's left hip is on the image right
+    return np.degrees(np.arctan2(left * v[0], -v[1]))
+
+
 def fppa_deg(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, medial: np.ndarray) -> np.ndarray:
     """Frontal plane projection angle (Willson 2006; Munro 2012).
 
@@ -173,7 +200,7 @@ def standing_baseline(track: PoseTrack) -> Baseline | None:
 
     Returns None when fewer than 3 frames show the whole lower body.
     """
-    hip, knee, ankle, toe = _joints(track, HIP, KNEE, ANKLE, TOE)
+    hip, knee, ankle, toe, shoulder = _joints(track, HIP, KNEE, ANKLE, TOE, SHOULDER)
     thigh, shank, foot = _norm(knee - hip), _norm(ankle - knee), _norm(toe - ankle)
     hip_y = hip[1].mean(1)
     ok = np.isfinite(hip_y) & np.isfinite(thigh).all(1) & np.isfinite(shank).all(1)
@@ -187,6 +214,7 @@ def standing_baseline(track: PoseTrack) -> Baseline | None:
     med = lambda a: np.median(a[frames].astype(np.float64), 0)  # noqa: E731
     leg_length = float(np.median(_norm(hip - ankle)[frames].astype(np.float64).mean(1)))
     dev = _dot(knee[:, frames] - toe[:, frames], medial_axis(hip[:, frames])) / leg_length
+    lean = trunk_lean_deg(hip[:, frames], shoulder[:, frames]).astype(np.float64)
     return Baseline(
         leg_length=leg_length,
         thigh=med(thigh), shank=med(shank),
@@ -195,6 +223,7 @@ def standing_baseline(track: PoseTrack) -> Baseline | None:
         pelvic_tilt_deg=float(med(pelvic_tilt_deg(hip))),
         knee_toe_dev=np.nanmedian(dev.astype(np.float64), 0) if np.isfinite(dev).any() else np.full(2, np.nan),
         frames=frames,
+        trunk_lean_deg=float(np.nanmedian(lean)) if np.isfinite(lean).any() else float("nan"),
     )
 
 
@@ -207,7 +236,7 @@ def frame_metrics(track: PoseTrack, base: Baseline, trust: TrustSettings = Trust
     """Compute every per-frame measure and its trust mask (see :class:`FrameMetrics`)."""
     vis = track.visibility
     L = np.float32(base.leg_length)
-    hip, knee, ankle, toe, arms = _joints(track, HIP, KNEE, ANKLE, TOE, _ARMS)
+    hip, knee, ankle, toe, arms, shoulder = _joints(track, HIP, KNEE, ANKLE, TOE, _ARMS, SHOULDER)
     med = medial_axis(hip)
     dev = _dot(knee - toe, med) / L
     with np.errstate(invalid="ignore"):
@@ -222,6 +251,7 @@ def frame_metrics(track: PoseTrack, base: Baseline, trust: TrustSettings = Trust
                    & _within(_norm(ankle - knee), base.shank, trust.shank_ratio))
         toe_ok = vis_ok(TOE) & _within(_norm(toe - ankle), base.foot, trust.foot_ratio)
         sep = np.abs(_dot(knee[..., 0] - knee[..., 1], med[..., 0]) / _dot(ankle[..., 0] - ankle[..., 1], med[..., 0]))
+        lean = trunk_lean_deg(hip, shoulder) - np.float32(base.trunk_lean_deg)
     return FrameMetrics(
         t=track.t,
         knee_toe_dev=dev,
@@ -233,4 +263,6 @@ def frame_metrics(track: PoseTrack, base: Baseline, trust: TrustSettings = Trust
         knee_trusted=knee_ok & np.isfinite(dev),
         toe_trusted=toe_ok,
         pelvis_trusted=vis_ok(HIP).all(1),
+        trunk_lean_deg=lean,
+        trunk_trusted=vis_ok(HIP).all(1) & vis_ok(SHOULDER).all(1) & np.isfinite(lean),
     )

@@ -71,9 +71,7 @@ class LiveSession:
         self.filter = OneEuroFilter(live.smoothing)
         self.baseline = None
         self.calib_from = 0                    # frame index where the current calibration began
-        self.m: dict[str, list] = {k: [] for k in ("knee_toe_dev", "knee_toe_shift", "fppa_deg", "knee_sep_ratio",
-                                                  "pelvic_drop_deg", "depth", "knee_trusted", "toe_trusted",
-                                                  "pelvis_trusted")}
+        self.m: dict[str, list] = {f.name: [] for f in dataclasses.fields(FrameMetrics) if f.name != "t"}
         self.m_from = 0                        # frame index of the first metrics row
         self.reps: list[LiveRep] = []
         self.rep_offset = 0                    # the r key restarts numbering

@@ -242,6 +242,7 @@ def _numbers(rr: dict) -> str:
             ("Knee medial of toe (% leg)",) + tuple(_fmt(rr[s]["knee_toe_medial_pct"]) for s in SIDES),
             ("Frames judged / trusted",) + tuple(f"{rr[s]['judged_frames']} / {rr[s]['trusted_frames']}" for s in SIDES),
             ("Pelvic drop (deg, side)", _fmt(rr["pelvic_drop_deg"]), str(rr["pelvic_drop_side"] or "—")),
+            ("Trunk lean (deg, toward)", _fmt(rr["trunk_lean_deg"]), str(rr["trunk_lean_side"] or "—")),
             ("Knee/ankle separation", _fmt(rr["knee_sep_ratio"]), ""),
             ("Depth (hip drop / leg length)", _fmt(rr["depth"]), "")]
     return "\n".join(f"{a:<32}{b:>12}{c:>12}" for a, b, c in rows)

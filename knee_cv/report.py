@@ -62,6 +62,7 @@ def rep_dict(a: Analysis, r) -> dict:
         d[s]["verdict"] = ("rear leg" if a.exercise.value == "lunge" else "free leg") if other else r.verdict(s)
         d[s]["judged_s"] = [_num(t[i]) for i in sm.judged_frames]
     d.update(pelvic_drop_deg=_num(r.pelvic_drop_deg, 2), pelvic_drop_side=r.pelvic_drop_side,
+             trunk_lean_deg=_num(r.trunk_lean_deg, 2), trunk_lean_side=r.trunk_lean_side,
              knee_sep_ratio=_num(r.knee_sep_ratio), hip_verdict=r.verdict("hip"),
              faults=[f.as_dict() for f in r.faults])
     return d
@@ -90,7 +91,7 @@ def _settings(a: Analysis) -> dict:
 
 REP_FIELDS = ["rep", "side", "start_s", "bottom_s", "end_s", "lead_leg", "verdict", "knee_valgus_deg", "fppa_deg",
               "knee_toe_medial_pct", "trusted_frames", "judged_frames", "pelvic_drop_deg", "pelvic_drop_side",
-              "knee_sep_ratio", "faults"]
+              "trunk_lean_deg", "trunk_lean_side", "knee_sep_ratio", "faults"]
 
 
 def reps_csv(report: dict) -> str:
@@ -104,6 +105,7 @@ def reps_csv(report: dict) -> str:
                         **{k: r[s][k] for k in ("knee_valgus_deg", "fppa_deg", "knee_toe_medial_pct",
                                                 "trusted_frames", "judged_frames")},
                         "pelvic_drop_deg": r["pelvic_drop_deg"], "pelvic_drop_side": r["pelvic_drop_side"],
+                        "trunk_lean_deg": r["trunk_lean_deg"], "trunk_lean_side": r["trunk_lean_side"],
                         "knee_sep_ratio": r["knee_sep_ratio"],
                         "faults": ";".join(f"{f['code']}:{f['severity']}" for f in r["faults"] if f["side"] == s)})
     return buf.getvalue()
@@ -111,19 +113,19 @@ def reps_csv(report: dict) -> str:
 
 def frames_csv(a: Analysis) -> str:
     """Per-frame measures; empty cells where a measure is undefined."""
-    cols = ["t_s", "depth", "pelvic_drop_deg", "knee_sep_ratio"]
+    cols = ["t_s", "depth", "pelvic_drop_deg", "trunk_lean_deg", "knee_sep_ratio"]
     for s in SIDES:
         cols += [f"{s}_fppa_deg", f"{s}_knee_valgus_deg", f"{s}_knee_toe_medial_pct", f"{s}_knee_trusted"]
     m = a.metrics
     if m is None:
         return ",".join(cols) + "\n"
-    data = [m.t, m.depth, m.pelvic_drop_deg, m.knee_sep_ratio]
+    data = [m.t, m.depth, m.pelvic_drop_deg, m.trunk_lean_deg, m.knee_sep_ratio]
     for i in (0, 1):
         data += [m.fppa_deg[:, i], a.measure[:, i], 100 * m.knee_toe_dev[:, i], m.knee_trusted[:, i].astype(float)]
     arr = np.column_stack(data)
     buf = io.StringIO()
     buf.write(",".join(cols) + "\n")
-    fmt = ["%.4f"] + ["%.4f"] * 3 + ["%.2f", "%.2f", "%.2f", "%d"] * 2
+    fmt = ["%.4f"] + ["%.4f"] * 4 + ["%.2f", "%.2f", "%.2f", "%d"] * 2
     text = io.StringIO()
     np.savetxt(text, arr, fmt=fmt, delimiter=",")
     buf.write(text.getvalue().replace("nan", ""))
@@ -143,12 +145,14 @@ def summary_text(report: dict, out_dir: Path | None = None, *, color: bool = Fal
         lines.append(c(f"  ! {w}", "33"))
     if report["reps"]:
         lines.append("")
-        lines.append("  rep  bottom   left knee   right knee  hip")
+        lines.append("  rep  bottom   left knee   right knee  hip         trunk lean")
         for r in report["reps"]:
             lead = f"  (lead: {r['lead_leg']})" if r.get("lead_leg") else ""
             cells = [r["left"]["verdict"], r["right"]["verdict"], r["hip_verdict"]]
+            lean = "n/a" if r["trunk_lean_deg"] is None else \
+                f"{r['trunk_lean_deg']:.0f} deg" + (f" to {r['trunk_lean_side']}" if r["trunk_lean_deg"] >= 0.5 else "")
             lines.append(f"  {r['index']:>3}  {r['bottom_s']:5.1f}s   " + "  ".join(
-                c(f"{x:<10}", sev_col.get(x, "0")) for x in cells) + lead)
+                c(f"{x:<10}", sev_col.get(x, "0")) for x in cells) + (f"  {lean:<15}" + lead).rstrip())
     if report["faults"]:
         lines.append("")
         lines.append("  Faults:")

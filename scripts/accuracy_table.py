@@ -9,6 +9,7 @@ The table goes between the ``accuracy:start`` and ``accuracy:end`` markers; with
 """
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import re
 import sys
@@ -77,10 +78,10 @@ def table() -> str:
             + drop_table())
 
 
-def _signed(rep: dict, side: str) -> float | None:
-    """A rep's measured drop, negative when it fell on the other side than ``side``."""
-    v = rep["pelvic_drop_deg"]
-    return None if v is None else v if rep["pelvic_drop_side"] in (side, None) else -v
+def _signed(rep: dict, side: str, what: str = "pelvic_drop") -> float | None:
+    """A rep's measured drop (or trunk lean), negative when on the other side than ``side``."""
+    v = rep[f"{what}_deg"]
+    return None if v is None else v if rep[f"{what}_side"] in (side, None) else -v
 
 
 def drop_table() -> str:
@@ -89,7 +90,8 @@ def drop_table() -> str:
     from knee_cv.mannequin import RepSpec, Scenario
 
     rows = ["| trunk | rendered drop (deg) | measured, left / right drop (deg; negative = the other side) "
-            "| hip drop flagged |", "|---|---|---|---|"]
+            "| hip drop flagged | trunk lean toward the dropped side, rendered / measured left, right (deg) |",
+            "|---|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
         for follow, words in TRUNK:
             reps = tuple(RepSpec(hip_drop_deg=sign * d, trunk_follow=follow) for d in DROPS_DEG for sign in (1, -1))
@@ -104,7 +106,11 @@ def drop_table() -> str:
                 true = d.truth["reps"][k]["pelvic_drop_deg"]
                 read = [_signed(got[i], side) for i, side in ((k, "left"), (k + 1, "right"))]
                 flagged = sum(any(f["code"] == "hip_drop" for f in got[i]["faults"]) for i in (k, k + 1))
-                rows.append(f"| {words} | {true:.1f} | {_fmt(read[0])} / {_fmt(read[1])} | {flagged} of 2 |")
+                tr = d.truth["reps"][k]
+                lean_true = tr["trunk_lean_deg"] if tr["trunk_lean_side"] in ("left", None) else -tr["trunk_lean_deg"]
+                lean = [_signed(got[i], side, "trunk_lean") for i, side in ((k, "left"), (k + 1, "right"))]
+                rows.append(f"| {words} | {true:.1f} | {_fmt(read[0])} / {_fmt(read[1])} | {flagged} of 2 | "
+                            f"{lean_true:.1f} / {_fmt(lean[0])}, {_fmt(lean[1])} |")
     return "\n".join(rows)
 
 
@@ -112,7 +118,11 @@ def _without_times(text: str) -> str:
     return re.sub(r"\| \d+ \|$", "| |", text, flags=re.M)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Render the demo scenarios, run the pipeline on each (about 4 min), "
+                                             "and write the accuracy tables into README.md.")
+    ap.add_argument("--check", action="store_true", help="do not write; exit 1 if the README's tables are stale")
+    args = ap.parse_args(argv)
     readme = ROOT / "README.md"
     if START not in readme.read_text() or END not in readme.read_text():
         print(f"README.md has no {START} ... {END} block", file=sys.stderr)
@@ -121,7 +131,7 @@ def main() -> int:
     text = readme.read_text()
     new = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: f"{START}\n{block}\n{END}", text, flags=re.S)
     print(new.split(START)[1].split(END)[0])
-    if "--check" in sys.argv:  # wall times vary from run to run; every other cell is deterministic
+    if args.check:  # wall times vary from run to run; every other cell is deterministic
         return 0 if _without_times(new) == _without_times(text) else 1
     readme.write_text(new)
     return 0

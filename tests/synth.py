@@ -8,11 +8,13 @@ from knee_cv.track import LM, N_LANDMARKS, PoseTrack
 
 def squat_track(*, fps: float = 30.0, reps: int = 3, rep_s: float = 2.0, stand_s: float = 1.0,
                 depth_px: float = 150.0, knee_shift_px: tuple[float, float] = (0.0, 0.0),
-                pelvic_drop_deg: float = 0.0) -> PoseTrack:
+                pelvic_drop_deg: float = 0.0, trunk_lean_deg: float = 0.0) -> PoseTrack:
     """A front-view figure doing ``reps`` squats.
 
     At each bottom the hips drop by ``depth_px`` and each knee moves along the
-    medial axis by ``knee_shift_px`` (positive = medial). Hip width 100 px, thigh
+    medial axis by ``knee_shift_px`` (positive = medial), the hip line tilts by
+    ``pelvic_drop_deg`` and the trunk leans by ``trunk_lean_deg`` toward the
+    subject's left (shoulders 250 px above the hips). Hip width 100 px, thigh
     and shank 200 px, leg length 400 px. Subject's left is on the image right.
     """
     n_rep = int(rep_s * fps)
@@ -37,7 +39,8 @@ def squat_track(*, fps: float = 30.0, reps: int = 3, rep_s: float = 2.0, stand_s
         xyz[:, [LM.LEFT_HEEL, LM.RIGHT_HEEL][side], :2] = np.c_[np.full(T, ax), np.full(T, ay + 15)]
         xyz[:, [LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX][side], :2] = np.c_[np.full(T, ax + sign * 10),
                                                                             np.full(T, ay + 40)]
-        xyz[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER][side], :2] = np.c_[np.full(T, cx + sign * 90),
+        lean_px = 250 * np.tan(np.radians(trunk_lean_deg * phase))
+        xyz[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER][side], :2] = np.c_[cx + sign * 90 + lean_px,
                                                                         hip_y - 250 + depth_px * phase]
         # arms held out sideways, far from the knees
         for j, dy in ((LM.LEFT_ELBOW, -150), (LM.LEFT_WRIST, -100)):

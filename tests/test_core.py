@@ -139,6 +139,25 @@ def test_hip_drop_flagged_with_side():
     assert a.metrics.pelvic_drop_deg[bottom] == pytest.approx(10.0, abs=0.05)
 
 
+@pytest.mark.parametrize("mirror", [False, True])
+def test_trunk_lean_reported_with_side_not_flagged(mirror):
+    """Exact geometry: the trunk leans 8 deg toward the subject's left at each bottom. A mirrored track (the
+    subject seen from behind) keeps the side. Trunk lean is reported, never a fault."""
+    tr = squat_track(reps=2, knee_shift_px=(-70.0, -70.0), trunk_lean_deg=8.0)
+    if mirror:
+        xyz = tr.xyz.copy()
+        xyz[..., 0] = tr.width - xyz[..., 0]
+        tr = PoseTrack(xyz, tr.visibility, tr.t, tr.width, tr.height, tr.fps)
+    a = analyze_track(tr)
+    assert a.metrics.trunk_lean_deg[a.reps[0].rep.bottom] == pytest.approx(8.0, abs=0.05)
+    assert np.nanmax(np.abs(a.metrics.pelvic_drop_deg)) < 1e-3  # the hips stay level
+    for r in a.reps:  # the median over frames at >= 60 % depth, where the lean is 4.8-8 deg
+        assert r.trunk_lean_side == "left" and 4.8 < r.trunk_lean_deg < 8.0
+        assert r.faults == () and r.verdict("hip") == "ok"
+    straight = analyze_track(squat_track(reps=2, knee_shift_px=(-70.0, -70.0)))
+    assert [r.trunk_lean_deg for r in straight.reps] == [0.0, 0.0]
+
+
 def test_threshold_severity():
     th = Threshold(1.0, 2.0, 3.0, "deg", "test")
     assert [th.severity(v) for v in (0.5, 1.0, 2.5, 9.0, float("nan"))] == [None, "mild", "moderate", "severe", None]

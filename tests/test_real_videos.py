@@ -65,6 +65,9 @@ def test_side_view_refused_without_flags(analyzed):
     assert rep["view"] == "side"
     assert any("side view" in w for w in rep["warnings"])
     assert all(not r["faults"] for r in rep["reps"])
+    # no frontal-plane number either: the hip and shoulder lines seen from the side are not a pelvic drop
+    assert all(r["pelvic_drop_deg"] is None and r["trunk_lean_deg"] is None and r["hip_verdict"] == "n/a"
+               for r in rep["reps"])
 
 
 def test_lunge_with_lead_legs(analyzed):
