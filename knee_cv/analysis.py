@@ -119,8 +119,8 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
         exercise = Exercise.SQUAT if reps else Exercise.UNKNOWN
         reps = [dataclasses.replace(r, lead_leg=None) for r in reps]
     elif oblique:
-        warnings.append(f"the body is turned about {abs(yaw):.0f} degrees away from the camera: knee angles are "
-                        "distorted, so knees are not judged; face the camera squarely")
+        warnings.append(f"the body is turned about {abs(yaw):.0f} degrees away from the camera: knee angles and the "
+                        "hip line are distorted, so neither knees nor pelvic drop are judged; face the camera squarely")
     elif view is View.UNKNOWN:
         warnings.append("could not tell whether the person faces the camera; results may be unreliable")
     if not reps:
@@ -128,7 +128,8 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
                         f"{settings.reps.min_depth:.0%} of leg length below standing")
     measure = adjusted_valgus(metrics, exercise, settings.faults)
     results = evaluate_reps(metrics, measure, reps, exercise, settings.faults,
-                            judge_knees=view is not View.SIDE and not oblique, judge_pelvis=view is not View.SIDE)
+                            judge_knees=view is not View.SIDE and not oblique,
+                            judge_pelvis=view is not View.SIDE and not oblique)
     unjudged = sum(1 for r in results for side, s in zip(("left", "right"), r.sides)
                    if not np.isfinite(s.knee_valgus_deg) and r.rep.lead_leg in (None, side))  # rear/free leg: moot
     if results and unjudged and view is not View.SIDE and not oblique:

@@ -124,7 +124,8 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
         Output of :func:`adjusted_valgus`, degrees.
     reps : list of Rep
     judge_knees, judge_pelvis : bool
-        False in views where frontal-plane angles mean nothing (side or oblique view).
+        False in views where frontal-plane angles mean nothing (side or oblique view);
+        without the pelvis, pelvic drop and trunk lean are NaN.
     """
     if not reps:
         return []
@@ -151,7 +152,7 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     drop = np.where(by_tilt.count >= fs.min_trusted_frames, by_tilt.quantile(0.5), np.nan)
     by_lean = sort_groups(metrics.trunk_lean_deg[f], seg.group, metrics.trunk_trusted[f] & deep, n)
     lean = np.where(by_lean.count >= fs.min_trusted_frames, by_lean.quantile(0.5), np.nan)
-    if not judge_pelvis:  # a side view's hip and trunk lines say nothing about the frontal plane
+    if not judge_pelvis:  # a side or oblique view's hip and trunk lines say little about the frontal plane
         drop, lean = np.full(n, np.nan), np.full(n, np.nan)
     both = trusted.all(1) & judged.any(1)
     sep = _reduce(np.minimum, metrics.knee_sep_ratio[f], both, first, np.inf)

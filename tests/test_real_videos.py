@@ -77,6 +77,9 @@ def test_lunge_with_lead_legs(analyzed):
     leads = [r["lead_leg"] for r in rep["reps"]]
     assert set(leads) == {"left", "right"}  # alternating lunges use both legs
     assert all(a != b for a, b in zip(leads, leads[1:]))
+    # turned ~45 deg from the camera: the hip line is foreshortened and read 10 deg of drop on this good lunge
+    assert any("turned" in w for w in rep["warnings"])
+    assert all(r["hip_verdict"] == "n/a" and r["pelvic_drop_deg"] is None and not r["faults"] for r in rep["reps"])
 
 
 def test_single_rep_clip(analyzed):
