@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from . import kinematics as K
+from .faults import side_of
 from .mannequin import ANKLE2, HIP2, KNEE2, J, Scenario, draw_frame, pose_world, project
 from .reps import Exercise
 from .report import ensure_dir, write_atomic
@@ -84,7 +85,7 @@ def truth(sc: Scenario) -> dict:
             "knee_toe_medial_pct": {s: float(100 * dev[deep, i].max()) for i, s in enumerate(("left", "right"))},
             "pelvic_drop_deg": float(abs(np.median(drop[deep]))),
             "trunk_lean_deg": float(abs(np.median(lean[deep]))),
-            "trunk_lean_side": _side(float(np.median(lean[deep]))),
+            "trunk_lean_side": side_of(float(np.median(lean[deep]))),
             "faults": faults,
         })
     return {"schema_version": 1, "exercise": sc.exercise.value, "fps": sc.fps, "frames": len(t),
@@ -95,10 +96,6 @@ def truth(sc: Scenario) -> dict:
             "definitions": "FPPA, knee-over-toe, pelvic drop and trunk lean as in README 'Definitions', computed on "
                            "the exact projected joints; peak FPPA and median pelvic drop and trunk lean over frames at "
                            ">= 60% of the rep's depth"}
-
-
-def _side(v: float) -> str | None:
-    return None if v == 0 else "left" if v > 0 else "right"
 
 
 def _signed(v: float, side: str | None) -> float:
@@ -118,10 +115,8 @@ def compare(truth_: dict, report: dict) -> dict:
         fppa_err = {s: (rr[s]["fppa_deg"] - tr["peak_fppa_deg"][s]) if rr[s]["fppa_deg"] is not None else None
                     for s in judged}
         drop_err = (rr["pelvic_drop_deg"] - tr["pelvic_drop_deg"]) if rr["pelvic_drop_deg"] is not None else None
-        lean_err = None
-        if rr.get("trunk_lean_deg") is not None and "trunk_lean_deg" in tr:
-            lean_err = _signed(rr["trunk_lean_deg"], rr["trunk_lean_side"]) - _signed(tr["trunk_lean_deg"],
-                                                                                      tr["trunk_lean_side"])
+        lean_err = None if rr["trunk_lean_deg"] is None else \
+            _signed(rr["trunk_lean_deg"], rr["trunk_lean_side"]) - _signed(tr["trunk_lean_deg"], tr["trunk_lean_side"])
         want = {(f["code"], f["side"]) for f in tr["faults"]}
         got = {(f["code"], f["side"]) for f in rr["faults"] if f["code"] in ("knee_valgus", "hip_drop")}
         rows.append({"rep": tr["index"], "fppa_error_deg": fppa_err, "pelvic_drop_error_deg": drop_err,

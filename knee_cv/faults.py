@@ -56,10 +56,10 @@ class RepResult:
     sides: tuple[SideMeasures, SideMeasures]
     pelvic_drop_deg: float
     pelvic_drop_side: str | None
+    trunk_lean_deg: float  # reported, not flagged: no validated threshold
+    trunk_lean_side: str | None
     knee_sep_ratio: float
     faults: tuple[Fault, ...]
-    trunk_lean_deg: float = float("nan")  # reported, not flagged: no validated threshold
-    trunk_lean_side: str | None = None
 
     @property
     def worst_frame(self) -> int:
@@ -79,6 +79,11 @@ class RepResult:
             if s in sev:
                 return s
         return "ok"
+
+
+def side_of(value: float) -> str | None:
+    """The side a signed measure points to (positive = the subject's left); None for 0 or NaN."""
+    return "left" if value > 0 else "right" if value < 0 else None
 
 
 def judged_valgus(fppa_deg: np.ndarray, depth: np.ndarray, exercise: Exercise, fs: FaultSettings) -> np.ndarray:
@@ -148,12 +153,14 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     side_args = np.stack([value, fppa, toe], -1).tolist()  # (n, 2, 3) as Python floats
     n_trusted = n_trusted.tolist()
 
-    by_tilt = sort_groups(metrics.pelvic_drop_deg[f], seg.group, metrics.pelvis_trusted[f] & deep, n)
-    drop = np.where(by_tilt.count >= fs.min_trusted_frames, by_tilt.quantile(0.5), np.nan)
-    by_lean = sort_groups(metrics.trunk_lean_deg[f], seg.group, metrics.trunk_trusted[f] & deep, n)
-    lean = np.where(by_lean.count >= fs.min_trusted_frames, by_lean.quantile(0.5), np.nan)
-    if not judge_pelvis:  # a side or oblique view's hip and trunk lines say little about the frontal plane
-        drop, lean = np.full(n, np.nan), np.full(n, np.nan)
+    def deep_median(x: np.ndarray, ok: np.ndarray) -> np.ndarray:  # (T,) -> (n,), NaN without enough frames
+        if not judge_pelvis:  # a side or oblique view's hip and trunk lines say little about the frontal plane
+            return np.full(n, np.nan)
+        g = sort_groups(x[f], seg.group, ok[f] & deep, n)
+        return np.where(g.count >= fs.min_trusted_frames, g.quantile(0.5), np.nan)
+
+    drop = deep_median(metrics.pelvic_drop_deg, metrics.pelvis_trusted)
+    lean = deep_median(metrics.trunk_lean_deg, metrics.trunk_trusted)
     both = trusted.all(1) & judged.any(1)
     sep = _reduce(np.minimum, metrics.knee_sep_ratio[f], both, first, np.inf)
 
@@ -174,12 +181,11 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
         for k in np.flatnonzero(grade):  # only flagged reps reach Python
             per_rep[k].append(Fault(code, SIDES[side[k]], _SEVERITY[grade[k]], float(val[k]), th.onset, th.unit,
                                     reps[k].index))
-    side_of = lambda a: [None if d != d else "left" if d > 0 else "right" for d in a.tolist()]  # noqa: E731
-    drop_side, lean_side = side_of(drop), side_of(lean)
+    drop_side, lean_side = [side_of(d) for d in drop.tolist()], [side_of(d) for d in lean.tolist()]
     worst, sep, drop, lean = worst.tolist(), sep.tolist(), np.abs(drop).tolist(), np.abs(lean).tolist()
     return [RepResult(rep, tuple(SideMeasures(*side_args[k][s], n_trusted[k][s], judged_frames[2 * k + s], worst[k][s])
                                  for s in (0, 1)),
-                      drop[k], drop_side[k], sep[k], tuple(per_rep[k]), lean[k], lean_side[k])
+                      drop[k], drop_side[k], lean[k], lean_side[k], sep[k], tuple(per_rep[k]))
             for k, rep in enumerate(reps)]
 
 

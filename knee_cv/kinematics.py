@@ -62,9 +62,9 @@ class Baseline:
     foot: np.ndarray
     hip_y: float
     pelvic_tilt_deg: float
+    trunk_lean_deg: float
     knee_toe_dev: np.ndarray
     frames: np.ndarray
-    trunk_lean_deg: float = float("nan")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -221,9 +221,9 @@ def standing_baseline(track: PoseTrack) -> Baseline | None:
         foot=np.nanmedian(foot[frames].astype(np.float64), 0),
         hip_y=float(med(hip_y)),
         pelvic_tilt_deg=float(med(pelvic_tilt_deg(hip))),
+        trunk_lean_deg=float(np.nanmedian(lean)) if np.isfinite(lean).any() else float("nan"),
         knee_toe_dev=np.nanmedian(dev.astype(np.float64), 0) if np.isfinite(dev).any() else np.full(2, np.nan),
         frames=frames,
-        trunk_lean_deg=float(np.nanmedian(lean)) if np.isfinite(lean).any() else float("nan"),
     )
 
 
@@ -252,6 +252,7 @@ def frame_metrics(track: PoseTrack, base: Baseline, trust: TrustSettings = Trust
         toe_ok = vis_ok(TOE) & _within(_norm(toe - ankle), base.foot, trust.foot_ratio)
         sep = np.abs(_dot(knee[..., 0] - knee[..., 1], med[..., 0]) / _dot(ankle[..., 0] - ankle[..., 1], med[..., 0]))
         lean = trunk_lean_deg(hip, shoulder) - np.float32(base.trunk_lean_deg)
+        hips_ok = vis_ok(HIP).all(1)
     return FrameMetrics(
         t=track.t,
         knee_toe_dev=dev,
@@ -262,7 +263,7 @@ def frame_metrics(track: PoseTrack, base: Baseline, trust: TrustSettings = Trust
         depth=(hip[1].mean(1) - np.float32(base.hip_y)) / L,
         knee_trusted=knee_ok & np.isfinite(dev),
         toe_trusted=toe_ok,
-        pelvis_trusted=vis_ok(HIP).all(1),
+        pelvis_trusted=hips_ok,
         trunk_lean_deg=lean,
-        trunk_trusted=vis_ok(HIP).all(1) & vis_ok(SHOULDER).all(1) & np.isfinite(lean),
+        trunk_trusted=hips_ok & vis_ok(SHOULDER).all(1) & np.isfinite(lean),
     )

@@ -106,8 +106,7 @@ def drop_table() -> str:
                 true = d.truth["reps"][k]["pelvic_drop_deg"]
                 read = [_signed(got[i], side) for i, side in ((k, "left"), (k + 1, "right"))]
                 flagged = sum(any(f["code"] == "hip_drop" for f in got[i]["faults"]) for i in (k, k + 1))
-                tr = d.truth["reps"][k]
-                lean_true = tr["trunk_lean_deg"] if tr["trunk_lean_side"] in ("left", None) else -tr["trunk_lean_deg"]
+                lean_true = _signed(d.truth["reps"][k], "left", "trunk_lean")
                 lean = [_signed(got[i], side, "trunk_lean") for i, side in ((k, "left"), (k + 1, "right"))]
                 rows.append(f"| {words} | {true:.1f} | {_fmt(read[0])} / {_fmt(read[1])} | {flagged} of 2 | "
                             f"{lean_true:.1f} / {_fmt(lean[0])}, {_fmt(lean[1])} |")

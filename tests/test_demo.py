@@ -53,12 +53,15 @@ def test_trunk_tilts_with_the_pelvis_as_far_as_the_rep_says(follow):
 
 def test_compare_reports_errors_and_fault_mismatch():
     tr = {"reps": [{"index": 1, "peak_fppa_deg": {"left": -10.0, "right": 5.0}, "pelvic_drop_deg": 2.0,
+                    "trunk_lean_deg": 1.0, "trunk_lean_side": "left",
                     "faults": [{"code": "knee_valgus", "side": "right"}]}]}
     rep = {"reps": [{"left": {"fppa_deg": -12.5}, "right": {"fppa_deg": 6.0}, "pelvic_drop_deg": 2.5,
+                     "trunk_lean_deg": 0.5, "trunk_lean_side": "right",
                      "faults": [{"code": "knee_valgus", "side": "right"}, {"code": "asymmetry", "side": "right"}]}]}
     c = compare(tr, rep)
     assert c["summary"]["max_fppa_error_deg"] == pytest.approx(2.5)
     assert c["summary"]["max_pelvic_drop_error_deg"] == pytest.approx(0.5)
+    assert c["reps"][0]["trunk_lean_error_deg"] == pytest.approx(-1.5)  # 0.5 right against 1.0 left
     assert c["summary"]["faults_exact"] and c["summary"]["within_tolerance"]
     assert "misses its limit" not in check_text(c)
     rep["reps"][0]["faults"] = []
