@@ -104,11 +104,17 @@ SAFETY = (
     "knee-cv is a screening and training aid, not a diagnosis. Stop and see a doctor or physical therapist if you "
     "have acute knee pain, swelling, a knee that feels unstable or gives way, a visible fixed deformity "
     "(structural knock-knees or bow-legs), or a recent injury; and see a physical therapist if the knee shows no "
-    "improvement after several weeks of corrective training. Camera-based angles are screening measures "
-    "(2D FPPA validity against 3D is mixed), and a hip drop can go unseen when the trunk leans away from "
-    "the side that drops."
+    "improvement after several weeks of corrective training."
 )
 SAFETY_SOURCES = (REALIGN_DOC, VALGUS_DOC)
+
+#: What the measurements cannot show; knee-cv's own findings, kept apart from the sources' safety advice.
+MEASUREMENT_LIMITS = (
+    "Camera-based angles are screening measures: 2D FPPA validity against 3D motion capture is mixed "
+    "(r = 0.13-0.78 by task; clinical-metrics.md), and pelvic drop reads low from video. A hip drop can go "
+    "unseen when the trunk leans away from the side that drops, so check the trunk lean too (README, "
+    "'Accuracy against rendered truth')."
+)
 
 
 def exercises_for(fault: str, limit: int | None = None) -> list[Exercise]:

@@ -67,8 +67,8 @@ def _summary_page(pdf, plt, report: dict) -> None:
     fig.text(0.07, y, "Main findings", fontsize=13, weight="bold", va="top")
     body = "\n".join(_wrap(s, 92) for s in lines)
     fig.text(0.07, y - 0.03, body, fontsize=10, va="top")
-    fig.text(0.07, 0.16, "Safety", fontsize=13, weight="bold", va="top")
-    fig.text(0.07, 0.13, _wrap(report["safety"], 95), fontsize=9, va="top")
+    fig.text(0.07, 0.21, "Safety", fontsize=13, weight="bold", va="top")
+    fig.text(0.07, 0.18, _wrap(report["safety"], 95) + "\n\n" + _wrap(report["limits"], 95), fontsize=9, va="top")
     fig.text(0.07, 0.03, "Left and right are the subject's own sides.", fontsize=8, color="#555")
     pdf.savefig(fig)
     plt.close(fig)
@@ -267,6 +267,7 @@ def _plan_pages(pdf, plt, report: dict) -> None:
         blocks.append("## No faults found\nKeep practising the pattern: knees track over the second and third toes, "
                       "hips level.")
     blocks.append("## When to see a professional\n" + ex.SAFETY + "\nSources: " + ", ".join(ex.SAFETY_SOURCES))
+    blocks.append("## What the measurements cannot show\n" + ex.MEASUREMENT_LIMITS)
     lines: list[tuple[str, bool]] = []
     for b in blocks:
         for k, para in enumerate(b.split("\n")):

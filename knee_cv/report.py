@@ -80,6 +80,7 @@ def to_dict(a: Analysis, *, video: dict, model: dict) -> dict:
         "recommendations": list(a.recommendations),
         "warnings": list(a.warnings),
         "safety": ex.SAFETY,
+        "limits": ex.MEASUREMENT_LIMITS,
         "settings": _settings(a),
     }
 
@@ -175,6 +176,7 @@ def summary_text(report: dict, out_dir: Path | None = None, *, color: bool = Fal
         lines.append(c("  No faults found in the judged reps.", "32"))
     lines.append("")
     lines.append("  " + report["safety"])
+    lines.append("  " + report["limits"])
     if out_dir is not None:
         lines.append("")
         lines.append(f"  Results: {out_dir}/")

@@ -36,6 +36,7 @@ def test_valgus_then_good(analyzed):
     names = {e["name"] for rec in rep["recommendations"] for e in rec["exercises"]}
     assert {"Banded clamshell", "Banded side steps", "Glute bridge"} <= names
     assert "swelling" in rep["safety"] and "unstable" in rep["safety"]
+    assert "pelvic drop reads low" in rep["limits"] and "trunk" in rep["limits"]
 
 
 @pytest.mark.parametrize("name, n_reps", [("squat_front_bodyweight_good.mp4", 10),
