@@ -1,7 +1,8 @@
-"""The library entry points the CLI calls: one function per command."""
+"""The library entry points the CLI calls: one function per command, and the shared output writer."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import json
 import logging
@@ -13,24 +14,47 @@ from pathlib import Path
 from . import models as model_registry
 from .analysis import Analysis, analyze_track
 from .errors import InputError, NoPersonError
+from .files import atomic_path, ensure_dir, write_atomic
+from .meta import ModelMeta, VideoMeta
 from .pipeline import estimate_track
 from .pose import PoseEstimator
-from .report import ensure_dir, frames_csv, reps_csv, summary_text, to_dict, write_atomic
+from .report import frames_csv, report_json, reps_csv, summary_text, to_dict
 from .settings import Settings
 from .track import PoseTrack
-from .video import VideoInfo, probe, read_frames
+from .video import probe, read_frames
 
 log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
+class OutputOptions:
+    """Which optional outputs to write. ``draw_on`` is the video the pictures are taken from (None: none)."""
+
+    pdf: bool = True
+    annotate: bool = True
+    draw_on: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class Result:
-    """What :func:`analyze` produced. ``timings`` holds wall seconds per stage."""
+    """What :func:`analyze` (or a live session) produced.
+
+    ``extra`` holds command-specific report sections (``live``, ``batch``);
+    ``timings`` holds wall seconds per stage.
+    """
 
     analysis: Analysis
-    report: dict
+    video: VideoMeta
+    model: ModelMeta
     out_dir: Path
+    outputs: tuple[str, ...] = ()
+    extra: dict = dataclasses.field(default_factory=dict)
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    @functools.cached_property
+    def report(self) -> dict:
+        """The report.json document."""
+        return to_dict(self)
 
 
 class _Laps:
@@ -55,16 +79,11 @@ def default_out_dir(video: str | Path, root: str | Path = "knee_cv_out") -> Path
     return Path(root) / Path(video).stem
 
 
-def ends_early(frames_read: int, frames_announced: int) -> bool:
-    """A video that stops well before its announced length (an interrupted phone recording)."""
-    return bool(frames_announced) and frames_read < 0.98 * frames_announced
-
-
 def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool = True
-                      ) -> tuple[PoseTrack, VideoInfo, model_registry.ResolvedModel, list[str]]:
+                      ) -> tuple[PoseTrack, VideoMeta, ModelMeta, list[str]]:
     """Decode ``path`` and run pose estimation on every frame.
 
-    Returns the raw track, the container info, the model used, and warnings
+    Returns the raw track, what was read of the video, the model used, and warnings
     (for example a video that ends before its announced frame count).
     """
     from tqdm import tqdm
@@ -76,12 +95,27 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
                                               disable=not progress, leave=False, file=sys.stderr) as bar:
         track = estimate_track(read_frames(path, info=info), est, width=info.width, height=info.height,
                                fps=info.fps, on_frame=lambda *_: bar.update())
-    if ends_early(len(track), info.frames):
+    video = VideoMeta.from_info(info, len(track))
+    if video.truncated:
         warnings.append(f"video ends early: only {len(track)} of the {info.frames} announced frames were "
                         "readable (file cut off?); analyzed what was there")
     if not track.detected.any():
         raise NoPersonError(f"{path}: no person found in any of {len(track)} frames")
-    return track, info, resolved, warnings
+    return track, video, ModelMeta(resolved.name, resolved.sha256), warnings
+
+
+def load_landmarks(path: str | Path, video: str | Path | None = None) -> tuple[PoseTrack, VideoMeta, ModelMeta,
+                                                                               list[str]]:
+    """A saved landmarks.npz with what it says about its video and model (as :func:`extract_landmarks`)."""
+    raw, meta = PoseTrack.load(path)
+    try:
+        announced = int(meta.get("frames_announced", len(raw)))
+        warnings = list(json.loads(meta.get("warnings", "[]")))
+    except ValueError:
+        raise InputError(f"{path}: damaged metadata in the landmark file") from None
+    vmeta = VideoMeta.from_track(raw, str(video) if video is not None else meta.get("video_path", str(path)),
+                                 announced=announced)
+    return raw, vmeta, ModelMeta(meta.get("model_name", "unknown"), meta.get("model_sha256", "")), warnings
 
 
 def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | None = None, model: str = "full",
@@ -94,7 +128,7 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
     and unless disabled report.pdf and annotated.mp4. With both ``video`` and
     ``from_landmarks``, the landmarks are used (no pose run) and the video only
     feeds the PDF pictures and the annotated video. ``source_sha256`` is
-    recorded in ``report.json`` (batch resume), as are the ``extra`` fields.
+    recorded in ``report.json`` (batch resume), as are the ``extra`` sections.
     """
     if video is None and from_landmarks is None:
         raise InputError("give a video file or --from-landmarks FILE")
@@ -102,77 +136,74 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
         _preload_matplotlib()
     timings: dict[str, float] = {}
     lap = _Laps(timings)
-    extra_warnings: list[str] = []
     if out_dir is not None:
         ensure_dir(out_dir)  # before the slow pose pass
     if from_landmarks is not None:
-        raw, meta = PoseTrack.load(from_landmarks)
-        video_path = str(video) if video is not None else meta.get("video_path", str(from_landmarks))
-        announced = int(meta.get("frames_announced", len(raw)))
-        vinfo = {"path": video_path, "fps": raw.fps, "frames": announced, "frames_read": len(raw),
-                 "width": raw.width, "height": raw.height,
-                 "duration_s": round(float(raw.t[-1]) if len(raw) else 0.0, 3)}
-        minfo = {"name": meta.get("model_name", "unknown"), "sha256": meta.get("model_sha256", "")}
-        extra_warnings += json.loads(meta.get("warnings", "[]"))
+        if video is not None:
+            probe(video)  # the pictures' source must open: say so now, not after the analysis
+        raw, vmeta, mmeta, warnings = load_landmarks(from_landmarks, video)
         out = Path(out_dir) if out_dir else Path(from_landmarks).parent
     else:
-        raw, info, resolved, extra_warnings = extract_landmarks(video, model=model, progress=progress)
-        video_path = str(video)
-        vinfo = {"path": video_path, "fps": round(info.fps, 3), "frames": info.frames, "frames_read": len(raw),
-                 "width": info.width, "height": info.height, "duration_s": round(len(raw) / info.fps, 3)}
-        minfo = {"name": resolved.name, "sha256": resolved.sha256}
+        raw, vmeta, mmeta, warnings = extract_landmarks(video, model=model, progress=progress)
         out = Path(out_dir) if out_dir else default_out_dir(video)
-    vinfo["truncated"] = ends_early(vinfo["frames_read"], vinfo["frames"])
     if source_sha256:
-        vinfo["sha256"] = source_sha256
+        vmeta = dataclasses.replace(vmeta, sha256=source_sha256)
     lap("landmarks")
-    return finish(raw, out=out, video=vinfo, model=minfo, warnings=extra_warnings, settings=settings,
-                  video_path=video_path if video is not None else None, pdf=pdf, annotate=annotate, extra=extra,
-                  keep_landmarks=from_landmarks, timings=timings)
+    saved = from_landmarks is not None and Path(from_landmarks).resolve() == (out / "landmarks.npz").resolve()
+    options = OutputOptions(pdf, annotate, str(video) if video is not None else None)
+    return finish(raw, video=vmeta, model=mmeta, out=out, settings=settings, options=options, warnings=warnings,
+                  extra=extra, landmarks_saved=saved, timings=timings)
 
 
-def finish(raw: PoseTrack, *, out: Path, video: dict, model: dict, warnings: list[str], settings: Settings,
-           video_path: str | None, pdf: bool, annotate: bool, extra: dict | None = None,
-           keep_landmarks: str | Path | None = None, timings: dict | None = None) -> Result:
-    """Analyze a raw track and write every output into ``out``; shared by ``analyze`` and live mode.
-
-    ``video_path`` (if any) feeds the annotated video and the PDF pictures. The
-    landmarks are saved unless ``keep_landmarks`` already is ``out/landmarks.npz``.
-    """
+def finish(raw: PoseTrack, *, video: VideoMeta, model: ModelMeta, out: Path, settings: Settings,
+           options: OutputOptions, warnings: list[str] = (), extra: dict | None = None,
+           landmarks_saved: bool = False, timings: dict | None = None) -> Result:
+    """Analyze a raw track and write every output into ``out``; shared by ``analyze`` and live mode."""
     timings = {} if timings is None else timings
     lap = _Laps(timings)
-    vinfo, minfo, extra_warnings = video, model, warnings
     analysis = analyze_track(raw, settings)
-    analysis = dataclasses.replace(analysis, warnings=tuple(extra_warnings) + analysis.warnings)
-    report = to_dict(analysis, video=vinfo, model=minfo)
-    report.update(extra or {})
+    analysis = dataclasses.replace(analysis, warnings=tuple(warnings) + analysis.warnings)
+    result = Result(analysis, video, model, out, extra=dict(extra or {}), timings=timings)
     ensure_dir(out)
-    if keep_landmarks is None or Path(keep_landmarks).resolve() != (out / "landmarks.npz").resolve():
-        tmp = out / ".landmarks.tmp.npz"
-        raw.save(tmp, video_path=vinfo["path"], model_name=minfo["name"], model_sha256=minfo["sha256"],
-                 warnings=json.dumps(extra_warnings), frames_announced=str(vinfo.get("frames", len(raw))))
-        tmp.replace(out / "landmarks.npz")
-    write_atomic(out / "reps.csv", reps_csv(report))
+    if not landmarks_saved:
+        with atomic_path(out / "landmarks.npz") as tmp:
+            raw.save(tmp, video_path=video.path, model_name=model.name, model_sha256=model.sha256,
+                     warnings=json.dumps(list(warnings)), frames_announced=str(video.frames))
+    write_atomic(out / "reps.csv", reps_csv(result.report))
     write_atomic(out / "frames.csv", frames_csv(analysis))
-    outputs = ["report.json", "reps.csv", "frames.csv", "landmarks.npz"]
     lap("analysis")
-    frames: dict | None = None
-    if annotate and video_path is not None:
-        from .render import write_annotated_video
-        frames = {r.worst_frame: None for r in analysis.reps} if pdf else None
-        outputs.append(write_annotated_video(video_path, analysis, out / "annotated.mp4", keep=frames))
-        frames = {k: v for k, v in (frames or {}).items() if v is not None} if pdf else None
-        lap("video")
-    if pdf:
+    outputs = ("report.json", "reps.csv", "frames.csv", "landmarks.npz") + _write_media(result, options, lap)
+    result = dataclasses.replace(result, outputs=outputs)
+    write_atomic(out / "report.json", report_json(result))  # last: its presence marks a complete result
+    return result
+
+
+def _write_media(result: Result, options: OutputOptions, lap: _Laps) -> tuple[str, ...]:
+    """The annotated video and the PDF, from one decode of the source video."""
+    from .outputs import FramePass
+    from .present import OverlayModel
+
+    a, out = result.analysis, result.out_dir
+    annotate = options.annotate and options.draw_on is not None
+    if not (options.pdf or annotate):
+        return ()
+    frames, overlays = None, OverlayModel.from_analysis(a)
+    if options.draw_on is not None and (annotate or a.reps):
+        frames = FramePass(options.draw_on, xy=a.track.xy, overlays=overlays,
+                           keep=[r.worst_frame for r in a.reps] if options.pdf else [],
+                           annotated=out / "annotated.mp4" if annotate else None, fps=result.video.fps,
+                           size=(result.video.width, result.video.height))
+    written: list[str] = []
+    if options.pdf:
         from .pdf import write_pdf
-        write_pdf(out / "report.pdf", analysis, report, video_path=video_path, frames=frames)
-        outputs.append("report.pdf")
+        write_pdf(out / "report.pdf", result, frames=frames, overlays=overlays)
+        written.append("report.pdf")
         lap("pdf")
-    report["outputs"] = outputs
-    # report.json last: its presence marks a complete result
-    write_atomic(out / "report.json", json.dumps(report, indent=2))
-    return Result(analysis, report, out, timings)
+    if frames is not None and (name := frames.join()):
+        written.insert(0, name)
+        lap("video")
+    return tuple(written)
 
 
 def print_summary(result: Result) -> None:
-    print(summary_text(result.report, result.out_dir, color=sys.stdout.isatty()))
+    print(summary_text(result, color=sys.stdout.isatty()))

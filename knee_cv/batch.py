@@ -21,8 +21,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from . import present as P
+from .codes import FaultCode, Severity, Side
 from .errors import InputError, KneeCvError
-from .report import ensure_dir, write_atomic
+from .files import atomic_path, ensure_dir, write_atomic
+from .models import sha256_of
 from .settings import Settings, as_dict
 
 log = logging.getLogger(__name__)
@@ -111,11 +114,6 @@ def assign_outputs(found: list[Found], out: Path) -> dict[Path, Path]:
     return result
 
 
-def file_sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 # --- one video ---------------------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True)
@@ -162,6 +160,11 @@ def _drop_if_empty(out_dir: Path) -> None:
         out_dir.rmdir()
 
 
+def _fault_words(f: dict) -> str:
+    """A fault from report.json in the words every output uses."""
+    return P.fault_short(FaultCode(f["code"]), Side(f["side"]), Severity(f["severity"]))
+
+
 def _row(job: Job, status: str, rep: dict | None, sha: str | None, seconds: float, reason: str = "") -> dict:
     d = {"path": job.video, "out_dir": job.out_dir, "status": status, "sha256": sha, "seconds": round(seconds, 2)}
     if reason:
@@ -170,7 +173,8 @@ def _row(job: Job, status: str, rep: dict | None, sha: str | None, seconds: floa
         d.update(view=rep["view"], exercise=rep["exercise"], n_reps=len(rep["reps"]),
                  reps=[{"index": r["index"], "bottom_s": r["bottom_s"], "left": r["left"]["verdict"],
                         "right": r["right"]["verdict"], "hip": r["hip_verdict"],
-                        "faults": [f"{f['side']} {f['code']} {f['severity']}" for f in r["faults"]]}
+                        "left_judged": r["left"]["judged"], "right_judged": r["right"]["judged"],
+                        "hip_judged": r["hip_judged"], "faults": [_fault_words(f) for f in r["faults"]]}
                        for r in rep["reps"]],
                  faults=[{k: f[k] for k in ("code", "side", "count", "severity")} for f in rep["faults"]],
                  warnings=rep["warnings"])
@@ -198,7 +202,7 @@ def process_video(job: Job) -> dict:
     out, src = Path(job.out_dir), Path(job.video)
     sha = None
     try:
-        sha = file_sha256(src)
+        sha = sha256_of(src)
         key = settings_key(job.settings)
         if not job.force and (rep := _complete(out, sha, key, job)) is not None:
             return _finish(job, "unchanged", rep, sha, t0)
@@ -210,10 +214,8 @@ def process_video(job: Job) -> dict:
                          progress=False, pdf=job.pdf, annotate=job.annotate, source_sha256=sha,
                          extra={"batch": {"pdf": job.pdf, "annotate": job.annotate, "settings": key}})
         if landmarks is None:
-            Path(job.cache_dir).mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
-            shutil.copyfile(out / "landmarks.npz", tmp)
-            tmp.replace(cached)
+            with atomic_path(cached) as tmp:
+                shutil.copyfile(out / "landmarks.npz", tmp)
         return _finish(job, "analyzed" if landmarks is None else "reanalyzed_from_cache", result.report, sha, t0)
     except KneeCvError as exc:
         _drop_if_empty(out)
@@ -261,8 +263,8 @@ def _dask_map(jobs: list[Job], address: str) -> Iterator[dict]:
 
 # --- the batch -----------------------------------------------------------------------
 
-SUMMARY_COLUMNS = ["path", "status", "rep", "bottom_s", "left_knee", "right_knee", "hip", "faults", "view",
-                   "exercise", "reason"]
+SUMMARY_COLUMNS = ["path", "status", "rep", "bottom_s", "left_knee", "left_judged", "right_knee", "right_judged",
+                   "hip", "hip_judged", "faults", "view", "exercise", "reason"]
 
 
 def summary_csv(rows: list[dict]) -> str:
@@ -273,10 +275,11 @@ def summary_csv(rows: list[dict]) -> str:
         base = [r["path"], r["status"]]
         if r.get("reps"):
             for rep in r["reps"]:
-                w.writerow(base + [rep["index"], rep["bottom_s"], rep["left"], rep["right"], rep["hip"],
-                                   "; ".join(rep["faults"]), r["view"], r["exercise"], ""])
+                w.writerow(base + [rep["index"], rep["bottom_s"], rep["left"], rep["left_judged"], rep["right"],
+                                   rep["right_judged"], rep["hip"], rep["hip_judged"], "; ".join(rep["faults"]),
+                                   r["view"], r["exercise"], ""])
         else:
-            w.writerow(base + ["", "", "", "", "", "", r.get("view", ""), r.get("exercise", ""), r.get("reason", "")])
+            w.writerow(base + [""] * 9 + [r.get("view", ""), r.get("exercise", ""), r.get("reason", "")])
     return buf.getvalue()
 
 
@@ -344,9 +347,11 @@ def batch_text(summary: dict, out: Path) -> str:
     for r in summary["videos"]:
         if r["status"] == "failed":
             continue
-        flagged = sorted({f"{f['side']} {f['code']}" for f in r.get("faults", [])})
+        flagged = sorted({P.fault_phrase(FaultCode(f["code"]), Side(f["side"])) for f in r.get("faults", [])})
+        judged = any(rep[k] for rep in r.get("reps", []) for k in ("left_judged", "right_judged", "hip_judged"))
         lines.append(f"  {r['path']}: {r['n_reps']} reps, {r['view']} view"
-                     + (f"; faults: {', '.join(flagged)}" if flagged else "; no faults"))
+                     + (f"; faults: {', '.join(flagged)}" if flagged else "; no faults" if judged
+                        else "; nothing judged"))
     for f in summary["failed"]:
         lines.append(f"  FAILED {f['path']}: {f['reason']}")
     lines.append(f"  Summary: {out / 'summary.csv'} and {out / 'summary.json'}")

@@ -119,7 +119,6 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("inputs", nargs="+", metavar="VIDEOS_DIR_OR_GLOB")
     b.add_argument("--out", required=True, metavar="RESULTS", help="results folder")
     b.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: CPU cores)")
-    b.add_argument("--pdf", dest="pdf", action="store_true", default=True, help="write report.pdf (the default)")
     b.add_argument("--force", action="store_true", help="redo every video, ignoring finished results and caches")
     b.add_argument("--cluster", metavar="ADDRESS", help="run on a Dask scheduler, e.g. tcp://10.0.0.5:8786")
     _common(b)

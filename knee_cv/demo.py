@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from . import kinematics as K
-from .faults import side_of
+from .codes import Side
 from .mannequin import ANKLE2, HIP2, KNEE2, J, Scenario, draw_frame, pose_world, project
 from .reps import Exercise
-from .report import ensure_dir, write_atomic
+from .files import ensure_dir, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +33,10 @@ def render_video(sc: Scenario, path: Path) -> Path:
     from .render import VideoSink
 
     xyz, _, _ = pose_world(sc)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name("." + path.name)
-    with VideoSink(tmp, sc.fps, sc.size) as sink:
+    with VideoSink(path, sc.fps, sc.size) as sink:
         for frame in xyz:
             sink.write(draw_frame(sc, frame))
-        final = sink.path
-    target = path if final == tmp else path.with_name(path.stem + "_mp4v.mp4")
-    final.replace(target)
-    return target
+    return sink.path
 
 
 def truth(sc: Scenario) -> dict:
@@ -58,14 +53,14 @@ def truth(sc: Scenario) -> dict:
     toe = P[..., [J.L_TOE, J.R_TOE]]
     med = K.medial_axis(hip)
     fppa = K.fppa_deg(hip, knee, ankle, med)               # (T, 2)
-    leg = float(np.median(K._norm(hip - ankle)[rep == 0]))
+    leg = float(np.median(K.norm(hip - ankle)[rep == 0]))
     tilt = K.pelvic_tilt_deg(hip)
     drop = tilt - np.median(tilt[rep == 0])
     lean = K.trunk_lean_deg(hip, P[..., [J.L_SHOULDER, J.R_SHOULDER]])
     lean = lean - np.median(lean[rep == 0])
     hip_y = hip[1].mean(-1)
     depth = (hip_y - np.median(hip_y[rep == 0])) / leg
-    dev = K._dot(knee - toe, med) / leg
+    dev = K.dot(knee - toe, med) / leg
     reps = []
     single = sc.exercise.one_legged
     for k, spec in enumerate(sc.reps, start=1):
@@ -85,7 +80,9 @@ def truth(sc: Scenario) -> dict:
             "knee_toe_medial_pct": {s: float(100 * dev[deep, i].max()) for i, s in enumerate(("left", "right"))},
             "pelvic_drop_deg": float(abs(np.median(drop[deep]))),
             "trunk_lean_deg": float(abs(np.median(lean[deep]))),
-            "trunk_lean_side": side_of(float(np.median(lean[deep]))),
+            "trunk_lean_side": _side_value(float(np.median(lean[deep]))),
+            "trunk_lean_signed_deg": float(np.median(lean[deep])),
+            "pelvic_drop_signed_deg": float(np.median(drop[deep])),
             "faults": faults,
         })
     return {"schema_version": 1, "exercise": sc.exercise.value, "fps": sc.fps, "frames": len(t),
@@ -98,9 +95,9 @@ def truth(sc: Scenario) -> dict:
                            ">= 60% of the rep's depth"}
 
 
-def _signed(v: float, side: str | None) -> float:
-    """A magnitude and its side as one signed value, positive = left."""
-    return -v if side == "right" else v
+def _side_value(v: float) -> str | None:
+    side = Side.of_sign(v)
+    return side.value if side else None
 
 
 def compare(truth_: dict, report: dict) -> dict:
@@ -115,8 +112,7 @@ def compare(truth_: dict, report: dict) -> dict:
         fppa_err = {s: (rr[s]["fppa_deg"] - tr["peak_fppa_deg"][s]) if rr[s]["fppa_deg"] is not None else None
                     for s in judged}
         drop_err = (rr["pelvic_drop_deg"] - tr["pelvic_drop_deg"]) if rr["pelvic_drop_deg"] is not None else None
-        lean_err = None if rr["trunk_lean_deg"] is None else \
-            _signed(rr["trunk_lean_deg"], rr["trunk_lean_side"]) - _signed(tr["trunk_lean_deg"], tr["trunk_lean_side"])
+        lean_err = None if rr["trunk_lean_signed_deg"] is None else rr["trunk_lean_signed_deg"] - tr["trunk_lean_signed_deg"]
         want = {(f["code"], f["side"]) for f in tr["faults"]}
         got = {(f["code"], f["side"]) for f in rr["faults"] if f["code"] in ("knee_valgus", "hip_drop")}
         rows.append({"rep": tr["index"], "fppa_error_deg": fppa_err, "pelvic_drop_error_deg": drop_err,

@@ -110,20 +110,26 @@ class FrameMetrics:
     trunk_lean_deg: np.ndarray
     trunk_trusted: np.ndarray
 
+    @classmethod
+    def concat(cls, rows: list["FrameMetrics"]) -> "FrameMetrics":
+        """Metrics of consecutive frame ranges joined along time (live mode gathers a rep's frames)."""
+        return cls(**{f.name: np.concatenate([getattr(r, f.name) for r in rows])
+                      for f in dataclasses.fields(cls)})
+
 
 # Per-frame math uses a coordinate-first layout: a point array has shape (2, T, ...)
 # with [0] = x and [1] = y. Every operand is then a contiguous (T, ...) block; numpy
 # is ~20x slower on the short strided inner axes of a (T, ..., 2) layout.
 
-def _norm(v: np.ndarray) -> np.ndarray:
+def norm(v: np.ndarray) -> np.ndarray:
     return np.sqrt(v[0] * v[0] + v[1] * v[1])  # np.hypot is ~9x slower
 
 
-def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a[0] * b[0] + a[1] * b[1]
 
 
-def _joints(track: PoseTrack, *groups: np.ndarray) -> list[np.ndarray]:
+def joints(track: PoseTrack, *groups: np.ndarray) -> list[np.ndarray]:
     """Image positions of landmark index arrays, each shape (2 coords, T, len(group)), float32 pixels.
 
     Per-frame math stays in float32 (1e-4 px resolution at 4K, far below landmark
@@ -144,7 +150,7 @@ def medial_axis(hip: np.ndarray) -> np.ndarray:
     ndarray, shape (2 coords, T, 2 sides)
     """
     m = hip[..., ::-1] - hip
-    return m / _norm(m)
+    return m / norm(m)
 
 
 def pelvic_tilt_deg(hip: np.ndarray) -> np.ndarray:
@@ -190,9 +196,9 @@ def fppa_deg(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, medial: np.nd
         straight leg, positive when the knee lies medial of the hip–ankle line.
     """
     th, sh, line = knee - hip, ankle - knee, ankle - hip
-    ang = np.degrees(np.arctan2(np.abs(th[0] * sh[1] - th[1] * sh[0]), _dot(th, sh)))
-    off = th - line * (_dot(th, line) / _dot(line, line))  # knee minus its foot on the hip-ankle line
-    return ang * np.sign(_dot(off, medial))
+    ang = np.degrees(np.arctan2(np.abs(th[0] * sh[1] - th[1] * sh[0]), dot(th, sh)))
+    off = th - line * (dot(th, line) / dot(line, line))  # knee minus its foot on the hip-ankle line
+    return ang * np.sign(dot(off, medial))
 
 
 def standing_baseline(track: PoseTrack) -> Baseline | None:
@@ -200,20 +206,20 @@ def standing_baseline(track: PoseTrack) -> Baseline | None:
 
     Returns None when fewer than 3 frames show the whole lower body.
     """
-    hip, knee, ankle, toe, shoulder = _joints(track, HIP, KNEE, ANKLE, TOE, SHOULDER)
-    thigh, shank, foot = _norm(knee - hip), _norm(ankle - knee), _norm(toe - ankle)
+    hip, knee, ankle, toe, shoulder = joints(track, HIP, KNEE, ANKLE, TOE, SHOULDER)
+    thigh, shank, foot = norm(knee - hip), norm(ankle - knee), norm(toe - ankle)
     hip_y = hip[1].mean(1)
     ok = np.isfinite(hip_y) & np.isfinite(thigh).all(1) & np.isfinite(shank).all(1)
     if ok.sum() < 3:
         return None
     th, sh = knee - hip, ankle - knee  # |FPPA| < 20 deg, without the trigonometry:
-    straight = ok & (np.abs(th[0] * sh[1] - th[1] * sh[0]) < np.tan(np.radians(20)) * _dot(th, sh)).all(1)
+    straight = ok & (np.abs(th[0] * sh[1] - th[1] * sh[0]) < np.tan(np.radians(20)) * dot(th, sh)).all(1)
     pool = straight if straight.sum() >= 3 else ok
     top = pool & (hip_y <= np.percentile(hip_y[pool], 25))
     frames = np.flatnonzero(top)
     med = lambda a: np.median(a[frames].astype(np.float64), 0)  # noqa: E731
-    leg_length = float(np.median(_norm(hip - ankle)[frames].astype(np.float64).mean(1)))
-    dev = _dot(knee[:, frames] - toe[:, frames], medial_axis(hip[:, frames])) / leg_length
+    leg_length = float(np.median(norm(hip - ankle)[frames].astype(np.float64).mean(1)))
+    dev = dot(knee[:, frames] - toe[:, frames], medial_axis(hip[:, frames])) / leg_length
     lean = trunk_lean_deg(hip[:, frames], shoulder[:, frames]).astype(np.float64)
     return Baseline(
         leg_length=leg_length,
@@ -236,21 +242,21 @@ def frame_metrics(track: PoseTrack, base: Baseline, trust: TrustSettings = Trust
     """Compute every per-frame measure and its trust mask (see :class:`FrameMetrics`)."""
     vis = track.visibility
     L = np.float32(base.leg_length)
-    hip, knee, ankle, toe, arms, shoulder = _joints(track, HIP, KNEE, ANKLE, TOE, _ARMS, SHOULDER)
+    hip, knee, ankle, toe, arms, shoulder = joints(track, HIP, KNEE, ANKLE, TOE, _ARMS, SHOULDER)
     med = medial_axis(hip)
-    dev = _dot(knee - toe, med) / L
+    dev = dot(knee - toe, med) / L
     with np.errstate(invalid="ignore"):
         arm_d2 = np.full(knee.shape[1:], np.inf, np.float32)  # squared distance to the nearest arm joint
         for j in range(arms.shape[2]):  # 4 joints; avoids a (2, T, 2, 4) temporary
             d = knee - arms[..., j, None]
-            np.fmin(arm_d2, _dot(d, d), out=arm_d2)
+            np.fmin(arm_d2, dot(d, d), out=arm_d2)
         vis_ok = lambda idx: vis[:, idx] >= trust.min_visibility  # noqa: E731
         knee_ok = (vis_ok(HIP) & vis_ok(KNEE) & vis_ok(ANKLE)
                    & (arm_d2 > (trust.min_knee_arm_distance * L) ** 2)
-                   & _within(_norm(knee - hip), base.thigh, trust.thigh_ratio)
-                   & _within(_norm(ankle - knee), base.shank, trust.shank_ratio))
-        toe_ok = vis_ok(TOE) & _within(_norm(toe - ankle), base.foot, trust.foot_ratio)
-        sep = np.abs(_dot(knee[..., 0] - knee[..., 1], med[..., 0]) / _dot(ankle[..., 0] - ankle[..., 1], med[..., 0]))
+                   & _within(norm(knee - hip), base.thigh, trust.thigh_ratio)
+                   & _within(norm(ankle - knee), base.shank, trust.shank_ratio))
+        toe_ok = vis_ok(TOE) & _within(norm(toe - ankle), base.foot, trust.foot_ratio)
+        sep = np.abs(dot(knee[..., 0] - knee[..., 1], med[..., 0]) / dot(ankle[..., 0] - ankle[..., 1], med[..., 0]))
         lean = trunk_lean_deg(hip, shoulder) - np.float32(base.trunk_lean_deg)
         hips_ok = vis_ok(HIP).all(1)
     return FrameMetrics(

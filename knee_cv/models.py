@@ -11,12 +11,12 @@ import hashlib
 import logging
 import os
 import shutil
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from .errors import ModelError
+from .files import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +95,8 @@ def install(spec: ModelSpec, source: Path) -> Path:
     if got != spec.sha256:
         raise ModelError(f"{source}: sha256 {got[:12]}… does not match the official {spec.name} model; not installed")
     dest = models_dir() / spec.filename
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_suffix(".part")
-    shutil.copyfile(source, tmp)
-    os.replace(tmp, dest)
+    with atomic_path(dest) as tmp:
+        shutil.copyfile(source, tmp)
     return dest
 
 
@@ -107,27 +105,23 @@ def download(spec: ModelSpec, *, progress: bool = True) -> Path:
     from tqdm import tqdm
 
     dest = models_dir() / spec.filename
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmpname = tempfile.mkstemp(dir=dest.parent, suffix=".part")
-    tmp = Path(tmpname)
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(spec.url, timeout=30) as resp:
-            total = int(resp.headers.get("Content-Length") or 0) or None
-            with tqdm(total=total, unit="B", unit_scale=True, desc=spec.filename, disable=not progress) as bar:
-                while chunk := resp.read(1 << 16):
-                    out.write(chunk)
-                    bar.update(len(chunk))
-        got = sha256_of(tmp)
-        if got != spec.sha256:
-            raise ModelError(f"downloaded {spec.filename} has sha256 {got[:12]}…, expected {spec.sha256[:12]}…; discarded")
-        os.replace(tmp, dest)
+        with atomic_path(dest) as tmp:
+            with open(tmp, "wb") as out, urllib.request.urlopen(spec.url, timeout=30) as resp:
+                total = int(resp.headers.get("Content-Length") or 0) or None
+                with tqdm(total=total, unit="B", unit_scale=True, desc=spec.filename, disable=not progress) as bar:
+                    while chunk := resp.read(1 << 16):
+                        out.write(chunk)
+                        bar.update(len(chunk))
+            got = sha256_of(tmp)
+            if got != spec.sha256:
+                raise ModelError(f"downloaded {spec.filename} has sha256 {got[:12]}…, expected {spec.sha256[:12]}…; "
+                                 "discarded")
         return dest
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
         raise ModelError(
             f"cannot download the {spec.name} pose model ({exc}). Put {spec.filename} in {dest.parent} "
             f"or run: knee-cv models fetch {spec.name} --from FILE") from None
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def resolve(model: str, *, allow_download: bool = True) -> ResolvedModel:

@@ -1,128 +1,147 @@
-"""Serializing an :class:`~knee_cv.analysis.Analysis`: report.json, CSVs, terminal summary."""
+"""Serializing results: report.json, CSVs and the terminal summary. The only place dicts are built."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from . import exercises as ex
-from .errors import OutputError
-from .analysis import Analysis
-from .track import SIDES
+from . import present as P
+from .codes import SIDES, Verdict, finite_or_none as _num
 
-SCHEMA_VERSION = 1
-
-
-def ensure_dir(path: str | Path, what: str = "output folder") -> Path:
-    """Create ``path`` (and parents) or raise :class:`OutputError` saying why; call before slow work."""
-    path = Path(path)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".knee-cv-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot use as {what} ({exc.strerror or exc})") from None
-    return path
+#: 2: verdicts carry ``judged`` and ``reason``; an unjudged knee or hip says "not judged" (it was "n/a", "rear leg",
+#: "free leg", or wrongly "ok" in side and turned views); pelvic drop and trunk lean are signed.
+SCHEMA_VERSION = 2
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write via a temporary file and rename, so a crash never leaves a half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode() if isinstance(data, str) else data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _verdict(v: Verdict) -> dict:
+    return {"verdict": P.verdict_word(v), "judged": v.judged, "reason": v.reason.value if v.reason else None}
 
 
-def _num(v, nd: int = 3):
-    return None if v is None or not np.isfinite(v) else round(float(v), nd)
-
-
-def rep_dict(a: Analysis, r) -> dict:
+def rep_dict(a, r) -> dict:
+    """One rep of an :class:`~knee_cv.analysis.Analysis` as report.json has it."""
     t = a.track.t
-    d = {"index": r.rep.index, "start_s": _num(t[r.rep.start]), "bottom_s": _num(t[r.rep.bottom]),
-         "end_s": _num(t[r.rep.end]), "depth": _num(r.rep.depth), "worst_s": _num(t[r.worst_frame])}
+    d = {"index": r.rep.index, "start_s": _num(t[r.rep.start], 3), "bottom_s": _num(t[r.rep.bottom], 3),
+         "end_s": _num(t[r.rep.end], 3), "depth": _num(r.rep.depth, 3), "worst_s": _num(t[r.worst_frame], 3)}
     if r.rep.lead_leg:
-        d["lead_leg"] = r.rep.lead_leg
-    for s, sm in zip(SIDES, r.sides):
-        d[s] = sm.as_dict()
-        # a lunge's rear leg and a single-leg squat's free leg are not judged: say which, not "n/a"
-        other = r.rep.lead_leg and s != r.rep.lead_leg
-        d[s]["verdict"] = ("rear leg" if a.exercise.value == "lunge" else "free leg") if other else r.verdict(s)
-        d[s]["judged_s"] = [_num(t[i]) for i in sm.judged_frames]
-    d.update(pelvic_drop_deg=_num(r.pelvic_drop_deg, 2), pelvic_drop_side=r.pelvic_drop_side,
-             trunk_lean_deg=_num(r.trunk_lean_deg, 2), trunk_lean_side=r.trunk_lean_side,
-             knee_sep_ratio=_num(r.knee_sep_ratio), hip_verdict=r.verdict("hip"),
-             faults=[f.as_dict() for f in r.faults])
+        d["lead_leg"] = r.rep.lead_leg.value
+    for s, sm, v in zip(SIDES, r.sides, r.knee_verdicts):
+        d[s.value] = {"knee_valgus_deg": _num(sm.valgus_measure_deg, 2), "fppa_deg": _num(sm.fppa_deg, 2),
+                      "knee_toe_medial_pct": _num(sm.knee_toe_medial_pct, 2), "trusted_frames": sm.trusted_frames,
+                      "judged_frames": len(sm.judged_frames), **_verdict(v),
+                      "judged_s": [_num(t[i], 3) for i in sm.judged_frames]}
+    hip = _verdict(r.hip_verdict)
+    d.update(pelvic_drop_deg=_num(abs(r.pelvic_drop_deg), 2), pelvic_drop_side=_side(r.pelvic_drop_side),
+             pelvic_drop_signed_deg=_num(r.pelvic_drop_deg, 2),
+             trunk_lean_deg=_num(abs(r.trunk_lean_deg), 2), trunk_lean_side=_side(r.trunk_lean_side),
+             trunk_lean_signed_deg=_num(r.trunk_lean_deg, 2),
+             knee_sep_ratio=_num(r.knee_sep_ratio, 3), hip_verdict=hip["verdict"], hip_judged=hip["judged"],
+             hip_reason=hip["reason"],
+             faults=[_fault(f) for f in r.faults])
     return d
 
 
-def to_dict(a: Analysis, *, video: dict, model: dict) -> dict:
-    """The report.json document (schema in README)."""
-    return {
+def _fault(f) -> dict:
+    return {"code": f.code.value, "side": f.side.value, "severity": f.severity.value, "value": round(f.value, 2),
+            "threshold": f.threshold, "unit": f.unit}
+
+
+def _side(side) -> str | None:
+    return side.value if side is not None else None
+
+
+def _fault_summary(f) -> dict:
+    return {"code": f.code.value, "side": f.side.value, "reps": list(f.reps), "count": f.count,
+            "of_reps": f.of_reps, "severity": f.severity.value, "worst_value": round(f.worst_value, 2),
+            "threshold": f.threshold, "unit": f.unit}
+
+
+def _recommendation(rec) -> dict:
+    return {"fault": rec.fault.value, "side": rec.side.value, "severity": rec.severity.value,
+            "exercises": [{"name": d.name, "kind": d.kind, "how": d.how, "dose": d.dose, "why": d.why,
+                           "source": d.source} for d in rec.drills],
+            "cues": [{"cue": c.text, "source": c.source} for c in rec.cues]}
+
+
+def _finite(obj):
+    """Replace NaN and inf by None anywhere in a JSON-bound structure (strict parsers reject them)."""
+    if isinstance(obj, float):
+        return obj if np.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def to_dict(result) -> dict:
+    """The report.json document of a :class:`knee_cv.api.Result` (schema in README)."""
+    a = result.analysis
+    video = {k: v for k, v in dataclasses.asdict(result.video).items() if k not in ("sha256", "live") or v}
+    video["truncated"] = result.video.truncated
+    doc = {
         "schema_version": SCHEMA_VERSION,
-        "video": video, "model": model,
+        "video": video, "model": dataclasses.asdict(result.model),
         "view": a.view.value, "body_yaw_deg": _num(a.yaw_deg, 1), "exercise": a.exercise.value,
         "leg_length_px": _num(a.baseline.leg_length, 1) if a.baseline else None,
         "reps": [rep_dict(a, r) for r in a.reps],
-        "faults": list(a.faults),
-        "recommendations": list(a.recommendations),
+        "faults": [_fault_summary(f) for f in a.faults],
+        "recommendations": [_recommendation(r) for r in a.recommendations],
         "warnings": list(a.warnings),
         "safety": ex.SAFETY,
         "limits": ex.MEASUREMENT_LIMITS,
-        "settings": _settings(a),
+        "settings": dataclasses.asdict(a.settings),
+        **result.extra,
+        "outputs": list(result.outputs),
     }
+    return _finite(doc)
 
 
-def _settings(a: Analysis) -> dict:
-    import dataclasses
-    return json.loads(json.dumps(dataclasses.asdict(a.settings), default=float))
+def report_json(result) -> str:
+    return json.dumps(to_dict(result), indent=2, allow_nan=False)
 
 
-REP_FIELDS = ["rep", "side", "start_s", "bottom_s", "end_s", "lead_leg", "verdict", "knee_valgus_deg", "fppa_deg",
-              "knee_toe_medial_pct", "trusted_frames", "judged_frames", "pelvic_drop_deg", "pelvic_drop_side",
-              "trunk_lean_deg", "trunk_lean_side", "knee_sep_ratio", "faults"]
+REP_FIELDS = ["rep", "side", "start_s", "bottom_s", "end_s", "lead_leg", "verdict", "judged", "reason",
+              "knee_valgus_deg", "fppa_deg", "knee_toe_medial_pct", "trusted_frames", "judged_frames",
+              "pelvic_drop_deg", "pelvic_drop_side", "trunk_lean_deg", "trunk_lean_side", "knee_sep_ratio", "faults"]
+
+
+def rep_rows(report: dict):
+    """Per rep and side: the rows of reps.csv (also the batch's reps.csv)."""
+    for r in report["reps"]:
+        for s in ("left", "right"):
+            yield {"rep": r["index"], "side": s, "start_s": r["start_s"], "bottom_s": r["bottom_s"],
+                   "end_s": r["end_s"], "lead_leg": r.get("lead_leg", ""),
+                   **{k: r[s][k] for k in ("verdict", "judged", "reason", "knee_valgus_deg", "fppa_deg",
+                                           "knee_toe_medial_pct", "trusted_frames", "judged_frames")},
+                   **{k: r[k] for k in ("pelvic_drop_deg", "pelvic_drop_side", "trunk_lean_deg", "trunk_lean_side",
+                                        "knee_sep_ratio")},
+                   "faults": ";".join(f"{f['code']}:{f['severity']}" for f in r["faults"] if f["side"] == s)}
 
 
 def reps_csv(report: dict) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, REP_FIELDS, lineterminator="\n")
     w.writeheader()
-    for r in report["reps"]:
-        for s in SIDES:
-            w.writerow({"rep": r["index"], "side": s, "start_s": r["start_s"], "bottom_s": r["bottom_s"],
-                        "end_s": r["end_s"], "lead_leg": r.get("lead_leg", ""), "verdict": r[s]["verdict"],
-                        **{k: r[s][k] for k in ("knee_valgus_deg", "fppa_deg", "knee_toe_medial_pct",
-                                                "trusted_frames", "judged_frames")},
-                        "pelvic_drop_deg": r["pelvic_drop_deg"], "pelvic_drop_side": r["pelvic_drop_side"],
-                        "trunk_lean_deg": r["trunk_lean_deg"], "trunk_lean_side": r["trunk_lean_side"],
-                        "knee_sep_ratio": r["knee_sep_ratio"],
-                        "faults": ";".join(f"{f['code']}:{f['severity']}" for f in r["faults"] if f["side"] == s)})
+    w.writerows(rep_rows(report))
     return buf.getvalue()
 
 
-def frames_csv(a: Analysis) -> str:
+def frames_csv(a) -> str:
     """Per-frame measures; empty cells where a measure is undefined."""
     cols = ["t_s", "depth", "pelvic_drop_deg", "trunk_lean_deg", "knee_sep_ratio"]
-    for s in SIDES:
+    for s in ("left", "right"):
         cols += [f"{s}_fppa_deg", f"{s}_knee_valgus_deg", f"{s}_knee_toe_medial_pct", f"{s}_knee_trusted"]
     m = a.metrics
     if m is None:
         return ",".join(cols) + "\n"
     data = [m.t, m.depth, m.pelvic_drop_deg, m.trunk_lean_deg, m.knee_sep_ratio]
     for i in (0, 1):
-        data += [m.fppa_deg[:, i], a.measure[:, i], 100 * m.knee_toe_dev[:, i], m.knee_trusted[:, i].astype(float)]
+        data += [m.fppa_deg[:, i], a.valgus_measure[:, i], 100 * m.knee_toe_dev[:, i], m.knee_trusted[:, i].astype(float)]
     arr = np.column_stack(data)
     buf = io.StringIO()
     buf.write(",".join(cols) + "\n")
@@ -133,56 +152,89 @@ def frames_csv(a: Analysis) -> str:
     return buf.getvalue()
 
 
-def summary_text(report: dict, out_dir: Path | None = None, *, color: bool = False) -> str:
-    """A summary a person reads in ten seconds."""
-    def c(s: str, code: str) -> str:
-        return f"\033[{code}m{s}\033[0m" if color else s
-    sev_col = {"ok": "32", "mild": "33", "moderate": "33;1", "severe": "31;1", "n/a": "2"}
-    v = report["video"]
-    lines = [c(f"knee-cv: {Path(v['path']).name}", "1"),
-             f"  {report['exercise'].replace('_', ' ')}, {report['view']} view, {len(report['reps'])} reps, "
-             f"{v['duration_s']:.1f} s at {v['fps']:.1f} fps, model {report['model']['name']}"]
-    for w in report["warnings"]:
-        lines.append(c(f"  ! {w}", "33"))
-    if report["reps"]:
-        lines.append("")
-        lines.append("  rep  bottom   left knee   right knee  hip         trunk lean")
-        for r in report["reps"]:
-            lead = f"  (lead: {r['lead_leg']})" if r.get("lead_leg") else ""
-            cells = [r["left"]["verdict"], r["right"]["verdict"], r["hip_verdict"]]
-            lean = "n/a" if r["trunk_lean_deg"] is None else \
-                f"{r['trunk_lean_deg']:.0f} deg" + (f" to {r['trunk_lean_side']}" if r["trunk_lean_deg"] >= 0.5 else "")
-            lines.append(f"  {r['index']:>3}  {r['bottom_s']:5.1f}s   " + "  ".join(
-                c(f"{x:<10}", sev_col.get(x, "0")) for x in cells) + (f"  {lean:<15}" + lead).rstrip())
-    if report["faults"]:
-        lines.append("")
-        lines.append("  Faults:")
-        for f in report["faults"]:
-            who = f"{ex.FAULT_WORDS[f['code']]} ({f['side']} worse)" if f["code"] == "asymmetry" else \
-                f"{f['side']} {ex.FAULT_WORDS[f['code']]}"
-            lines.append(f"    - {who}: {f['count']} of {f['of_reps']} reps, worst {f['severity']} "
-                         f"({f['worst_value']:+.1f} {f['unit']}; flagged from {f['threshold']:+.1f})")
-        lines.append("")
-        lines.append("  Train:")
-        seen: set[str] = set()
-        for rec in report["recommendations"]:
-            for item in [e["name"] + f" ({e['dose']})" for e in rec["exercises"][:3]] + \
-                    [f'cue: "{cue["cue"]}"' for cue in rec["cues"][:2]]:
-                if item not in seen:
-                    seen.add(item)
-                    lines.append(f"    - {item}")
-    elif report["reps"]:
-        lines.append("")
-        lines.append(c("  No faults found in the judged reps.", "32"))
-    lines.append("")
-    lines.append("  " + report["safety"])
-    lines.append("  " + report["limits"])
-    if out_dir is not None:
-        lines.append("")
-        lines.append(f"  Results: {out_dir}/")
+def _ansi(text: str, code: str, color: bool) -> str:
+    return f"\033[{code}m{text}\033[0m" if color else text
+
+
+def _rep_lines(a, color: bool) -> list[str]:
+    lines = ["", "  rep  bottom   left knee          right knee         hip                trunk lean"]
+    for r in a.reps:
+        lead = f"  (lead: {r.rep.lead_leg.value})" if r.rep.lead_leg else ""
+        cells = [_ansi(f"{P.verdict_cell(v):<18}", P.tone(v).value.ansi, color)
+                 for v in (*r.knee_verdicts, r.hip_verdict)]
+        lean = "n/a" if not np.isfinite(r.trunk_lean_deg) else f"{abs(r.trunk_lean_deg):.0f} deg" + (
+            f" to {r.trunk_lean_side.value}" if abs(r.trunk_lean_deg) >= 0.5 else "")
+        lines.append(f"  {r.rep.index:>3}  {a.track.t[r.rep.bottom]:5.1f}s   " + " ".join(cells)
+                     + (f" {lean:<15}" + lead).rstrip())
+    return lines
+
+
+def _fault_lines(a) -> list[str]:
+    lines = ["", "  Faults:"]
+    for f in a.faults:
+        lines.append(f"    - {P.fault_phrase(f.code, f.side)}: {f.count} of {f.of_reps} reps, worst {f.severity.value} "
+                     f"({P.signed(f.worst_value, f.unit)}; flagged from {P.signed(f.threshold, f.unit)})")
+    lines += ["", "  Train:"]
+    seen: set[str] = set()
+    for rec in a.recommendations:
+        for item in [f"{d.name} ({d.dose})" for d in rec.drills[:3]] + [f'cue: "{c.text}"' for c in rec.cues[:2]]:
+            if item not in seen:
+                seen.add(item)
+                lines.append(f"    - {item}")
+    return lines
+
+
+def summary_text(result, *, color: bool = False) -> str:
+    """A summary of a :class:`knee_cv.api.Result` a person reads in ten seconds."""
+    a, v = result.analysis, result.video
+    lines = [_ansi(f"knee-cv: {Path(v.path).name}", "1", color),
+             f"  {a.exercise.value.replace('_', ' ')}, {a.view.value} view, {len(a.reps)} reps, "
+             f"{v.duration_s:.1f} s at {v.fps:.1f} fps, model {result.model.name}"]
+    lines += [_ansi(f"  ! {w}", "33", color) for w in a.warnings]
+    if a.reps:
+        lines += _rep_lines(a, color)
+    if a.faults:
+        lines += _fault_lines(a)
+    elif any(v.judged for r in a.reps for v in (*r.knee_verdicts, r.hip_verdict)):
+        lines += ["", _ansi("  No faults found in the judged reps.", P.Tone.OK.value.ansi, color)]
+    elif a.reps:
+        lines += ["", _ansi("  Nothing was judged: see the notes above.", P.Tone.NOT_JUDGED.value.ansi, color)]
+    lines += ["", "  " + ex.SAFETY, "  " + ex.MEASUREMENT_LIMITS]
+    if result.out_dir is not None:
+        lines += ["", f"  Results: {result.out_dir}/"]
         shown = {"report.pdf": "PDF report", "annotated.mp4": "annotated video",
                  "annotated_mp4v.mp4": "annotated video (mp4v fallback)", "report.json": "all numbers"}
-        for name in report.get("outputs", []):
-            if name in shown:
-                lines.append(f"    {shown[name]:<32} {Path(out_dir) / name}")
+        lines += [f"    {shown[name]:<32} {Path(result.out_dir) / name}" for name in result.outputs if name in shown]
     return "\n".join(lines)
+
+
+def _event(e) -> dict:
+    d = {"t": e.t, "event": e.kind}
+    if e.rep:
+        d["rep"] = e.rep
+    if e.code is not None:
+        d.update(code=e.code.value, side=e.side.value if e.side else None)
+    if e.text:
+        d["text"] = e.text
+    if e.leg_length_px is not None:
+        d["leg_length_px"] = e.leg_length_px
+    return d
+
+
+def live_section(session, stats) -> dict:
+    """report.json's ``live``: the per-rep verdicts given during the session, the events, and the loop's speed."""
+    lat = np.asarray(stats.latency_ms) if stats.latency_ms else np.full(1, np.nan)
+    reps = []
+    for r in session.reps:
+        res = r.result
+        reps.append({"index": r.number, "start_s": round(r.start_s, 3), "bottom_s": round(r.bottom_s, 3),
+                     "end_s": round(r.end_s, 3),
+                     "verdict": {s.value: P.verdict_word(v) for s, v in zip(SIDES, res.knee_verdicts)}
+                     | {"hip": P.verdict_word(res.hip_verdict)},
+                     "faults": [_fault(f) for f in res.faults],
+                     "message": r.message})
+    return {"reps": reps, "events": [_event(e) for e in session.events],
+            "stats": {"frames_processed": stats.frames, "frames_dropped": stats.dropped,
+                      "fps": round(stats.fps, 1) if stats.fps else None,
+                      "latency_ms": {"median": _num(np.nanmedian(lat), 1), "p95": _num(np.nanpercentile(lat, 95), 1)}},
+            "smoothing": dataclasses.asdict(session.live.smoothing)}

@@ -7,7 +7,8 @@ import enum
 import numpy as np
 from scipy import signal
 
-from .track import ANKLE, KNEE, SIDES
+from .codes import SIDES, Side
+from .track import ANKLE, KNEE
 
 
 class Exercise(str, enum.Enum):
@@ -42,7 +43,7 @@ class Rep:
     ----------
     depth : float
         Hip descent at the bottom, fraction of standing leg length.
-    lead_leg : str or None
+    lead_leg : Side or None
         For lunges, the front leg; for single-leg squats, the standing leg.
     """
 
@@ -51,24 +52,20 @@ class Rep:
     bottom: int
     end: int
     depth: float
-    lead_leg: str | None = None
+    lead_leg: Side | None = None
 
 
-def segment_reps(depth: np.ndarray, fps: float, settings: RepSettings = RepSettings()) -> list[Rep]:
-    """Find reps as peaks of hip descent.
+def _find_reps(d: np.ndarray, fps: float, settings: RepSettings) -> list[tuple[int, int, int, float, bool]]:
+    """Reps in a depth buffer as ``(start, bottom, end, depth, closed)``; ``closed``: the end was seen.
 
-    Parameters
-    ----------
-    depth : ndarray, shape (T,)
-        Hip descent below standing (fraction of leg length); NaN where unknown.
-    fps : float
-        Frame rate, for the minimum rep duration.
+    A rep is a peak of hip descent (scipy ``find_peaks``: height and prominence
+    ``min_depth``, ``min_rep_s`` apart); it starts and ends where depth falls below
+    ``stand_fraction`` of its own depth, or at the lowest point before the next rep.
     """
-    d = np.nan_to_num(depth, nan=0.0)
-    peaks, props = signal.find_peaks(d, height=settings.min_depth, prominence=settings.min_depth,
-                                     distance=max(1, int(settings.min_rep_s * fps)),
-                                     wlen=max(3, int(2 * settings.max_rep_s * fps)) | 1)  # bounded: O(T)
-    reps: list[Rep] = []
+    peaks, _ = signal.find_peaks(d, height=settings.min_depth, prominence=settings.min_depth,
+                                 distance=max(1, int(settings.min_rep_s * fps)),
+                                 wlen=max(3, int(2 * settings.max_rep_s * fps)) | 1)  # bounded: O(T)
+    out = []
     prev_end = 0
     for k, p in enumerate(peaks):
         level = settings.stand_fraction * d[p]
@@ -79,9 +76,82 @@ def segment_reps(depth: np.ndarray, fps: float, settings: RepSettings = RepSetti
         end = p + after[0] if after.size else p + int(np.argmin(d[p:nxt]))
         if end <= p:
             end = min(p + 1, len(d) - 1)
-        reps.append(Rep(len(reps) + 1, int(start), int(p), int(end), float(d[p])))
+        out.append((int(start), int(p), int(end), float(d[p]), bool(after.size)))
         prev_end = end
-    return reps
+    return out
+
+
+class RepSegmenter:
+    """Closes reps as depth samples arrive: one frame at a time (live) or a whole track at once.
+
+    A rep is handed out once it can no longer change: its end was seen (depth back
+    below ``stand_fraction`` of the rep's depth) and ``min_rep_s`` has passed since
+    its bottom, so no deeper bottom nearby can replace it. :meth:`finish` hands out
+    what the end of the track leaves open. Feeding a track frame by frame gives the
+    same reps as feeding it at once (``tests/test_core.py``).
+
+    Parameters
+    ----------
+    fps : float
+        Frame rate, for the minimum rep duration.
+    """
+
+    def __init__(self, fps: float, settings: RepSettings = RepSettings()) -> None:
+        self.fps, self.settings = fps, settings
+        self._buf = np.zeros(0)   # depth since the last handed-out rep ended
+        self._origin = 0          # frame index of ``_buf[0]``
+        self._count = 0
+
+    @property
+    def frames(self) -> int:
+        """Frames seen so far."""
+        return self._origin + len(self._buf)
+
+    def rise(self) -> tuple[float, float]:
+        """``(trough, peak)`` of the movement under way: the lowest depth since the last rep, and the deepest
+        point after it. ``peak - trough >= min_depth`` means a rep has begun."""
+        if not len(self._buf):
+            return 0.0, 0.0
+        k = int(np.argmin(self._buf))
+        return float(self._buf[k]), float(self._buf[k:].max())
+
+    def update(self, depth: np.ndarray | float) -> list[Rep]:
+        """Add depth samples (fraction of leg length; NaN = unknown) and return the reps they close."""
+        self._buf = np.r_[self._buf, np.nan_to_num(np.atleast_1d(np.asarray(depth, float)), nan=0.0)]
+        return self._take(final=True)
+
+    def finish(self) -> list[Rep]:
+        """The reps left open at the end of the track (a last rep whose standing-up was cut off)."""
+        return self._take(final=False)
+
+    def _take(self, final: bool) -> list[Rep]:
+        found = _find_reps(self._buf, self.fps, self.settings)
+        last = len(self._buf) - 1
+        wait = max(1, int(self.settings.min_rep_s * self.fps))
+        out: list[Rep] = []
+        for start, bottom, end, depth, closed in found:
+            if final and not (closed and bottom + wait <= last):
+                break
+            self._count += 1
+            out.append(Rep(self._count, self._origin + start, self._origin + bottom, self._origin + end, depth))
+        if out:
+            cut = out[-1].end - self._origin
+            self._buf, self._origin = self._buf[cut:], self._origin + cut
+        return out
+
+
+def segment_reps(depth: np.ndarray, fps: float, settings: RepSettings = RepSettings()) -> list[Rep]:
+    """Find reps as peaks of hip descent (see :class:`RepSegmenter`).
+
+    Parameters
+    ----------
+    depth : ndarray, shape (T,)
+        Hip descent below standing (fraction of leg length); NaN where unknown.
+    fps : float
+        Frame rate, for the minimum rep duration.
+    """
+    seg = RepSegmenter(fps, settings)
+    return seg.update(depth) + seg.finish()
 
 
 def classify_exercise(xy: np.ndarray, leg_length: float, reps: list[Rep],

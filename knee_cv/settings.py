@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .codes import Severity
 from .errors import ConfigError
 from .filtering import FilterSettings
 from .kinematics import TrustSettings
@@ -39,13 +40,13 @@ class Threshold:
             order = "mild >= moderate >= severe" if self.below else "mild <= moderate <= severe"
             raise ConfigError(f"threshold cut-offs must satisfy {order}, got {cuts}")
 
-    def severity(self, value: float) -> str | None:
-        """``'mild'|'moderate'|'severe'`` or None if ``value`` is within range (NaN → None)."""
+    def severity(self, value: float) -> Severity | None:
+        """The severity of ``value``, or None if it is within range (NaN → None)."""
         v = -value if self.below else value
         cuts = (-self.severe, -self.moderate, -self.mild) if self.below else (self.severe, self.moderate, self.mild)
-        for name, cut in zip(("severe", "moderate", "mild"), cuts):
+        for sev, cut in zip((Severity.SEVERE, Severity.MODERATE, Severity.MILD), cuts):
             if v >= cut:
-                return name
+                return sev
         return None
 
     def grade(self, value: np.ndarray) -> np.ndarray:

@@ -44,7 +44,6 @@ class CameraSource:
         self.cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
         self.fps = self.cap.get(cv2.CAP_PROP_FPS) or 30.0
         self.disconnected = False
-        self.path: str | None = None
         self.dropped = 0
 
     def __iter__(self) -> Iterator[LiveFrame]:

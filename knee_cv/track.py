@@ -49,7 +49,6 @@ ANKLE = np.array([LM.LEFT_ANKLE, LM.RIGHT_ANKLE])
 HEEL = np.array([LM.LEFT_HEEL, LM.RIGHT_HEEL])
 TOE = np.array([LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX])
 SHOULDER = np.array([LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER])
-SIDES = ("left", "right")
 
 
 def _check(name: str, arr: np.ndarray, shape: tuple, dtype) -> np.ndarray:

@@ -20,8 +20,29 @@ class View(str, enum.Enum):
 SIDE_MAX_SHOULDER_WIDTH = 0.25
 
 
+def frame_views(xy: np.ndarray, leg_length: float) -> np.ndarray:
+    """The view of each frame from its shoulders: the shared rule of :func:`classify_view` and live mode.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (T, 33, 2), pixels
+
+    Returns
+    -------
+    ndarray, shape (T,), object
+        :class:`View` per frame: side when the shoulder width is below
+        ``SIDE_MAX_SHOULDER_WIDTH`` of the leg length, front when the subject's left
+        shoulder is on the image right, back when reversed; unknown without shoulders.
+    """
+    dx = xy[:, LM.LEFT_SHOULDER, 0] - xy[:, LM.RIGHT_SHOULDER, 0]
+    with np.errstate(invalid="ignore"):
+        side = np.abs(dx) < SIDE_MAX_SHOULDER_WIDTH * leg_length
+        out = np.where(side, View.SIDE, np.where(dx > 0, View.FRONT, View.BACK))
+    return np.where(np.isfinite(dx), out, View.UNKNOWN)
+
+
 def classify_view(track: PoseTrack, leg_length: float) -> View:
-    """Front, back or side, from shoulder width and left/right order.
+    """Front, back or side for a whole clip, from the median shoulder width and the left/right order.
 
     In a front view the subject's left shoulder appears on the image right.
     """

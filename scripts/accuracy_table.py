@@ -78,10 +78,10 @@ def table() -> str:
             + drop_table())
 
 
-def _signed(rep: dict, side: str, what: str = "pelvic_drop") -> float | None:
-    """A rep's measured drop (or trunk lean), negative when on the other side than ``side``."""
-    v = rep[f"{what}_deg"]
-    return None if v is None else v if rep[f"{what}_side"] in (side, None) else -v
+def _toward(rep: dict, side: str, what: str = "pelvic_drop") -> float | None:
+    """A rep's signed drop (or trunk lean; + = the subject's left) turned toward ``side``: negative = the other side."""
+    v = rep[f"{what}_signed_deg"]
+    return None if v is None else v if side == "left" else -v
 
 
 def drop_table() -> str:
@@ -104,10 +104,10 @@ def drop_table() -> str:
                 continue
             for k in range(0, len(reps), 2):
                 true = d.truth["reps"][k]["pelvic_drop_deg"]
-                read = [_signed(got[i], side) for i, side in ((k, "left"), (k + 1, "right"))]
+                read = [_toward(got[i], side) for i, side in ((k, "left"), (k + 1, "right"))]
                 flagged = sum(any(f["code"] == "hip_drop" for f in got[i]["faults"]) for i in (k, k + 1))
-                lean_true = _signed(d.truth["reps"][k], "left", "trunk_lean")
-                lean = [_signed(got[i], side, "trunk_lean") for i, side in ((k, "left"), (k + 1, "right"))]
+                lean_true = _toward(d.truth["reps"][k], "left", "trunk_lean")
+                lean = [_toward(got[i], side, "trunk_lean") for i, side in ((k, "left"), (k + 1, "right"))]
                 rows.append(f"| {words} | {true:.1f} | {_fmt(read[0])} / {_fmt(read[1])} | {flagged} of 2 | "
                             f"{lean_true:.1f} / {_fmt(lean[0])}, {_fmt(lean[1])} |")
     return "\n".join(rows)

@@ -115,7 +115,6 @@ def test_shared_options_parse_the_same_in_every_command():
         a = p.parse_args(argv + ["--no-pdf", "--no-video", "--model", "lite"])
         assert (a.pdf, a.annotate, a.model) == (False, False, "lite"), argv
     assert p.parse_args(["live"]).pdf and not p.parse_args(["live", "--no-pdf"]).pdf
-    assert p.parse_args(["batch", "d", "--out", "o", "--pdf"]).pdf
 
 
 def test_unwritable_output_is_one_line_exit_5(tmp_path, capsys):

@@ -1,0 +1,130 @@
+"""The closed vocabularies of knee-cv: sides, fault codes, severities and verdict states.
+
+Every result object carries these enums; only the serializers turn them into
+strings (their ``.value``), and only :mod:`knee_cv.present` turns them into words.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+
+import numpy as np
+
+
+class Side(str, enum.Enum):
+    """The subject's own side (not the image side)."""
+
+    LEFT = "left"
+    RIGHT = "right"
+
+    @property
+    def index(self) -> int:
+        """0 for left, 1 for right: the ``[..., side]`` axis of every per-side array."""
+        return 0 if self is Side.LEFT else 1
+
+    @property
+    def other(self) -> "Side":
+        return Side.RIGHT if self is Side.LEFT else Side.LEFT
+
+    @classmethod
+    def of_sign(cls, value: float) -> "Side | None":
+        """The side a signed measure points to (positive = the subject's left); None for 0 or NaN."""
+        return cls.LEFT if value > 0 else cls.RIGHT if value < 0 else None
+
+
+#: Both sides in array order.
+SIDES = (Side.LEFT, Side.RIGHT)
+
+
+class FaultCode(str, enum.Enum):
+    KNEE_VALGUS = "knee_valgus"
+    KNEE_VARUS = "knee_varus"
+    HIP_DROP = "hip_drop"
+    ASYMMETRY = "asymmetry"
+
+    @property
+    def is_knee(self) -> bool:
+        """A fault of one knee's alignment (it has a knee verdict)."""
+        return self in (FaultCode.KNEE_VALGUS, FaultCode.KNEE_VARUS)
+
+
+class Severity(str, enum.Enum):
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+
+    @property
+    def rank(self) -> int:
+        """1, 2, 3: for ordering."""
+        return _RANK[self]
+
+    @classmethod
+    def from_grade(cls, grade: int) -> "Severity":
+        """From :meth:`knee_cv.settings.Threshold.grade` (1, 2 or 3)."""
+        return (cls.MILD, cls.MODERATE, cls.SEVERE)[int(grade) - 1]
+
+
+_RANK = {Severity.MILD: 1, Severity.MODERATE: 2, Severity.SEVERE: 3}
+
+
+class NotJudged(str, enum.Enum):
+    """Why a knee or the hip of a rep carries no verdict."""
+
+    SIDE_VIEW = "side_view"            # filmed from the side: no frontal-plane measure means anything
+    TURNED = "turned"                  # the body is turned too far from the camera
+    KNEE_HIDDEN = "knee_hidden"        # deep frames exist, but too few show this knee reliably
+    TOO_FEW_FRAMES = "too_few_frames"  # the rep has too few usable frames near its bottom
+    REAR_LEG = "rear_leg"              # the back leg of a lunge
+    FREE_LEG = "free_leg"              # the lifted leg of a single-leg squat
+
+
+class VerdictState(str, enum.Enum):
+    JUDGED = "judged"
+    NOT_JUDGED = "not_judged"
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    """The outcome for one knee or the hip in one rep.
+
+    Judged: ``severity`` is None (within range, "ok") or the worst fault's
+    severity. Not judged: ``reason`` says why; there is no severity.
+    """
+
+    state: VerdictState
+    severity: Severity | None = None
+    reason: NotJudged | None = None
+
+    def __post_init__(self) -> None:
+        if (self.state is VerdictState.JUDGED) != (self.reason is None) or (
+                self.state is VerdictState.NOT_JUDGED and self.severity is not None):
+            raise ValueError(f"inconsistent verdict {self}")
+
+    @property
+    def judged(self) -> bool:
+        return self.state is VerdictState.JUDGED
+
+    @property
+    def ok(self) -> bool:
+        """Judged and within range. Never true for a knee that was not judged."""
+        return self.judged and self.severity is None
+
+    @classmethod
+    def of(cls, severity: Severity | None) -> "Verdict":
+        return cls(VerdictState.JUDGED, severity)
+
+    @classmethod
+    def not_judged(cls, reason: NotJudged) -> "Verdict":
+        return cls(VerdictState.NOT_JUDGED, reason=reason)
+
+
+def worst(severities) -> Severity | None:
+    """The highest of some severities; None if there are none."""
+    return max(severities, key=lambda s: s.rank, default=None)
+
+
+def finite_or_none(v: float, ndigits: int | None = None) -> float | None:
+    """A float for serializing: None for NaN or inf (strict JSON has neither)."""
+    if v is None or not np.isfinite(v):
+        return None
+    return float(v) if ndigits is None else round(float(v), ndigits)

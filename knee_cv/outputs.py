@@ -1,0 +1,98 @@
+"""The output stage: one decode of the source video feeds the annotated video and the PDF's pictures.
+
+The decode, drawing and encoding run in a background thread (the encoder is an
+ffmpeg process), while the PDF is drawn in the calling thread; each rep page
+waits only for its own worst frame.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from .errors import KneeCvError
+from .present import OverlayModel
+from .render import LowerBodyAnnotator, VideoSink
+
+log = logging.getLogger(__name__)
+
+MAX_IMAGE_SIDE = 960  # px: the PDF's pictures are shrunk to this before they are kept
+
+
+def shrink(img: np.ndarray, side: int = MAX_IMAGE_SIDE) -> np.ndarray:
+    """Scale ``img`` down so its longer side is at most ``side`` pixels."""
+    scale = side / max(img.shape[:2])
+    if scale >= 1:
+        return img
+    import cv2
+    return cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+
+
+class FramePass:
+    """Decode ``video`` once in a background thread: draw and encode every frame into ``annotated`` (if given),
+    and keep the frames in ``keep`` (undrawn, shrunk) for :meth:`get`.
+
+    Without ``annotated`` only the kept frames are decoded (walking with ``grab()``).
+    """
+
+    def __init__(self, video: str, *, xy: np.ndarray, overlays: OverlayModel, keep: list[int],
+                 annotated: Path | None = None, fps: float = 30.0, size: tuple[int, int] = (0, 0)) -> None:
+        self._frames: dict[int, np.ndarray] = {}
+        self._done = False
+        self._error: BaseException | None = None
+        self.written: str | None = None
+        self._cond = threading.Condition()
+        args = (video, xy, overlays, sorted(set(keep)), annotated, fps, size)
+        self._thread = threading.Thread(target=self._run, args=args, daemon=True, name="knee-cv-frames")
+        self._thread.start()
+
+    def _store(self, i: int, img: np.ndarray) -> None:
+        with self._cond:
+            self._frames[i] = shrink(img)
+            self._cond.notify_all()
+
+    def _encode(self, video, xy, overlays, keep, annotated, fps, size) -> None:
+        from .video import read_frames
+
+        wanted, ann = set(keep), LowerBodyAnnotator()
+        with VideoSink(annotated, fps, size) as sink:
+            for fr in read_frames(video):
+                if fr.index >= len(xy):
+                    break
+                if fr.index in wanted:
+                    self._store(fr.index, fr.image.copy())
+                sink.write(ann.annotate(fr.image, xy[fr.index], overlays.at(fr.index)))
+        self.written = sink.path.name
+
+    def _run(self, video, xy, overlays, keep, annotated, fps, size) -> None:
+        from .video import iter_frames_at
+
+        try:
+            if annotated is not None:
+                self._encode(video, xy, overlays, keep, annotated, fps, size)
+            else:
+                for i, img in iter_frames_at(video, keep):
+                    self._store(i, img)
+        except (KneeCvError, OSError) as exc:
+            self._error = exc
+        finally:
+            with self._cond:
+                self._done = True
+                self._cond.notify_all()
+
+    def get(self, i: int) -> np.ndarray | None:
+        """Frame ``i`` (BGR, shrunk), waiting until it is decoded; None if it could not be read."""
+        with self._cond:
+            self._cond.wait_for(lambda: i in self._frames or self._done)
+            return self._frames.get(i)
+
+    def join(self) -> str | None:
+        """Wait for the pass to end; the annotated video's file name, or None. Re-raises a failure."""
+        self._thread.join()
+        if self._error is not None and self.written is None and isinstance(self._error, OSError):
+            raise self._error
+        if self._error is not None:
+            log.warning("could not read the video for the pictures: %s", self._error)
+        return self.written

@@ -1,0 +1,239 @@
+"""Every word and colour a user sees, in one place, so that no two outputs can disagree.
+
+The terminal, report.pdf, the annotated video, the live window and the batch
+summary all take their verdict texts, fault phrases, cues, streak messages and
+colours from here; the per-frame overlay model (which knee line is red, what the
+banner says) is built here too, so the drawing code only draws.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import NamedTuple
+
+import numpy as np
+
+from .codes import SIDES, FaultCode, NotJudged, Severity, Side, Verdict
+
+
+# --- colours ------------------------------------------------------------------------
+
+class Colour(NamedTuple):
+    """One colour in the three forms the outputs need."""
+
+    hex: str          # PDF (matplotlib)
+    ansi: str         # terminal SGR code
+    bgr: tuple[int, int, int]  # OpenCV
+
+
+class Tone(enum.Enum):
+    """What a colour means; every verdict maps to exactly one."""
+
+    OK = Colour("#b7e4b7", "32", (60, 200, 60))
+    MILD = Colour("#fff0a0", "33", (0, 215, 255))
+    MODERATE = Colour("#ffc36b", "33;1", (0, 140, 255))
+    SEVERE = Colour("#ff8a80", "31;1", (40, 40, 230))
+    NOT_JUDGED = Colour("#e0e0e0", "2", (170, 170, 170))
+
+
+_SEVERITY_TONE = {None: Tone.OK, Severity.MILD: Tone.MILD, Severity.MODERATE: Tone.MODERATE,
+                  Severity.SEVERE: Tone.SEVERE}
+
+
+def tone(v: Verdict) -> Tone:
+    """The colour of a verdict: grey when not judged, never green."""
+    return _SEVERITY_TONE[v.severity] if v.judged else Tone.NOT_JUDGED
+
+
+# --- words ----------------------------------------------------------------------------
+
+#: Why a knee or hip was not judged: (short label, what to do about it or None).
+REASONS: dict[NotJudged, tuple[str, str | None]] = {
+    NotJudged.SIDE_VIEW: ("side view", "turn to face the camera"),
+    NotJudged.TURNED: ("body turned", "face the camera squarely"),
+    NotJudged.KNEE_HIDDEN: ("knee hidden", "keep the hands and arms away from the knees"),
+    NotJudged.TOO_FEW_FRAMES: ("too few clear frames", "move a little slower at the bottom"),
+    NotJudged.REAR_LEG: ("rear leg", None),
+    NotJudged.FREE_LEG: ("free leg", None),
+}
+
+#: Whole-sentence descriptions of each fault (reports, PDF findings).
+FAULT_WORDS: dict[FaultCode, str] = {
+    FaultCode.KNEE_VALGUS: "knee collapses inward (valgus)",
+    FaultCode.KNEE_VARUS: "knee bows outward (varus)",
+    FaultCode.HIP_DROP: "hip drops on one side",
+    FaultCode.ASYMMETRY: "left and right knees move differently",
+}
+
+#: Short forms for the video, the live window and per-rep lines.
+FAULT_SHORT: dict[FaultCode, str] = {
+    FaultCode.KNEE_VALGUS: "knee caves in",
+    FaultCode.KNEE_VARUS: "knee bows out",
+    FaultCode.HIP_DROP: "hip drops",
+    FaultCode.ASYMMETRY: "knees uneven",
+}
+
+#: The cue said or shown during a rep, with ``{side}`` filled in.
+SHORT_CUE: dict[FaultCode, str] = {
+    FaultCode.KNEE_VALGUS: "Push your {side} knee out over your second toe",
+    FaultCode.KNEE_VARUS: "Let your {side} knee track over the middle of the foot",
+    FaultCode.HIP_DROP: "Keep your hips level",
+    FaultCode.ASYMMETRY: "Even out left and right",
+}
+
+GOOD_REP = "Good rep"
+
+LEGEND = "green: knee on track   red: flagged   grey: not judged   hollow: knee hidden"
+
+
+def verdict_word(v: Verdict) -> str:
+    """``ok``, ``mild``, ``moderate``, ``severe`` or ``not judged``."""
+    if not v.judged:
+        return "not judged"
+    return "ok" if v.severity is None else v.severity.value
+
+
+def reason_label(reason: NotJudged) -> str:
+    return REASONS[reason][0]
+
+
+def verdict_cell(v: Verdict) -> str:
+    """A table cell: the verdict, or a dash and why it was not judged (``– knee hidden``)."""
+    return verdict_word(v) if v.judged else f"– {reason_label(v.reason)}"
+
+
+def not_judged_text(reason: NotJudged) -> str:
+    """``not judged: turn to face the camera`` (the fix where there is one, else the reason)."""
+    label, fix = REASONS[reason]
+    return f"not judged: {fix or label}"
+
+
+def fault_phrase(code: FaultCode, side: Side) -> str:
+    """``right knee collapses inward (valgus)``; asymmetry names the worse side in brackets."""
+    if code is FaultCode.ASYMMETRY:
+        return f"{FAULT_WORDS[code]} ({side.value} worse)"
+    return f"{side.value} {FAULT_WORDS[code]}"
+
+
+def fault_short(code: FaultCode, side: Side, severity: Severity) -> str:
+    """``Right knee caves in: moderate``."""
+    return f"{side.value.capitalize()} {FAULT_SHORT[code]}: {severity.value}"
+
+
+def short_cue(code: FaultCode, side: Side | None) -> str:
+    """The one-line cue for a fault on a side, e.g. "Push your right knee out over your second toe"."""
+    return SHORT_CUE[code].format(side=side.value if side else "")
+
+
+def streak_text(reps_in_a_row: int, cue: str) -> str:
+    """The stronger message for a fault seen on several reps in a row."""
+    return f"Again ({reps_in_a_row} reps in a row): {cue}"
+
+
+def signed(value: float, unit: str) -> str:
+    """``+12.3 deg``: every printed measure carries its sign (+ = toward the fault)."""
+    return f"{value:+.1f} {unit}"
+
+
+def rep_text(faults, knees: tuple[Verdict, Verdict], hip: Verdict) -> tuple[str, Tone]:
+    """One line for a rep and its colour: the flagged faults, else ``Good rep``, else why it was not judged.
+
+    A rep is only "good" when both knees (or the judged leg) were judged; a knee
+    that was not judged is named as such.
+    """
+    shown = [f for f in faults if f.code is not FaultCode.ASYMMETRY]
+    if shown:
+        w = max(shown, key=lambda f: f.severity.rank)
+        return "; ".join(fault_short(f.code, f.side, f.severity) for f in shown), _SEVERITY_TONE[w.severity]
+    parts = [(s, v) for s, v in zip(SIDES, knees) if v.judged or v.reason not in (NotJudged.REAR_LEG, NotJudged.FREE_LEG)]
+    if not any(v.judged for _, v in parts) and not hip.judged:
+        reason = next((v.reason for _, v in parts), hip.reason)
+        return not_judged_text(reason).capitalize(), Tone.NOT_JUDGED
+    missing = [f"{s.value} knee {reason_label(v.reason)}" for s, v in parts if not v.judged]
+    if missing:
+        return "No fault seen; not judged: " + ", ".join(missing), Tone.NOT_JUDGED
+    return GOOD_REP, Tone.OK
+
+
+# --- the per-frame overlay model --------------------------------------------------------
+
+class KneeMark(enum.IntEnum):
+    """How a knee is drawn in one frame."""
+
+    HIDDEN = 0      # not trusted here: hollow, no knee-over-toe line
+    NEUTRAL = 1     # seen, but not judged in this frame (outside a rep, or the knee is not judged)
+    OK = 2          # judged, on track
+    FLAGGED = 3     # judged, past the fault's onset, in a rep flagged for it
+
+
+@dataclasses.dataclass(frozen=True)
+class Overlay:
+    """What to show on one frame; :class:`knee_cv.render.LowerBodyAnnotator` draws it."""
+
+    knees: tuple[KneeMark, KneeMark] = (KneeMark.HIDDEN, KneeMark.HIDDEN)
+    pelvis_flagged: bool = False
+    rep: int = 0
+    verdict: str = ""
+    verdict_tone: Tone = Tone.NOT_JUDGED
+    cue: str = ""
+    values: tuple[str, ...] = ()
+    banner: str = ""
+    big_cue: bool = False  # live mode: the cue in large type, wrapped over lines
+    legend: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class OverlayModel:
+    """Per-frame overlay state of a finished analysis, as arrays; :meth:`at` makes one frame's :class:`Overlay`.
+
+    Attributes
+    ----------
+    knees : ndarray, shape (T, 2), int8
+        :class:`KneeMark` per frame and side.
+    pelvis : ndarray, shape (T,), bool
+        The hip line is flagged (a hip-drop rep, past the onset).
+    rep_of : ndarray, shape (T,), int
+        Rep number of each frame, 0 outside reps.
+    texts : tuple of (str, Tone, str)
+        Verdict line, its tone and the cue of each rep (index 0: outside reps).
+    """
+
+    knees: np.ndarray
+    pelvis: np.ndarray
+    rep_of: np.ndarray
+    texts: tuple[tuple[str, Tone, str], ...]
+
+    @classmethod
+    def from_analysis(cls, analysis) -> "OverlayModel":
+        from .faults import main_fault
+
+        n, m = len(analysis.track), analysis.metrics
+        trusted = m.knee_trusted if m is not None else np.zeros((n, 2), bool)
+        knees = np.where(trusted, KneeMark.NEUTRAL, KneeMark.HIDDEN).astype(np.int8)
+        pelvis, rep_of = np.zeros(n, bool), np.zeros(n, int)
+        texts = [("", Tone.NOT_JUDGED, "")]
+        cfg = analysis.settings.faults
+        onset = cfg.valgus(analysis.exercise).onset
+        for r in analysis.reps:
+            sl = slice(r.rep.start, r.rep.end + 1)
+            rep_of[sl] = r.rep.index
+            for s in SIDES:
+                if not r.knee_verdicts[s.index].judged:
+                    continue
+                frames = r.sides[s.index].judged_frames
+                flagged = any(f.code is FaultCode.KNEE_VALGUS and f.side is s for f in r.faults)
+                past = flagged & (analysis.valgus_measure[frames, s.index] >= onset)
+                knees[frames, s.index] = np.where(past, KneeMark.FLAGGED, KneeMark.OK)
+            if r.hip_verdict.severity is not None:
+                with np.errstate(invalid="ignore"):
+                    pelvis[sl] = np.abs(m.pelvic_drop_deg[sl]) >= cfg.hip_drop.onset
+            text, t = rep_text(r.faults, r.knee_verdicts, r.hip_verdict)
+            worst = main_fault(r.faults)
+            texts.append((text, t, short_cue(worst.code, worst.side) if worst else ""))
+        return cls(knees, pelvis, rep_of, tuple(texts))
+
+    def at(self, i: int) -> Overlay:
+        k = int(self.rep_of[i])
+        text, t, cue = self.texts[k] if k < len(self.texts) else self.texts[0]
+        return Overlay((KneeMark(int(self.knees[i, 0])), KneeMark(int(self.knees[i, 1]))), bool(self.pelvis[i]), k,
+                       text, t, cue)
