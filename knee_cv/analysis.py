@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 
 import numpy as np
 
@@ -15,9 +14,6 @@ from .reps import Exercise, classify_exercise, segment_reps
 from .settings import Settings
 from .track import HIP, SHOULDER, PoseTrack
 from .view import View, body_yaw_deg, classify_view
-
-log = logging.getLogger(__name__)
-
 
 @dataclasses.dataclass(frozen=True)
 class Analysis:

@@ -5,7 +5,6 @@ import dataclasses
 import functools
 import importlib
 import json
-import logging
 import sys
 import threading
 import time
@@ -22,9 +21,6 @@ from .report import frames_csv, report_json, reps_csv, summary_text, to_dict
 from .settings import Settings
 from .track import PoseTrack
 from .video import probe, read_frames
-
-log = logging.getLogger(__name__)
-
 
 @dataclasses.dataclass(frozen=True)
 class OutputOptions:

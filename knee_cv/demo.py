@@ -3,18 +3,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 from pathlib import Path
 
 import numpy as np
 
 from . import kinematics as K
-from .codes import Side
+from .codes import SIDES, FaultCode, Side
 from .mannequin import ANKLE2, HIP2, KNEE2, J, Scenario, draw_frame, pose_world, project
 from .reps import Exercise
 from .files import ensure_dir, write_atomic
-
-log = logging.getLogger(__name__)
 
 #: How close the pipeline must come to the rendered truth (issue 6; 2D FPPA SEM is 2-4 deg).
 TOLERANCE = {"peak_fppa_deg": 3.0, "pelvic_drop_deg": 1.5}
@@ -67,10 +64,10 @@ def truth(sc: Scenario) -> dict:
         idx = np.flatnonzero(rep == k)
         deep = idx[depth[idx] >= 0.6 * depth[idx].max()]
         lead = sc.lead_leg if single else None
-        faults = [{"code": "knee_valgus", "side": s} for s, v in zip(("left", "right"), spec.valgus_cm)
-                  if v > 0 and (lead is None or s == lead)]
+        faults = [{"code": FaultCode.KNEE_VALGUS.value, "side": s.value} for s, v in zip(SIDES, spec.valgus_cm)
+                  if v > 0 and lead in (None, s)]
         if spec.hip_drop_deg:
-            faults.append({"code": "hip_drop", "side": "left" if spec.hip_drop_deg > 0 else "right"})
+            faults.append({"code": FaultCode.HIP_DROP.value, "side": Side.of_sign(spec.hip_drop_deg).value})
         reps.append({
             "index": k, "start_s": float(t[idx[0]]), "bottom_s": float(t[idx[np.argmax(depth[idx])]]),
             "end_s": float(t[idx[-1]]), "lead_leg": lead,
@@ -114,7 +111,7 @@ def compare(truth_: dict, report: dict) -> dict:
         drop_err = (rr["pelvic_drop_deg"] - tr["pelvic_drop_deg"]) if rr["pelvic_drop_deg"] is not None else None
         lean_err = None if rr["trunk_lean_signed_deg"] is None else rr["trunk_lean_signed_deg"] - tr["trunk_lean_signed_deg"]
         want = {(f["code"], f["side"]) for f in tr["faults"]}
-        got = {(f["code"], f["side"]) for f in rr["faults"] if f["code"] in ("knee_valgus", "hip_drop")}
+        got = {(f["code"], f["side"]) for f in rr["faults"] if f["code"] in (FaultCode.KNEE_VALGUS, FaultCode.HIP_DROP)}
         rows.append({"rep": tr["index"], "fppa_error_deg": fppa_err, "pelvic_drop_error_deg": drop_err,
                      "trunk_lean_error_deg": lean_err,
                      "faults_expected": sorted(want), "faults_found": sorted(got), "faults_match": want == got})

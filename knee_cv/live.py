@@ -25,7 +25,7 @@ from .errors import InputError, KneeCvError
 from .faults import RepResult, evaluate_reps, valgus_measure
 from .filtering import OneEuroFilter
 from .kinematics import Baseline, FrameMetrics, frame_metrics, standing_baseline
-from .present import KneeMark, Overlay, rep_text
+from .present import GUIDANCE, KneeMark, Overlay, rep_text
 from .reps import Exercise, Rep, RepSegmenter, classify_exercise
 from .settings import Settings
 from .track import ANKLE, LM, N_LANDMARKS, TOE, PoseTrack
@@ -59,6 +59,37 @@ class LiveEvent:
     side: Side | None = None
     text: str = ""
     leg_length_px: float | None = None
+
+
+def guidance(xyz: np.ndarray, vis: np.ndarray, image: np.ndarray | None, *, height: int,
+             min_visibility: float) -> str:
+    """What the person should change for this frame to be usable ('' when nothing), from one frame's landmarks.
+
+    Parameters
+    ----------
+    xyz : ndarray, shape (33, 3)
+    vis : ndarray, shape (33,)
+    """
+    dark = image is not None and float(image.mean()) < 50
+    if np.isnan(xyz[LM.LEFT_HIP, 0]):
+        return GUIDANCE["dark" if dark else "no_person"]
+    feet = np.r_[ANKLE, TOE]
+    if (vis[feet] < min_visibility).any() or (xyz[feet, 1] > height * 0.99).any():
+        return GUIDANCE["feet"]
+    leg = float(np.mean(np.linalg.norm(xyz[[LM.LEFT_HIP, LM.RIGHT_HIP], :2] - xyz[ANKLE, :2], axis=-1)))
+    if frame_views(xyz[None, :, :2], leg)[0] is not View.FRONT:
+        return GUIDANCE["turn"]
+    if dark and float(np.mean(vis[23:])) < 0.7:
+        return GUIDANCE["dark"]
+    return ""
+
+
+def rep_view_block(track: PoseTrack, leg_length: float, settings: Settings):
+    """Why a live rep's knees cannot be judged from the view it was filmed in (None: they can), by the same
+    rule as ``analyze``: most frames side-on, or the body turned beyond ``max_yaw_deg``."""
+    views = frame_views(track.xy, leg_length)
+    view = View.SIDE if np.mean(views == View.SIDE) > 0.5 else View.FRONT
+    return blocked_reason(view, body_yaw_deg(track, leg_length), settings)
 
 
 class LiveSession:
@@ -115,24 +146,10 @@ class LiveSession:
         self.t.append(t)
         self.smooth_xyz.append(self.filter(xyz, t).astype(np.float32))
         i = len(self.t) - 1
-        self.guidance = self._guidance(xyz, vis, image)
+        self.guidance = guidance(xyz, vis, image, height=self.height, min_visibility=self.settings.trust.min_visibility)
         if self.baseline is None:
             return self._calibrate(i, t)
         return self._step(i, t)
-
-    def _guidance(self, xyz, vis, image) -> str:
-        dark = image is not None and float(image.mean()) < 50
-        if np.isnan(xyz[LM.LEFT_HIP, 0]):
-            return "More light, please" if dark else "Step into view of the camera"
-        feet = np.r_[ANKLE, TOE]
-        if (vis[feet] < self.settings.trust.min_visibility).any() or (xyz[feet, 1] > self.height * 0.99).any():
-            return "Step back so your feet are in view"
-        leg = float(np.mean(np.linalg.norm(xyz[[LM.LEFT_HIP, LM.RIGHT_HIP], :2] - xyz[ANKLE, :2], axis=-1)))
-        if frame_views(xyz[None, :, :2], leg)[0] is not View.FRONT:
-            return "Turn to face the camera"
-        if dark and float(np.mean(vis[23:])) < 0.7:
-            return "More light, please"
-        return ""
 
     def _calibrate(self, i: int, t: float) -> Overlay:
         ok = [k for k in range(self.calib_from, i + 1) if not np.isnan(self.raw_xyz[k][LM.LEFT_HIP, 0])]
@@ -164,7 +181,7 @@ class LiveSession:
         measure = valgus_measure(fm.fppa_deg, fm.depth, self.exercise, self.settings.faults)[0]
         closed = self.segmenter.update(fm.depth)
         deep = self._deep(float(np.nan_to_num(fm.depth[0])))
-        facing = self.guidance != "Turn to face the camera"
+        facing = self.guidance != GUIDANCE["turn"]
         if deep and facing:
             n = len(self.reps) + 1 - self.rep_offset
             for code, side, text in self.cues.during(t, measure, fm.knee_trusted[0], float(fm.pelvic_drop_deg[0]),
@@ -199,10 +216,7 @@ class LiveSession:
         metrics = FrameMetrics.concat(self.rows[rep.start:])  # this rep's rows only; indices shifted to match
         local = dataclasses.replace(rep, start=0, bottom=rep.bottom - rep.start, end=rep.end - rep.start)
         lo, hi = self.m_from + rep.start, self.m_from + rep.end + 1
-        part = self._track(self.smooth_xyz[:hi], lo)
-        views = frame_views(part.xy, self.baseline.leg_length)
-        view = View.SIDE if np.mean(views == View.SIDE) > 0.5 else View.FRONT
-        blocked = blocked_reason(view, body_yaw_deg(part, self.baseline.leg_length), self.settings)
+        blocked = rep_view_block(self._track(self.smooth_xyz[:hi], lo), self.baseline.leg_length, self.settings)
         measure = valgus_measure(metrics.fppa_deg, metrics.depth, self.exercise, self.settings.faults)
         (res,) = evaluate_reps(metrics, measure, [local], self.exercise, self.settings.faults, blocked=blocked)
         message = self.cues.after(t, res)

@@ -137,6 +137,26 @@ def _knee_ik(hip: np.ndarray, ankle: np.ndarray, l1: float, l2: float, forward: 
     return hip + u * a + perp * h
 
 
+def _upper_body(b: "Body", pelvis: np.ndarray, depth: np.ndarray, trunk_tilt: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Neck, trunk direction, shoulders, elbows and wrists over time (metres)."""
+    T = len(depth)
+    # torso leans forward with depth; arms reach forward for balance
+    lean = np.radians(40) * np.clip(depth / 0.45, 0, 1.2)
+    # the trunk tilts with the pelvis in the frontal plane as far as the rep says
+    up = np.stack([np.sin(trunk_tilt) * np.cos(lean), np.cos(trunk_tilt) * np.cos(lean), -np.sin(lean)], -1)
+    neck = pelvis + up * b.torso
+    shoulders = neck[:, None] + np.stack([SIDE_SIGN * b.shoulder_half_width * np.cos(trunk_tilt)[:, None],
+                                          -0.03 - SIDE_SIGN * b.shoulder_half_width * np.sin(trunk_tilt)[:, None],
+                                          np.zeros((T, 2))], -1)
+    reach = np.radians(70 + 15 * np.clip(depth / 0.45, 0, 1))  # arm angle from hanging down
+    arm_dir = np.stack([np.zeros(T), -np.cos(reach), -np.sin(reach)], -1)[:, None]
+    elbows = shoulders + arm_dir * b.upper_arm + np.array([0.0, 0.0, 0.0])
+    elbows[:, :, 0] -= SIDE_SIGN * 0.04
+    wrists = elbows + arm_dir * b.forearm
+    wrists[:, :, 0] -= SIDE_SIGN * 0.04
+    return neck, up, shoulders, elbows, wrists
+
+
 def pose_world(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Joint positions for every frame.
 
@@ -201,20 +221,7 @@ def pose_world(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if sc.exercise is Exercise.SINGLE_LEG_SQUAT:
         toe[:, 1 - lead] = ankle[:, 1 - lead] + np.array([0.0, -0.02, -0.2])
         heel[:, 1 - lead] = ankle[:, 1 - lead] + np.array([0.0, -0.05, 0.04])
-    # torso leans forward with depth; arms reach forward for balance
-    lean = np.radians(40) * np.clip(depth / 0.45, 0, 1.2)
-    # the trunk tilts with the pelvis in the frontal plane as far as the rep says
-    up = np.stack([np.sin(trunk_tilt) * np.cos(lean), np.cos(trunk_tilt) * np.cos(lean), -np.sin(lean)], -1)
-    neck = pelvis + up * b.torso
-    shoulders = neck[:, None] + np.stack([SIDE_SIGN * b.shoulder_half_width * np.cos(trunk_tilt)[:, None],
-                                          -0.03 - SIDE_SIGN * b.shoulder_half_width * np.sin(trunk_tilt)[:, None],
-                                          np.zeros((T, 2))], -1)
-    reach = np.radians(70 + 15 * np.clip(depth / 0.45, 0, 1))  # arm angle from hanging down
-    arm_dir = np.stack([np.zeros(T), -np.cos(reach), -np.sin(reach)], -1)[:, None]
-    elbows = shoulders + arm_dir * b.upper_arm + np.array([0.0, 0.0, 0.0])
-    elbows[:, :, 0] -= SIDE_SIGN * 0.04
-    wrists = elbows + arm_dir * b.forearm
-    wrists[:, :, 0] -= SIDE_SIGN * 0.04
+    neck, up, shoulders, elbows, wrists = _upper_body(b, pelvis, depth, trunk_tilt)
     X[:, J.PELVIS] = pelvis
     X[:, HIP2], X[:, KNEE2], X[:, ANKLE2] = hips, knees, ankle
     X[:, [J.L_HEEL, J.R_HEEL]], X[:, [J.L_TOE, J.R_TOE]] = heel, toe

@@ -67,13 +67,13 @@ class FramePass:
         self.written = sink.path.name
 
     def _run(self, video, xy, overlays, keep, annotated, fps, size) -> None:
-        from .video import iter_frames_at
+        from .video import iter_frames_at, probe
 
         try:
             if annotated is not None:
                 self._encode(video, xy, overlays, keep, annotated, fps, size)
             else:
-                for i, img in iter_frames_at(video, keep):
+                for i, img in iter_frames_at(video, keep, backend=probe(video).backend):
                     self._store(i, img)
         except (KneeCvError, OSError) as exc:
             self._error = exc

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 import textwrap
 from pathlib import Path
 
@@ -21,9 +20,6 @@ from .outputs import shrink
 
 A4 = (8.27, 11.69)
 SIDE_LINE = {"left": "#1f77b4", "right": "#d62728"}
-
-log = logging.getLogger(__name__)
-
 
 def _wrap(text: str, width: int = 95) -> str:
     return "\n".join(textwrap.fill(p, width) for p in text.split("\n"))

@@ -1,7 +1,6 @@
 """Frames → pose → landmark track. Shared by recorded-video analysis and live mode."""
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -9,8 +8,6 @@ import numpy as np
 from .pose import PoseEstimator
 from .track import N_LANDMARKS, PoseTrack
 from .video import Frame
-
-log = logging.getLogger(__name__)
 
 FrameCallback = Callable[[Frame, np.ndarray, np.ndarray], None]
 

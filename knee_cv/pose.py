@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import logging
 import os
 import sys
 from pathlib import Path
@@ -14,8 +13,6 @@ import numpy as np
 from .errors import ModelError
 from .models import ResolvedModel
 from .track import N_LANDMARKS
-
-log = logging.getLogger(__name__)
 
 #: Longest image side handed to MediaPipe. The model itself runs at 256 px, so
 #: larger frames only cost conversion time; landmarks stay in full-frame pixels.

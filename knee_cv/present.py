@@ -83,6 +83,14 @@ SHORT_CUE: dict[FaultCode, str] = {
 
 GOOD_REP = "Good rep"
 
+#: Live guidance when a frame cannot be used, by what is wrong.
+GUIDANCE = {
+    "dark": "More light, please",
+    "no_person": "Step into view of the camera",
+    "feet": "Step back so your feet are in view",
+    "turn": "Turn to face the camera",
+}
+
 LEGEND = "green: knee on track   red: flagged   grey: not judged   hollow: knee hidden"
 
 

@@ -223,7 +223,7 @@ def _event(e) -> dict:
 
 def live_section(session, stats) -> dict:
     """report.json's ``live``: the per-rep verdicts given during the session, the events, and the loop's speed."""
-    lat = np.asarray(stats.latency_ms) if stats.latency_ms else np.full(1, np.nan)
+    lat = np.asarray(stats.latency_ms if stats.latency_ms else [np.nan])
     reps = []
     for r in session.reps:
         res = r.result
@@ -236,5 +236,5 @@ def live_section(session, stats) -> dict:
     return {"reps": reps, "events": [_event(e) for e in session.events],
             "stats": {"frames_processed": stats.frames, "frames_dropped": stats.dropped,
                       "fps": round(stats.fps, 1) if stats.fps else None,
-                      "latency_ms": {"median": _num(np.nanmedian(lat), 1), "p95": _num(np.nanpercentile(lat, 95), 1)}},
+                      "latency_ms": {"median": _num(np.median(lat), 1), "p95": _num(np.percentile(lat, 95), 1)}},
             "smoothing": dataclasses.asdict(session.live.smoothing)}

@@ -55,16 +55,19 @@ class Rep:
     lead_leg: Side | None = None
 
 
-def _find_reps(d: np.ndarray, fps: float, settings: RepSettings) -> list[tuple[int, int, int, float, bool]]:
+def _find_reps(d: np.ndarray, fps: float, settings: RepSettings, first_peak: int = 0
+               ) -> list[tuple[int, int, int, float, bool]]:
     """Reps in a depth buffer as ``(start, bottom, end, depth, closed)``; ``closed``: the end was seen.
 
     A rep is a peak of hip descent (scipy ``find_peaks``: height and prominence
     ``min_depth``, ``min_rep_s`` apart); it starts and ends where depth falls below
     ``stand_fraction`` of its own depth, or at the lowest point before the next rep.
+    Peaks before ``first_peak`` are too close to an earlier, deeper bottom outside the buffer.
     """
     peaks, _ = signal.find_peaks(d, height=settings.min_depth, prominence=settings.min_depth,
                                  distance=max(1, int(settings.min_rep_s * fps)),
                                  wlen=max(3, int(2 * settings.max_rep_s * fps)) | 1)  # bounded: O(T)
+    peaks = peaks[peaks >= first_peak]
     out = []
     prev_end = 0
     for k, p in enumerate(peaks):
@@ -101,6 +104,7 @@ class RepSegmenter:
         self._buf = np.zeros(0)   # depth since the last handed-out rep ended
         self._origin = 0          # frame index of ``_buf[0]``
         self._count = 0
+        self._last_bottom = -(10 ** 9)  # frame of the last handed-out rep's bottom
 
     @property
     def frames(self) -> int:
@@ -125,9 +129,10 @@ class RepSegmenter:
         return self._take(final=False)
 
     def _take(self, final: bool) -> list[Rep]:
-        found = _find_reps(self._buf, self.fps, self.settings)
-        last = len(self._buf) - 1
         wait = max(1, int(self.settings.min_rep_s * self.fps))
+        # find_peaks keeps the deeper of two bottoms closer than min_rep_s: the last handed-out bottom won
+        found = _find_reps(self._buf, self.fps, self.settings, self._last_bottom + wait - self._origin)
+        last = len(self._buf) - 1
         out: list[Rep] = []
         for start, bottom, end, depth, closed in found:
             if final and not (closed and bottom + wait <= last):
@@ -135,6 +140,7 @@ class RepSegmenter:
             self._count += 1
             out.append(Rep(self._count, self._origin + start, self._origin + bottom, self._origin + end, depth))
         if out:
+            self._last_bottom = out[-1].bottom
             cut = out[-1].end - self._origin
             self._buf, self._origin = self._buf[cut:], self._origin + cut
         return out

@@ -22,9 +22,6 @@ from .errors import InputError
 
 log = logging.getLogger(__name__)
 
-VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v")
-
-
 @dataclasses.dataclass(frozen=True)
 class VideoInfo:
     """What the container announces about a video."""
@@ -34,6 +31,7 @@ class VideoInfo:
     frames: int
     width: int
     height: int
+    backend: str = "opencv"   # or "ffmpeg": the codec is one OpenCV's bundled FFmpeg lacks (AV1)
 
     @property
     def duration_s(self) -> float:
@@ -56,7 +54,54 @@ def _quiet_codecs() -> None:
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 
-def _open(path: Path) -> cv2.VideoCapture:
+class _FfmpegCapture:
+    """The few ``cv2.VideoCapture`` calls knee-cv makes, served by the ffmpeg binary that imageio-ffmpeg ships.
+
+    OpenCV's bundled FFmpeg lacks some codecs (AV1 on this platform); this one decodes them.
+    Frames come out upright (ffmpeg applies the rotation tag) and in order; seeking walks forward.
+    """
+
+    def __init__(self, path: Path) -> None:
+        import imageio_ffmpeg
+
+        self._gen = imageio_ffmpeg.read_frames(str(path), pix_fmt="bgr24")
+        try:
+            meta = next(self._gen)
+        except (StopIteration, RuntimeError, OSError) as exc:
+            raise InputError(f"{path}: not a readable video ({exc})".splitlines()[0]) from None
+        self.codec = str(meta.get("codec", "unknown"))
+        w, h = meta["size"]
+        self.size = (h, w) if int(meta.get("rotate") or 0) % 180 == 90 else (w, h)
+        self.fps = float(meta.get("fps") or 0.0)
+        self.frames = int(round(float(meta.get("duration") or 0.0) * self.fps))
+        self.i = 0
+
+    def read(self) -> tuple[bool, np.ndarray | None]:
+        try:
+            buf = next(self._gen)
+        except (StopIteration, RuntimeError, OSError):
+            return False, None
+        self.i += 1
+        w, h = self.size
+        return True, np.frombuffer(buf, np.uint8).reshape(h, w, 3).copy()
+
+    def grab(self) -> bool:
+        return self.read()[0]
+
+    def get(self, prop: int) -> float:
+        if prop == cv2.CAP_PROP_POS_MSEC:
+            return 1000.0 * (self.i - 1) / self.fps if self.fps else 0.0
+        return {cv2.CAP_PROP_FPS: self.fps, cv2.CAP_PROP_FRAME_COUNT: self.frames}.get(prop, 0.0)
+
+    def set(self, prop: int, value: float) -> None:
+        while prop == cv2.CAP_PROP_POS_FRAMES and self.i < value and self.grab():
+            pass
+
+    def release(self) -> None:
+        self._gen.close()
+
+
+def _check_file(path: Path) -> None:
     _quiet_codecs()
     if not path.exists():
         raise InputError(f"{path}: no such file")
@@ -64,10 +109,43 @@ def _open(path: Path) -> cv2.VideoCapture:
         raise InputError(f"{path}: is a directory, not a video file")
     if path.stat().st_size == 0:
         raise InputError(f"{path}: file is empty (0 bytes)")
+
+
+def _open(path: Path, backend: str = "opencv"):
+    """A capture for ``path``: OpenCV's, or ffmpeg's for codecs OpenCV cannot decode (see :func:`probe`)."""
+    _check_file(path)
+    if backend == "ffmpeg":
+        return _FfmpegCapture(path)
     cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     if not cap.isOpened():
         raise InputError(f"{path}: not a readable video (OpenCV/FFmpeg cannot open it)")
     return cap
+
+
+def _fourcc(cap: cv2.VideoCapture) -> str:
+    code = int(cap.get(cv2.CAP_PROP_FOURCC))
+    return "".join(chr((code >> 8 * k) & 0xFF) for k in range(4)).strip("\x00 ") or "unknown"
+
+
+def _first_frame(path: Path) -> tuple[object, np.ndarray, str]:
+    """Open ``path`` and decode its first frame: ``(capture, image, backend)``."""
+    cap = _open(path)
+    ok, img = cap.read()
+    if ok and img is not None:
+        return cap, img, "opencv"
+    codec = _fourcc(cap)
+    cap.release()
+    try:
+        cap = _FfmpegCapture(path)
+    except InputError:
+        cap = None
+    ok, img = cap.read() if cap is not None else (False, None)
+    if not ok or img is None:
+        if cap is not None:
+            cap.release()
+        raise InputError(f"{path}: video has no readable frames (codec {codec}; cut off before its first frame, "
+                         "or a codec neither OpenCV nor ffmpeg decodes)")
+    return cap, img, "ffmpeg"
 
 
 def probe(path: str | Path) -> VideoInfo:
@@ -79,17 +157,14 @@ def probe(path: str | Path) -> VideoInfo:
         Missing, empty, non-video, or a video with no decodable frame.
     """
     path = Path(path)
-    cap = _open(path)
+    cap, img, backend = _first_frame(path)
     try:
-        ok, img = cap.read()
-        if not ok or img is None:
-            raise InputError(f"{path}: video has no readable frames (cut off before its first frame?)")
         fps = cap.get(cv2.CAP_PROP_FPS)
         if not np.isfinite(fps) or fps <= 0 or fps > 1000:
             log.warning("%s: container announces fps=%s; assuming 30", path, fps)
             fps = 30.0
         frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        return VideoInfo(str(path), float(fps), max(frames, 0), img.shape[1], img.shape[0])
+        return VideoInfo(str(path), float(fps), max(frames, 0), img.shape[1], img.shape[0], backend)
     finally:
         cap.release()
 
@@ -108,8 +183,9 @@ def read_frames(path: str | Path, *, info: VideoInfo | None = None, prefetch: in
     stop = threading.Event()
 
     def worker() -> None:
-        cap = _open(path)
+        cap = None
         try:
+            cap = _open(path, info.backend)  # inside try: a failure must reach the consumer, not leave it waiting
             i, last_t = 0, -1.0
             while not stop.is_set():
                 ok, img = cap.read()
@@ -121,14 +197,19 @@ def read_frames(path: str | Path, *, info: VideoInfo | None = None, prefetch: in
                 last_t = t
                 q.put(Frame(i, t, img))
                 i += 1
+        except Exception as exc:  # noqa: BLE001 - handed to the consumer, which re-raises it
+            q.put(exc)
         finally:
-            cap.release()
+            if cap is not None:
+                cap.release()
             q.put(None)
 
     th = threading.Thread(target=worker, name="knee-cv-decode", daemon=True)
     th.start()
     try:
         while (item := q.get()) is not None:
+            if isinstance(item, Exception):
+                raise item
             yield item
     finally:
         stop.set()
@@ -140,7 +221,8 @@ def read_frames(path: str | Path, *, info: VideoInfo | None = None, prefetch: in
         th.join()
 
 
-def iter_frames_at(path: str | Path, indices, *, max_skip: int = 300) -> Iterator[tuple[int, np.ndarray]]:
+def iter_frames_at(path: str | Path, indices, *, max_skip: int = 300, backend: str = "opencv"
+                   ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(index, frame)`` for the wanted ``indices`` in increasing order.
 
     Walks forward with ``grab()`` (decode, no copy) while the next wanted frame
@@ -151,7 +233,7 @@ def iter_frames_at(path: str | Path, indices, *, max_skip: int = 300) -> Iterato
     want = sorted({int(i) for i in indices if i >= 0})
     if not want:
         return
-    cap = _open(Path(path))
+    cap = _open(Path(path), backend)
     try:
         pos = 0  # index of the frame the next grab() returns
         for i in want:

@@ -36,9 +36,9 @@ def frame_views(xy: np.ndarray, leg_length: float) -> np.ndarray:
     """
     dx = xy[:, LM.LEFT_SHOULDER, 0] - xy[:, LM.RIGHT_SHOULDER, 0]
     with np.errstate(invalid="ignore"):
-        side = np.abs(dx) < SIDE_MAX_SHOULDER_WIDTH * leg_length
-        out = np.where(side, View.SIDE, np.where(dx > 0, View.FRONT, View.BACK))
-    return np.where(np.isfinite(dx), out, View.UNKNOWN)
+        code = np.where(~np.isfinite(dx), 3, np.where(np.abs(dx) < SIDE_MAX_SHOULDER_WIDTH * leg_length, 2,
+                                                      np.where(dx > 0, 0, 1)))
+    return np.array([View.FRONT, View.BACK, View.SIDE, View.UNKNOWN], dtype=object)[code]
 
 
 def classify_view(track: PoseTrack, leg_length: float) -> View:

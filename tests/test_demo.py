@@ -53,10 +53,10 @@ def test_trunk_tilts_with_the_pelvis_as_far_as_the_rep_says(follow):
 
 def test_compare_reports_errors_and_fault_mismatch():
     tr = {"reps": [{"index": 1, "peak_fppa_deg": {"left": -10.0, "right": 5.0}, "pelvic_drop_deg": 2.0,
-                    "trunk_lean_deg": 1.0, "trunk_lean_side": "left",
+                    "trunk_lean_deg": 1.0, "trunk_lean_side": "left", "trunk_lean_signed_deg": 1.0,
                     "faults": [{"code": "knee_valgus", "side": "right"}]}]}
     rep = {"reps": [{"left": {"fppa_deg": -12.5}, "right": {"fppa_deg": 6.0}, "pelvic_drop_deg": 2.5,
-                     "trunk_lean_deg": 0.5, "trunk_lean_side": "right",
+                     "trunk_lean_deg": 0.5, "trunk_lean_side": "right", "trunk_lean_signed_deg": -0.5,
                      "faults": [{"code": "knee_valgus", "side": "right"}, {"code": "asymmetry", "side": "right"}]}]}
     c = compare(tr, rep)
     assert c["summary"]["max_fppa_error_deg"] == pytest.approx(2.5)

@@ -32,13 +32,13 @@ def test_session_counts_reps_and_cues_during_the_rep():
     s = LiveSession(live=LiveSettings(calibration_s=0.5), width=track.width, height=track.height, fps=30.0)
     for i in range(len(track)):
         s.update(track.t[i], track.xyz[i], track.visibility[i])
-    assert [r.verdict["right"] != "ok" for r in s.reps] == [True] * 3
-    assert all(r.verdict["left"] == "ok" for r in s.reps)
-    cues = [e for e in s.events if e["event"] == "cue"]
-    ends = [e["t"] for e in s.events if e["event"] == "rep"]
-    assert cues and all(c["side"] == "right" for c in cues)
-    assert cues[0]["t"] < ends[0]                              # said while the first rep is still going
-    assert cues[-1]["text"].startswith("Again (3 reps in a row)")
+    assert [r.result.knee_verdicts[1].severity is not None for r in s.reps] == [True] * 3
+    assert all(r.result.knee_verdicts[0].ok for r in s.reps)
+    cues = [e for e in s.events if e.kind == "cue"]
+    ends = [e.t for e in s.events if e.kind == "rep"]
+    assert cues and all(c.side == "right" for c in cues)
+    assert cues[0].t < ends[0]                                 # said while the first rep is still going
+    assert cues[-1].text.startswith("Again (3 reps in a row)")
 
 
 @pytest.mark.video
@@ -93,7 +93,7 @@ def test_keys_reset_counter_and_recalibrate():
     assert s.baseline is None and overlay.banner.startswith("Calibrating")
     for i in range(half + 2, len(track)):
         s.update(track.t[i], track.xyz[i], track.visibility[i])
-    assert s.baseline is not None and [e["event"] for e in s.events].count("calibrated") == 2
+    assert s.baseline is not None and [e.kind for e in s.events].count("calibrated") == 2
 
 
 @pytest.mark.video

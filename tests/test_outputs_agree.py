@@ -1,0 +1,134 @@
+"""One voice: every output of the same analysis says the same verdict for every rep, knee and hip,
+and none calls a knee or hip that was not judged "ok", "good" or green."""
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from knee_cv import present as P
+from knee_cv.analysis import analyze_track
+from knee_cv.api import Result
+from knee_cv.batch import Job, _row, summary_csv
+from knee_cv.codes import SIDES, NotJudged
+from knee_cv.live import LiveRep
+from knee_cv.meta import ModelMeta, VideoMeta
+from knee_cv.report import live_section, reps_csv, summary_text, to_dict
+from knee_cv.track import LM
+from synth import squat_track
+
+
+def _side_view(track):
+    xyz = track.xyz.copy()
+    for j in (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER):  # shoulders 10 px apart: seen from the side
+        xyz[:, j, 0] = 320 + (5 if j == LM.LEFT_SHOULDER else -5)
+    return track.replace(xyz=xyz)
+
+
+def _hidden_right_knee(track):
+    vis = track.visibility.copy()
+    vis[:, LM.RIGHT_KNEE] = 0.1
+    return track.replace(visibility=vis)
+
+
+CASES = {
+    "right valgus": lambda: squat_track(reps=3, depth_px=150, knee_shift_px=(-70.0, -15.0)),
+    "side view": lambda: _side_view(squat_track(reps=3, depth_px=150)),
+    "hidden knee": lambda: _hidden_right_knee(squat_track(reps=3, depth_px=150, knee_shift_px=(-70.0, -70.0))),
+}
+
+
+class _Session:  # what live_section reads of a live session
+    def __init__(self, analysis):
+        from knee_cv.cues import LiveSettings
+        self.reps = [LiveRep(r.rep.index, r, 0.0, 0.0, 0.0, "") for r in analysis.reps]
+        self.events, self.live = [], LiveSettings()
+
+
+class _Stats:
+    frames, dropped, latency_ms, fps = 0, 0, [], None
+
+
+def _outputs(tmp_path, track):
+    a = analyze_track(track)
+    result = Result(a, VideoMeta("clip.mp4", 30.0, len(track), len(track), 640, 800, 6.0), ModelMeta("full", ""),
+                    tmp_path)
+    report = to_dict(result)
+    return a, result, report
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_output_says_the_same_verdicts(tmp_path, case):
+    a, result, report = _outputs(tmp_path, CASES[case]())
+    assert len(a.reps) == 3
+    want = [[P.verdict_word(v) for v in (*r.knee_verdicts, r.hip_verdict)] for r in a.reps]
+    # report.json
+    assert [[r["left"]["verdict"], r["right"]["verdict"], r["hip_verdict"]] for r in report["reps"]] == want
+    assert [[r["left"]["judged"], r["right"]["judged"], r["hip_judged"]] for r in report["reps"]] == \
+        [[v.judged for v in (*r.knee_verdicts, r.hip_verdict)] for r in a.reps]
+    # reps.csv
+    rows = list(csv.DictReader(io.StringIO(reps_csv(report))))
+    assert [[rows[2 * k]["verdict"], rows[2 * k + 1]["verdict"]] for k in range(3)] == [w[:2] for w in want]
+    # terminal: each rep line shows the cells in order
+    lines = summary_text(result).splitlines()
+    for r in a.reps:
+        line = next(ln for ln in lines if ln.strip().startswith(f"{r.rep.index} "))
+        cells = [P.verdict_cell(v) for v in (*r.knee_verdicts, r.hip_verdict)]
+        shown = [line[16 + 19 * k:16 + 19 * k + 18].strip() for k in range(3)]  # fixed-width columns
+        assert shown == cells, line
+    # batch summary
+    row = _row(Job("clip.mp4", "o", "c"), "analyzed", report, "x", 0.0)
+    assert [[x["left"], x["right"], x["hip"]] for x in row["reps"]] == want
+    assert "left_judged" in summary_csv([row]).splitlines()[0]
+    # live: the same rep results through the live section
+    live = live_section(_Session(a), _Stats())
+    assert [[x["verdict"]["left"], x["verdict"]["right"], x["verdict"]["hip"]] for x in live["reps"]] == want
+    # video and live window: the rep line names each flagged knee with its severity, and never "good"
+    # when a knee was not judged
+    overlays = P.OverlayModel.from_analysis(a)
+    for r in a.reps:
+        text, tone = overlays.texts[r.rep.index][:2]
+        for f in r.faults:
+            if f.code.is_knee:
+                assert P.fault_short(f.code, f.side, f.severity) in text
+        if not all(v.judged or v.reason in (NotJudged.REAR_LEG, NotJudged.FREE_LEG) for v in r.knee_verdicts):
+            assert "good" not in text.lower() and tone is not P.Tone.OK
+    # PDF: the verdict line of each rep page
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    from knee_cv.pdf import write_pdf
+    write_pdf(tmp_path / "r.pdf", result)
+    pages = subprocess.run(["pdftotext", "-layout", str(tmp_path / "r.pdf"), "-"], capture_output=True,
+                           text=True).stdout.split("\f")
+    for r in a.reps:
+        page = pages[r.rep.index]
+        for s, v in zip(SIDES, r.knee_verdicts):
+            assert f"{s.value} knee: {P.verdict_cell(v)}" in page
+        assert f"hip: {P.verdict_cell(r.hip_verdict)}" in page
+
+
+@pytest.mark.parametrize("case", ["side view", "hidden knee"])
+def test_unjudged_is_never_ok_good_or_green(tmp_path, case):
+    a, result, report = _outputs(tmp_path, CASES[case]())
+    unjudged = [(r, s) for r in a.reps for s, v in zip(SIDES, r.knee_verdicts) if not v.judged]
+    assert unjudged
+    for r, s in unjudged:
+        v = r.knee_verdicts[s.index]
+        assert P.tone(v) is P.Tone.NOT_JUDGED and P.verdict_word(v) == "not judged"
+        rr = report["reps"][r.rep.index - 1][s.value]
+        assert rr["verdict"] == "not judged" and rr["judged"] is False and rr["reason"] in {x.value for x in NotJudged}
+    reason = {"side view": NotJudged.SIDE_VIEW, "hidden knee": NotJudged.KNEE_HIDDEN}[case]
+    assert {r.knee_verdicts[s.index].reason for r, s in unjudged} == {reason}
+    text = summary_text(result)
+    assert f"– {P.reason_label(reason)}" in text
+    overlays = P.OverlayModel.from_analysis(a)
+    for r, s in unjudged:  # no green knee line anywhere in a rep where that knee is not judged
+        marks = overlays.knees[r.rep.start:r.rep.end + 1, s.index]
+        assert not np.isin(marks, [P.KneeMark.OK, P.KneeMark.FLAGGED]).any()
+    if case == "side view":
+        assert "No faults" not in text and "Nothing was judged" in text
+        assert all("not judged" in t[0].lower() for t in overlays.texts[1:])

@@ -1,0 +1,27 @@
+"""The code's shape: sizes, and fault codes and severities spelled only in their enums."""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+PKG = Path(__file__).resolve().parent.parent / "knee_cv"
+
+
+def test_no_function_over_80_lines_and_no_class_over_150():
+    long = []
+    for f in sorted(PKG.rglob("*.py")):
+        for n in ast.walk(ast.parse(f.read_text())):
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                size, limit = n.end_lineno - n.lineno + 1, 150 if isinstance(n, ast.ClassDef) else 80
+                if size > limit:
+                    long.append(f"{f.name}:{n.lineno} {n.name} ({size} lines)")
+    assert not long, long
+
+
+def test_fault_codes_and_severities_are_spelled_only_in_their_enums():
+    codes = re.compile(r"""["'](knee_valgus|knee_varus|hip_drop|asymmetry|mild|moderate|severe|side_view|knee_hidden"""
+                       r"""|too_few_frames|rear_leg|free_leg)["']""")
+    found = [f"{f.name}:{k + 1}: {line.strip()}" for f in sorted(PKG.rglob("*.py")) if f.name != "codes.py"
+             for k, line in enumerate(f.read_text().splitlines()) if codes.search(line)]
+    assert not found, found
