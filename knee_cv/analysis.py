@@ -7,13 +7,13 @@ import numpy as np
 
 from .codes import NotJudged
 from .exercises import Recommendation, recommend
-from .faults import FaultSummary, RepResult, evaluate_reps, summarize, valgus_measure
+from .faults import FaultSummary, RepResult, evaluate_reps, judged_measure, summarize
 from .filtering import clean
 from .kinematics import Baseline, FrameMetrics, frame_metrics, joints, norm, standing_baseline
 from .reps import Exercise, classify_exercise, segment_reps
 from .settings import Settings
 from .track import HIP, SHOULDER, PoseTrack
-from .view import View, body_yaw_deg, classify_view
+from .view import View, body_yaw_deg, classify_view, judging_block, rep_views, turn_deg
 
 @dataclasses.dataclass(frozen=True)
 class Analysis:
@@ -92,20 +92,21 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
         return Analysis(view=View.UNKNOWN, yaw_deg=float("nan"), exercise=Exercise.UNKNOWN, warnings=tuple(warnings),
                         **empty)
     view = classify_view(track, base.leg_length)
-    yaw = body_yaw_deg(track, base.leg_length)
+    yaw = float(np.nanmedian(turn_deg(track)[base.frames])) if np.isfinite(turn_deg(track)[base.frames]).any() \
+        else body_yaw_deg(track)  # standing: the head is over the shoulders
     metrics = frame_metrics(track, base, settings.trust)
     reps = segment_reps(metrics.depth, track.fps, settings.reps)
     exercise, reps = classify_exercise(track.xy, base.leg_length, reps, settings.reps)
-    blocked = blocked_reason(view, yaw, settings)
     if view is View.SIDE:
         exercise = Exercise.SQUAT if reps else Exercise.UNKNOWN
         reps = [dataclasses.replace(r, lead_leg=None) for r in reps]
-    warnings += _view_warnings(view, yaw, blocked)
+    views = rep_views(track, metrics.depth, reps, base.leg_length)
+    warnings += _view_warnings(view, yaw, judging_block(view, yaw, settings.faults.max_yaw_deg), views, settings)
     if not reps:
         warnings.append("no reps found: the hips never dropped by more than "
                         f"{settings.reps.min_depth:.0%} of leg length below standing")
-    measure = valgus_measure(metrics.fppa_deg, metrics.depth, exercise, settings.faults)
-    results = evaluate_reps(metrics, measure, reps, exercise, settings.faults, blocked=blocked)
+    measure = judged_measure(metrics, reps, exercise, settings.faults)
+    results = evaluate_reps(metrics, measure, reps, exercise, settings.faults, views=views)
     hidden = sum(v.reason in (NotJudged.KNEE_HIDDEN, NotJudged.TOO_FEW_FRAMES) for r in results for v in r.knee_verdicts)
     if hidden:
         warnings.append(f"{hidden} knee-rep(s) had fewer than {settings.faults.min_trusted_frames} trustworthy "
@@ -117,22 +118,20 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
         recommendations=tuple(recommend(summary)))
 
 
-def blocked_reason(view: View, yaw: float, settings: Settings) -> NotJudged | None:
-    """Why nothing seen from this view can be judged in the frontal plane, or None (analyze and live mode)."""
-    if view is View.SIDE:
-        return NotJudged.SIDE_VIEW
-    if view in (View.FRONT, View.BACK) and abs(yaw) > settings.faults.max_yaw_deg:
-        return NotJudged.TURNED
-    return None
-
-
-def _view_warnings(view: View, yaw: float, blocked: NotJudged | None) -> list[str]:
-    if blocked is NotJudged.SIDE_VIEW:
+def _view_warnings(view: View, yaw: float, blocked: NotJudged | None, views, settings: Settings) -> list[str]:
+    reps_blocked = [judging_block(v.view, v.turn_deg, settings.faults.max_yaw_deg) for v in views]
+    n = sum(b is not None for b in reps_blocked)
+    if blocked is NotJudged.SIDE_VIEW or (views and n == len(views) and NotJudged.SIDE_VIEW in reps_blocked):
         return ["side view: frontal-plane measures (knee valgus, FPPA, pelvic drop, trunk lean) are meaningless from "
                 "the side, so none is judged; film from the front, camera at knee-to-hip height"]
-    if blocked is NotJudged.TURNED:
+    if blocked is NotJudged.TURNED or (views and n == len(views)):
         return [f"the body is turned about {abs(yaw):.0f} degrees away from the camera: knee angles and the hip line "
-                "are distorted, so neither knees nor pelvic drop are judged; face the camera squarely"]
+                f"are distorted beyond {settings.faults.max_yaw_deg:.0f} degrees, so neither knees nor pelvic drop are "
+                "judged; face the camera squarely"]
+    out = []
+    if n:
+        out.append(f"{n} of {len(views)} reps were filmed side-on or with the body turned more than "
+                   f"{settings.faults.max_yaw_deg:.0f} degrees and were not judged")
     if view is View.UNKNOWN:
-        return ["could not tell whether the person faces the camera; results may be unreliable"]
-    return []
+        out.append("could not tell whether the person faces the camera; results may be unreliable")
+    return out

@@ -67,6 +67,13 @@ class Severity(str, enum.Enum):
 _RANK = {Severity.MILD: 1, Severity.MODERATE: 2, Severity.SEVERE: 3}
 
 
+class MeasureKind(str, enum.Enum):
+    """Which knee measure a rep is judged on (README, "What is measured")."""
+
+    FPPA = "fppa"                                   # single-leg work, lunges and shallow squats
+    DEPTH_ADJUSTED_FPPA = "depth_adjusted_fppa"     # bilateral squats deeper than the shallow limit
+
+
 class NotJudged(str, enum.Enum):
     """Why a knee or the hip of a rep carries no verdict."""
 

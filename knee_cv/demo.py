@@ -9,7 +9,7 @@ import numpy as np
 
 from . import kinematics as K
 from .codes import SIDES, FaultCode, Side
-from .mannequin import ANKLE2, HIP2, KNEE2, J, Scenario, draw_frame, pose_world, project
+from .mannequin import ANKLE2, HIP2, KNEE2, J, Scenario, draw_frame, frame_turns, pose_world, project
 from .reps import Exercise
 from .files import ensure_dir, write_atomic
 
@@ -31,8 +31,8 @@ def render_video(sc: Scenario, path: Path) -> Path:
 
     xyz, _, _ = pose_world(sc)
     with VideoSink(path, sc.fps, sc.size) as sink:
-        for frame in xyz:
-            sink.write(draw_frame(sc, frame))
+        for frame, turn in zip(xyz, frame_turns(sc)):
+            sink.write(draw_frame(sc, frame, turn))
     return sink.path
 
 

@@ -10,7 +10,8 @@ from .groups import Segments, sort_groups
 from .kinematics import FrameMetrics
 from .reps import Exercise, Rep
 from .settings import FaultSettings
-from .codes import SIDES, FaultCode, NotJudged, Severity, Side, Verdict, worst
+from .view import RepView, View, judging_block
+from .codes import SIDES, FaultCode, MeasureKind, NotJudged, Severity, Side, Verdict, worst
 
 
 class Fault(NamedTuple):
@@ -37,7 +38,7 @@ class SideMeasures(NamedTuple):
     knee_toe_medial_pct: float
     trusted_frames: int
     judged_frames: np.ndarray  # frame indices
-    worst_frame: int
+    worst_frame: int           # the deepest judged frame: where the picture of this knee is taken
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +57,15 @@ class RepResult:
     faults: tuple[Fault, ...]
     knee_verdicts: tuple[Verdict, Verdict]
     hip_verdict: Verdict
+    view: RepView          # how this rep was filmed
+    measure_kind: MeasureKind  # what ``SideMeasures.valgus_measure_deg`` is
+
+    @property
+    def asymmetry_deg(self) -> float:
+        """Left minus right knee measure, degrees (+ = the left knee more toward valgus); NaN unless both judged."""
+        if not all(v.judged for v in self.knee_verdicts):
+            return float("nan")
+        return self.sides[0].valgus_measure_deg - self.sides[1].valgus_measure_deg
 
     @property
     def pelvic_drop_side(self) -> Side | None:
@@ -101,6 +111,20 @@ def valgus_measure(fppa_deg: np.ndarray, depth: np.ndarray, exercise: Exercise, 
     return fppa_deg + cfg.squat_depth_slope_deg * np.asarray(depth)[..., None]
 
 
+def judged_measure(metrics: FrameMetrics, reps: list[Rep], exercise: Exercise, cfg: FaultSettings) -> np.ndarray:
+    """:func:`valgus_measure` per frame, with the raw FPPA in the frames of reps judged on it (shallow squats).
+
+    Returns
+    -------
+    ndarray, shape (T, 2), degrees
+    """
+    measure = valgus_measure(metrics.fppa_deg, metrics.depth, exercise, cfg)
+    for r in reps:
+        if not exercise.one_legged and cfg.measure_kind(exercise, r.depth) is MeasureKind.FPPA:
+            measure[r.start:r.end + 1] = metrics.fppa_deg[r.start:r.end + 1]
+    return measure
+
+
 def _reduce(ufunc, x: np.ndarray, keep: np.ndarray, first: np.ndarray, empty: float) -> np.ndarray:
     """``ufunc.reduceat`` over contiguous segments, ignoring elements not in ``keep``; NaN if none kept."""
     out = ufunc.reduceat(np.where(keep, x, empty), first, axis=0)
@@ -116,7 +140,7 @@ class _Knees(NamedTuple):
     trusted: np.ndarray        # trusted frames in the rep
     deep: np.ndarray           # (n,) frames deep enough to judge
     enough: np.ndarray         # bool: enough judged frames
-    worst: np.ndarray          # frame of the worst judged value (the bottom when none)
+    worst: np.ndarray          # the deepest judged frame (the rep's bottom when none): its picture
     judged_frames: list        # 2n arrays of frame indices, rep-major
 
 
@@ -124,37 +148,54 @@ def _knee_stats(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], seg
                 exercise: Exercise, cfg: FaultSettings) -> _Knees:
     f, n, first = seg.frame, seg.n, seg.first
     trusted = metrics.knee_trusted[f]                                                     # (N, 2)
-    judged = trusted & deep[:, None]
-    by_side = sort_groups(measure[f].ravel(), (seg.group[:, None] * 2 + np.arange(2)).ravel(), judged.ravel(), 2 * n)
+    with np.errstate(invalid="ignore"):  # a knee bent further than a body can in the frontal plane is a bad frame
+        plausible = np.abs(measure[f]) <= cfg.max_plausible_deg
+        if not exercise.one_legged:  # in a squat both knees bend alike: a gap this wide means one is misplaced
+            gap = np.abs(measure[f, 0] - measure[f, 1])
+            plausible &= ~(gap > cfg.max_plausible_gap_deg)[:, None]
+    judged = trusted & deep[:, None] & plausible
+    groups = (seg.group[:, None] * 2 + np.arange(2)).ravel()
+    by_side = sort_groups(measure[f].ravel(), groups, judged.ravel(), 2 * n)
+    by_depth = sort_groups(np.repeat(metrics.depth[f], 2), groups, judged.ravel(), 2 * n)
     enough = by_side.count.reshape(n, 2) >= cfg.min_trusted_frames
     value = np.where(enough, by_side.quantile(0.8 if exercise.one_legged else 0.5).reshape(n, 2), np.nan)
     fppa = np.where(enough, _reduce(np.maximum, metrics.fppa_deg[f], judged, first, -np.inf), np.nan)
     toe = _reduce(np.maximum, metrics.knee_toe_dev[f], judged & metrics.toe_trusted[f], first, -np.inf)
     bottoms = np.repeat([r.bottom for r in reps], 2)
-    worst_ = np.where(enough.ravel(), f[by_side.argmax() // 2], bottoms).reshape(n, 2)
+    worst_ = np.where(enough.ravel(), f[by_depth.argmax() // 2], bottoms).reshape(n, 2)  # judged, nearest the bottom
     return _Knees(value, fppa, np.where(enough, 100 * toe, np.nan), np.add.reduceat(trusted, first, axis=0),
                   np.add.reduceat(deep, first), enough, worst_, by_side.members(of=np.repeat(f, 2)))
 
 
-def _flag(reps: list[Rep], value: np.ndarray, drop: np.ndarray, judged_knee: np.ndarray, hip_judged: bool,
+def _flag(reps: list[Rep], value: np.ndarray, drop: np.ndarray, judged_knee: np.ndarray, hip_judged: np.ndarray,
           exercise: Exercise, cfg: FaultSettings) -> list[list[Fault]]:
     """Faults per rep from the per-rep measures; only judged knees and hips are flagged."""
     n, single = len(reps), exercise.one_legged
     worse = np.where(value[:, 0] > value[:, 1], 0, 1)  # asymmetry names the side with more valgus
-    both = judged_knee.all(1) & (not single)
-    checks = [  # (code, side index (n,), signed value (n,), threshold, judged (n,))
-        *[(FaultCode.KNEE_VALGUS, np.full(n, s), value[:, s], cfg.valgus(exercise), judged_knee[:, s]) for s in (0, 1)],
-        *[(FaultCode.KNEE_VARUS, np.full(n, s), value[:, s], cfg.varus_squat, judged_knee[:, s] & (not single))
-          for s in (0, 1)],  # a lunging knee moving outward over the foot is normal
-        (FaultCode.ASYMMETRY, worse, np.abs(value[:, 0] - value[:, 1]), cfg.asymmetry, both),
-        (FaultCode.HIP_DROP, (drop < 0).astype(int), np.abs(drop), cfg.hip_drop, np.full(n, hip_judged)),
+    raw = np.array([cfg.measure_kind(exercise, r.depth) is MeasureKind.FPPA for r in reps])
+    valgus_grade = np.where(raw[:, None], cfg.valgus_single_leg.grade(value), cfg.valgus_squat.grade(value))
+    # a lunging or single-leg knee moving outward over the foot is normal; varus is judged in deep squats only
+    varus_grade = np.where(raw[:, None], 0, cfg.varus_squat.grade(value))
+    knee_fault = ((np.where(judged_knee, valgus_grade + varus_grade, 0)) > 0).any(1)
+    # a difference that a knee fault already explains is that fault, not a second one (reported as a number)
+    both = judged_knee.all(1) & (not single) & ~knee_fault
+    onset = np.where(raw, cfg.valgus_single_leg.onset, cfg.valgus_squat.onset)
+    checks = [  # (code, side index (n,), signed value (n,), grade (n,), onset (n,), unit)
+        *[(FaultCode.KNEE_VALGUS, np.full(n, s), value[:, s], np.where(judged_knee[:, s], valgus_grade[:, s], 0),
+           onset, "deg") for s in (0, 1)],
+        *[(FaultCode.KNEE_VARUS, np.full(n, s), value[:, s], np.where(judged_knee[:, s], varus_grade[:, s], 0),
+           np.full(n, cfg.varus_squat.onset), "deg") for s in (0, 1)],
+        (FaultCode.ASYMMETRY, worse, np.abs(value[:, 0] - value[:, 1]),
+         np.where(both, cfg.asymmetry.grade(np.abs(value[:, 0] - value[:, 1])), 0), np.full(n, cfg.asymmetry.onset),
+         cfg.asymmetry.unit),
+        (FaultCode.HIP_DROP, (drop < 0).astype(int), np.abs(drop), np.where(hip_judged, cfg.hip_drop.grade(np.abs(drop)), 0),
+         np.full(n, cfg.hip_drop.onset), cfg.hip_drop.unit),
     ]
     per_rep: list[list[Fault]] = [[] for _ in reps]
-    for code, side, val, th, ok in checks:
-        grade = np.where(ok, th.grade(val), 0)
+    for code, side, val, grade, th, unit in checks:
         for k in np.flatnonzero(grade):  # only flagged reps reach Python
-            per_rep[k].append(Fault(code, SIDES[side[k]], Severity.from_grade(grade[k]), float(val[k]), th.onset,
-                                    th.unit, reps[k].index))
+            per_rep[k].append(Fault(code, SIDES[side[k]], Severity.from_grade(grade[k]), float(val[k]), float(th[k]),
+                                    unit, reps[k].index))
     return per_rep
 
 
@@ -171,7 +212,7 @@ def _knee_verdict(rep: Rep, side: Side, knees: _Knees, k: int, exercise: Exercis
 
 
 def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], exercise: Exercise,
-                  cfg: FaultSettings, *, blocked: NotJudged | None = None) -> list[RepResult]:
+                  cfg: FaultSettings, *, views: list[RepView] | None = None) -> list[RepResult]:
     """Measures, faults and verdicts for every rep, vectorized over reps and sides.
 
     Each knee is judged on its trusted frames at or past ``cfg.judge_from_depth_fraction``
@@ -185,41 +226,43 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     measure : ndarray, shape (T, 2)
         Output of :func:`valgus_measure`, degrees.
     reps : list of Rep
-    blocked : NotJudged, optional
-        Set in views where frontal-plane angles mean nothing (side view, body turned):
-        no knee or hip is judged, and pelvic drop and trunk lean are NaN.
+    views : list of RepView, optional
+        How each rep was filmed (:func:`knee_cv.view.rep_views`). A rep seen side-on or with the body
+        turned beyond ``cfg.max_yaw_deg`` judges no knee or hip, and its pelvic drop and trunk lean are NaN.
     """
     if not reps:
         return []
+    views = views or [RepView(View.FRONT, 0.0)] * len(reps)
+    blocks = [judging_block(v.view, v.turn_deg, cfg.max_yaw_deg) for v in views]
+    open_ = np.array([b is None for b in blocks])
     seg = Segments.from_bounds([r.start for r in reps], [r.end for r in reps])
     f, n = seg.frame, seg.n
     deep = metrics.depth[f] >= cfg.judge_from_depth_fraction * np.array([r.depth for r in reps])[seg.group]
     knees = _knee_stats(metrics, measure, reps, seg, deep, exercise, cfg)
 
     def deep_median(x: np.ndarray, ok: np.ndarray) -> np.ndarray:  # (T,) -> (n,), NaN without enough frames
-        if blocked is not None:  # a side or oblique view's hip and trunk lines say little about the frontal plane
-            return np.full(n, np.nan)
         g = sort_groups(x[f], seg.group, ok[f] & deep, n)
-        return np.where(g.count >= cfg.min_trusted_frames, g.quantile(0.5), np.nan)
+        # a side or oblique view's hip and trunk lines say little about the frontal plane
+        return np.where((g.count >= cfg.min_trusted_frames) & open_, g.quantile(0.5), np.nan)
 
     drop = deep_median(metrics.pelvic_drop_deg, metrics.pelvis_trusted)
     lean = deep_median(metrics.trunk_lean_deg, metrics.trunk_trusted)
     both = metrics.knee_trusted[f].all(1) & (metrics.knee_trusted[f] & deep[:, None]).any(1)
     sep = _reduce(np.minimum, metrics.knee_sep_ratio[f], both, seg.first, np.inf)
-    judged_knee = np.array([[_knee_verdict(r, s, knees, k, exercise, blocked, [], cfg).judged for s in SIDES]
+    judged_knee = np.array([[_knee_verdict(r, s, knees, k, exercise, blocks[k], [], cfg).judged for s in SIDES]
                             for k, r in enumerate(reps)]).reshape(n, 2)
-    per_rep = _flag(reps, knees.value, drop, judged_knee, blocked is None, exercise, cfg)
+    per_rep = _flag(reps, knees.value, drop, judged_knee, open_, exercise, cfg)
     side_args, n_trusted = np.stack([knees.value, knees.fppa, knees.toe], -1).tolist(), knees.trusted.tolist()
     out = []
     for k, rep in enumerate(reps):
         sides = tuple(SideMeasures(*side_args[k][s], n_trusted[k][s], knees.judged_frames[2 * k + s],
                                    int(knees.worst[k, s])) for s in (0, 1))
-        verdicts = tuple(_knee_verdict(rep, s, knees, k, exercise, blocked, per_rep[k], cfg) for s in SIDES)
-        hip = Verdict.not_judged(blocked) if blocked is not None else \
+        verdicts = tuple(_knee_verdict(rep, s, knees, k, exercise, blocks[k], per_rep[k], cfg) for s in SIDES)
+        hip = Verdict.not_judged(blocks[k]) if blocks[k] is not None else \
             Verdict.not_judged(NotJudged.TOO_FEW_FRAMES) if not np.isfinite(drop[k]) else \
             Verdict.of(worst(x.severity for x in per_rep[k] if x.code is FaultCode.HIP_DROP))
         out.append(RepResult(rep, sides, float(drop[k]), float(lean[k]), float(sep[k]), tuple(per_rep[k]),
-                             verdicts, hip))
+                             verdicts, hip, views[k], cfg.measure_kind(exercise, rep.depth)))
     return out
 
 
@@ -259,4 +302,5 @@ def summarize(results: list[RepResult]) -> list[FaultSummary]:
         w = max(group, key=lambda f: (f.severity.rank, abs(f.value)))
         out.append(FaultSummary(code, side, tuple(f.rep for f in group), len(results), w.severity, w.value,
                                 w.threshold, w.unit))
-    return sorted(out, key=lambda d: (-d.count / max(d.of_reps, 1), -d.severity.rank))
+    # asymmetry last: it names no movement of its own, so it never outranks the knee fault it comes with
+    return sorted(out, key=lambda d: (d.code is FaultCode.ASYMMETRY, -d.count / max(d.of_reps, 1), -d.severity.rank))

@@ -18,18 +18,17 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .analysis import blocked_reason
 from .codes import FaultCode, Side
 from .cues import CuePolicy, LiveSettings
 from .errors import InputError, KneeCvError
-from .faults import RepResult, evaluate_reps, valgus_measure
+from .faults import RepResult, evaluate_reps, judged_measure, valgus_measure
 from .filtering import OneEuroFilter
 from .kinematics import Baseline, FrameMetrics, frame_metrics, standing_baseline
 from .present import GUIDANCE, KneeMark, Overlay, rep_text
 from .reps import Exercise, Rep, RepSegmenter, classify_exercise
 from .settings import Settings
 from .track import ANKLE, LM, N_LANDMARKS, TOE, PoseTrack
-from .view import View, body_yaw_deg, frame_views
+from .view import View, frame_views, rep_views
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +83,6 @@ def guidance(xyz: np.ndarray, vis: np.ndarray, image: np.ndarray | None, *, heig
     return ""
 
 
-def rep_view_block(track: PoseTrack, leg_length: float, settings: Settings):
-    """Why a live rep's knees cannot be judged from the view it was filmed in (None: they can), by the same
-    rule as ``analyze``: most frames side-on, or the body turned beyond ``max_yaw_deg``."""
-    views = frame_views(track.xy, leg_length)
-    view = View.SIDE if np.mean(views == View.SIDE) > 0.5 else View.FRONT
-    return blocked_reason(view, body_yaw_deg(track, leg_length), settings)
-
-
 class LiveSession:
     """Per-frame state: smoothing, calibration, metrics, rep closing, cues. Pure numpy, no I/O."""
 
@@ -130,11 +121,14 @@ class LiveSession:
     def raw_track(self) -> PoseTrack:
         return self._track(self.raw_xyz)
 
-    def _track(self, xyz_list, start: int = 0) -> PoseTrack:
-        n = len(self.t) - start
-        xyz = np.asarray(xyz_list[start:], np.float32).reshape(n, N_LANDMARKS, 3)
-        vis = np.asarray(self.raw_vis[start:], np.float32).reshape(n, N_LANDMARKS)
-        return PoseTrack(xyz, vis, np.asarray(self.t[start:]) if n else np.zeros(0), self.width, self.height, self.fps)
+    def _track(self, xyz_list, start: int = 0, stop: int | None = None) -> PoseTrack:
+        """Frames ``start:stop`` of the session as a track (``xyz_list``: raw or smoothed landmarks)."""
+        stop = len(self.t) if stop is None else stop
+        n = stop - start
+        xyz = np.asarray(xyz_list[start:stop], np.float32).reshape(n, N_LANDMARKS, 3)
+        vis = np.asarray(self.raw_vis[start:stop], np.float32).reshape(n, N_LANDMARKS)
+        return PoseTrack(xyz, vis, np.asarray(self.t[start:stop]) if n else np.zeros(0), self.width, self.height,
+                         self.fps)
 
     # -- per frame
     def update(self, t: float, xyz: np.ndarray, vis: np.ndarray, image: np.ndarray | None = None) -> Overlay:
@@ -216,9 +210,10 @@ class LiveSession:
         metrics = FrameMetrics.concat(self.rows[rep.start:])  # this rep's rows only; indices shifted to match
         local = dataclasses.replace(rep, start=0, bottom=rep.bottom - rep.start, end=rep.end - rep.start)
         lo, hi = self.m_from + rep.start, self.m_from + rep.end + 1
-        blocked = rep_view_block(self._track(self.smooth_xyz[:hi], lo), self.baseline.leg_length, self.settings)
-        measure = valgus_measure(metrics.fppa_deg, metrics.depth, self.exercise, self.settings.faults)
-        (res,) = evaluate_reps(metrics, measure, [local], self.exercise, self.settings.faults, blocked=blocked)
+        # the same per-rep view rule as analyze: side-on or turned reps judge nothing
+        views = rep_views(self._track(self.smooth_xyz, lo, hi), metrics.depth, [local], self.baseline.leg_length)
+        measure = judged_measure(metrics, [local], self.exercise, self.settings.faults)
+        (res,) = evaluate_reps(metrics, measure, [local], self.exercise, self.settings.faults, views=views)
         message = self.cues.after(t, res)
         at = lambda k: float(self.t[self.m_from + k])  # noqa: E731
         self.reps.append(LiveRep(len(self.reps) + 1 - self.rep_offset, dataclasses.replace(res, rep=rep),
@@ -226,19 +221,25 @@ class LiveSession:
         self.events.append(LiveEvent(round(t, 3), "rep", len(self.reps) - self.rep_offset, text=message))
 
     def _overlay(self, t: float, fm: FrameMetrics, measure: np.ndarray, deep: bool) -> Overlay:
-        onset = self.settings.faults.valgus(self.exercise).onset
-        trusted = fm.knee_trusted[0]
-        knees = tuple(KneeMark.HIDDEN if not trusted[s] else KneeMark.NEUTRAL if not deep else
-                      KneeMark.FLAGGED if measure[s] >= onset else KneeMark.OK for s in (0, 1))
         last = self.reps[-1] if len(self.reps) > self.rep_offset else None
         verdict, tone = rep_text(last.result.faults, last.result.knee_verdicts, last.result.hip_verdict) \
             if last else ("", None)
         cue = self.cues.shown(t)
-        drop = float(fm.pelvic_drop_deg[0])
-        flagged = bool(deep and fm.pelvis_trusted[0] and abs(drop) >= self.settings.faults.hip_drop.onset)
         extra = {"verdict_tone": tone} if tone else {}
-        return Overlay(knees, flagged, len(self.reps) - self.rep_offset, verdict, cue=cue or self.guidance,
+        return Overlay(*frame_marks(fm, measure, deep, self.settings.faults.valgus(self.exercise).onset,
+                                    self.settings.faults.hip_drop.onset),
+                       len(self.reps) - self.rep_offset, verdict, cue=cue or self.guidance,
                        banner=self.guidance if cue else "", big_cue=True, **extra)
+
+
+def frame_marks(fm: FrameMetrics, measure: np.ndarray, deep: bool, onset: float, drop_onset: float
+                ) -> tuple[tuple[KneeMark, KneeMark], bool]:
+    """How to draw the knees and the hip line of one live frame: judged marks only deep in a rep."""
+    trusted = fm.knee_trusted[0]
+    knees = tuple(KneeMark.HIDDEN if not trusted[s] else KneeMark.NEUTRAL if not deep else
+                  KneeMark.FLAGGED if measure[s] >= onset else KneeMark.OK for s in (0, 1))
+    drop = float(fm.pelvic_drop_deg[0])
+    return knees, bool(deep and fm.pelvis_trusted[0] and abs(drop) >= drop_onset)
 
 
 # --- the loop --------------------------------------------------------------------------

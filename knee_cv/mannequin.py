@@ -73,12 +73,17 @@ class RepSpec:
         Share of the pelvic obliquity the trunk tilts with: 1 = rigidly with the
         pelvis, 0 = trunk stays upright, negative = leaning the other way (over
         the standing leg, the usual compensation for a weak hip).
+    turn_deg : float or None
+        The whole body turned about the vertical axis through the pelvis, degrees
+        (+ = toward the subject's left: the left shoulder moves away from the camera;
+        90 = a side view). None: the clip's ``body_turn_deg``.
     """
 
     valgus_cm: tuple[float, float] = (0.0, 0.0)
     hip_drop_deg: float = 0.0
     depth: float = 0.42
     trunk_follow: float = 1.0
+    turn_deg: float | None = None  # body turn for this rep (and the standing before it); None: the clip's
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,6 +102,7 @@ class Scenario:
     camera_height: float = 0.75
     focal_px: float = 900.0
     body: Body = Body()
+    body_turn_deg: float = 0.0    # about the vertical axis; + = turned toward the subject's left
 
     PRESETS = (Exercise.SQUAT, Exercise.LUNGE, Exercise.SINGLE_LEG_SQUAT)
 
@@ -123,6 +129,26 @@ def _phase(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     active = (t >= sc.stand_s) & (tau < 1) & (k < len(sc.reps))
     phase = np.where(active, 0.5 - 0.5 * np.cos(2 * np.pi * np.clip(tau, 0, 1)), 0.0)
     return phase, np.where(active, k + 1, 0), t
+
+
+def frame_turns(sc: Scenario) -> np.ndarray:
+    """Body turn per frame, degrees: each rep's turn, held from the standing before it (turns happen at once)."""
+    _, rep, t = _phase(sc)
+    turns = np.array([sc.body_turn_deg] + [sc.body_turn_deg if r.turn_deg is None else r.turn_deg for r in sc.reps])
+    upcoming = np.maximum.accumulate(np.where(rep > 0, rep, 0))  # the rep under way or the last one
+    nxt = np.where(rep > 0, rep, np.minimum(upcoming + 1, len(sc.reps)))  # standing: the next rep's turn
+    return turns[nxt]
+
+
+def _turn(X: np.ndarray, turn_deg: np.ndarray) -> np.ndarray:
+    """Rotate every joint (T, J, 3) about the vertical axis through the pelvis by ``turn_deg`` (T,)."""
+    th = np.radians(turn_deg)[:, None]
+    c, s = np.cos(th), np.sin(th)
+    dx, dz = X[..., 0] - X[:, None, J.PELVIS, 0], X[..., 2] - X[:, None, J.PELVIS, 2]
+    out = X.copy()
+    out[..., 0] = X[:, None, J.PELVIS, 0] + c * dx - s * dz
+    out[..., 2] = X[:, None, J.PELVIS, 2] + s * dx + c * dz
+    return out
 
 
 def _knee_ik(hip: np.ndarray, ankle: np.ndarray, l1: float, l2: float, forward: np.ndarray) -> np.ndarray:
@@ -229,7 +255,7 @@ def pose_world(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     X[:, J.HEAD] = neck + up * (b.neck + b.head_radius)
     X[:, [J.L_SHOULDER, J.R_SHOULDER]] = shoulders
     X[:, [J.L_ELBOW, J.R_ELBOW]], X[:, [J.L_WRIST, J.R_WRIST]] = elbows, wrists
-    return X, rep, t
+    return _turn(X, frame_turns(sc)), rep, t
 
 
 def project(sc: Scenario, xyz: np.ndarray) -> np.ndarray:
@@ -265,8 +291,8 @@ def _taper(img, a, b, ra, rb, color) -> None:
         cv2.circle(img, tuple(np.round(p * 16).astype(int)), int(round(r * 16)), color, -1, cv2.LINE_AA, shift=4)
 
 
-def draw_frame(sc: Scenario, xyz: np.ndarray) -> np.ndarray:
-    """Render one frame (BGR) of the skeleton ``xyz`` (N_JOINTS, 3)."""
+def draw_frame(sc: Scenario, xyz: np.ndarray, turn_deg: float = 0.0) -> np.ndarray:
+    """Render one frame (BGR) of the skeleton ``xyz`` (N_JOINTS, 3), its face turned by ``turn_deg``."""
     w, h = sc.size
     img = np.empty((h, w, 3), np.uint8)
     img[:] = BG
@@ -319,23 +345,37 @@ def draw_frame(sc: Scenario, xyz: np.ndarray) -> np.ndarray:
                                                 max(2, int(0.025 * px[J.PELVIS])), cv2.LINE_AA)))
     parts.append((xyz[J.NECK, 2], lambda: _taper(img, p[J.NECK], p[J.HEAD], 0.045 * px[J.NECK],
                                                  0.045 * px[J.NECK], SKIN)))
-    parts.append((xyz[J.HEAD, 2] - 0.2, lambda: _face(img, p[J.HEAD], sc.body.head_radius * px[J.HEAD])))
+    parts.append((xyz[J.HEAD, 2] - 0.2, lambda: _face(img, p[J.HEAD], sc.body.head_radius * px[J.HEAD], turn_deg)))
     for _, fn in sorted(parts, key=lambda d: -d[0]):
         fn()
     return img
 
 
-def _face(img, c, r) -> None:
+def _face(img, c, r, turn_deg: float = 0.0) -> None:
+    """A head seen from the front, turned by ``turn_deg``: features sit on a sphere and move with the turn."""
     cx, cy = c
+    th = np.radians(turn_deg)
+
+    def at(azimuth_deg: float) -> tuple[float, bool]:  # image x offset of a feature, and whether it faces us
+        # the head is an ellipsoid 0.85 r wide and r deep (longer front to back than wide, as heads are)
+        a = np.radians(azimuth_deg)
+        x, z = 0.85 * r * np.sin(a), r * np.cos(a)
+        return x * np.cos(th) + z * np.sin(th), -x * np.sin(th) + z * np.cos(th) > 0.05 * r
+
     cv2.ellipse(img, (int(cx), int(cy)), (int(0.85 * r), int(r)), 0, 0, 360, SKIN, -1, cv2.LINE_AA)
     cv2.ellipse(img, (int(cx), int(cy - 0.35 * r)), (int(0.9 * r), int(0.75 * r)), 0, 180, 360, (40, 50, 70), -1,
                 cv2.LINE_AA)  # hair
     for sx in (-1, 1):
-        cv2.circle(img, (int(cx + sx * 0.35 * r), int(cy - 0.05 * r)), max(1, int(0.12 * r)), (40, 30, 30), -1,
-                   cv2.LINE_AA)
-        cv2.ellipse(img, (int(cx + sx * 0.82 * r), int(cy + 0.05 * r)), (int(0.12 * r), int(0.22 * r)), 0, 0, 360,
-                    SKIN, -1, cv2.LINE_AA)  # ears
-    cv2.line(img, (int(cx), int(cy + 0.05 * r)), (int(cx), int(cy + 0.3 * r)), (90, 110, 160), max(1, int(0.08 * r)),
-             cv2.LINE_AA)
-    cv2.ellipse(img, (int(cx), int(cy + 0.5 * r)), (int(0.3 * r), int(0.1 * r)), 0, 0, 180, (60, 60, 150),
-                max(1, int(0.07 * r)), cv2.LINE_AA)
+        x, seen = at(sx * 25)
+        if seen:
+            cv2.circle(img, (int(cx + x), int(cy - 0.05 * r)), max(1, int(0.12 * r)), (40, 30, 30), -1, cv2.LINE_AA)
+        x, seen = at(sx * 88)
+        if seen or abs(turn_deg) < 60:
+            cv2.ellipse(img, (int(cx + x), int(cy + 0.05 * r)), (max(1, int(0.12 * r * max(np.cos(np.radians(sx * 88) + th), 0.3))),
+                        int(0.22 * r)), 0, 0, 360, SKIN, -1, cv2.LINE_AA)  # ears
+    x, seen = at(0)
+    if seen:
+        cv2.line(img, (int(cx + x), int(cy + 0.05 * r)), (int(cx + x), int(cy + 0.3 * r)), (90, 110, 160),
+                 max(1, int(0.08 * r)), cv2.LINE_AA)
+        cv2.ellipse(img, (int(cx + x), int(cy + 0.5 * r)), (max(1, int(0.3 * r * np.cos(th))), int(0.1 * r)), 0, 0,
+                    180, (60, 60, 150), max(1, int(0.07 * r)), cv2.LINE_AA)

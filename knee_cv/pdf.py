@@ -95,12 +95,12 @@ class _RepPage:
 
     def __init__(self, plt, analysis):
         self.a = analysis
-        self.th = analysis.settings.faults.valgus(analysis.exercise)
+        self.cfg = analysis.settings.faults
         fig = self.fig = plt.figure(figsize=A4)
         self.title = fig.text(0.07, 0.96, "", fontsize=16, weight="bold")
         self.verdicts = fig.text(0.07, 0.935, "", fontsize=10)
         self.flags = fig.text(0.07, 0.915, "", fontsize=10)
-        labels = ["Knee valgus measure (deg)\n" + ("FPPA" if analysis.exercise.one_legged else "depth-adjusted FPPA"),
+        labels = ["Knee valgus measure (deg)\n+ = toward valgus",
                   "Knee over 2nd toe:\nmedial deviation (% leg length)", "Raw FPPA (deg)\n+ = valgus",
                   "Pelvic drop (deg)\n+ = left side lower"]
         self.axes, self.lines, self.spans = [], [], []
@@ -149,6 +149,8 @@ class _RepPage:
                 self.lines[k][2 * si + 1].set_data(tt, np.where(~ok, data[:, si], np.nan))
             self._limits(self.axes[k], tt, data)
             self.spans += _shade_untrusted(self.axes[k], tt, ~trusted.all(1))
+        self.th = self.cfg.valgus_for(r.measure_kind)
+        self.axes[0].set_ylabel(P.MEASURE_WORDS[r.measure_kind] + " (deg)\n+ = toward valgus", fontsize=8)
         self._bands(m, sl, tt)
         for b in self.bottoms:
             b.set_xdata([t[r.rep.bottom]] * 2)
@@ -184,7 +186,7 @@ class _RepPage:
         from .render import LowerBodyAnnotator
         LowerBodyAnnotator().annotate(img, a.track.xy[wf] * (img.shape[1] / a.track.width), ov)
         self.img_ax.imshow(shrink(img, 480)[..., ::-1])
-        self.img_ax.set_title(f"Worst moment, {a.track.t[wf]:.2f} s", fontsize=9)
+        self.img_ax.set_title(f"At the bottom, {a.track.t[wf]:.2f} s", fontsize=9)
 
     @staticmethod
     def _limits(ax, tt, data) -> None:
@@ -207,6 +209,7 @@ def _numbers(a, r) -> str:
             ("Pelvic drop (deg), lower side", _fmt(abs(r.pelvic_drop_deg)), side(r.pelvic_drop_side)),
             ("Trunk lean (deg), toward", _fmt(abs(r.trunk_lean_deg)), side(r.trunk_lean_side)),
             ("Knee/ankle separation", _fmt(r.knee_sep_ratio), ""),
+            ("Left minus right knee (deg)", _fmt(r.asymmetry_deg), ""),
             ("Depth (hip drop / leg length)", _fmt(r.rep.depth), "")]
     return "\n".join(f"{x:<32}{y:>12}{z:>12}" for x, y, z in rows)
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .codes import SIDES, FaultCode, NotJudged, Severity, Side, Verdict
+from .codes import SIDES, FaultCode, MeasureKind, NotJudged, Severity, Side, Verdict
 
 
 # --- colours ------------------------------------------------------------------------
@@ -82,6 +82,9 @@ SHORT_CUE: dict[FaultCode, str] = {
 }
 
 GOOD_REP = "Good rep"
+
+#: What the judged knee measure of a rep is, in a physical therapist's words.
+MEASURE_WORDS = {MeasureKind.FPPA: "FPPA", MeasureKind.DEPTH_ADJUSTED_FPPA: "Depth-adjusted FPPA"}
 
 #: Live guidance when a frame cannot be used, by what is wrong.
 GUIDANCE = {
@@ -221,8 +224,8 @@ class OverlayModel:
         pelvis, rep_of = np.zeros(n, bool), np.zeros(n, int)
         texts = [("", Tone.NOT_JUDGED, "")]
         cfg = analysis.settings.faults
-        onset = cfg.valgus(analysis.exercise).onset
         for r in analysis.reps:
+            onset = cfg.valgus_for(r.measure_kind).onset
             sl = slice(r.rep.start, r.rep.end + 1)
             rep_of[sl] = r.rep.index
             for s in SIDES:

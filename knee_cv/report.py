@@ -29,6 +29,8 @@ def rep_dict(a, r) -> dict:
          "end_s": _num(t[r.rep.end], 3), "depth": _num(r.rep.depth, 3), "worst_s": _num(t[r.worst_frame], 3)}
     if r.rep.lead_leg:
         d["lead_leg"] = r.rep.lead_leg.value
+    d["view"], d["body_turn_deg"] = r.view.view.value, _num(r.view.turn_deg, 1)
+    d["knee_measure"] = r.measure_kind.value
     for s, sm, v in zip(SIDES, r.sides, r.knee_verdicts):
         d[s.value] = {"knee_valgus_deg": _num(sm.valgus_measure_deg, 2), "fppa_deg": _num(sm.fppa_deg, 2),
                       "knee_toe_medial_pct": _num(sm.knee_toe_medial_pct, 2), "trusted_frames": sm.trusted_frames,
@@ -39,7 +41,7 @@ def rep_dict(a, r) -> dict:
              pelvic_drop_signed_deg=_num(r.pelvic_drop_deg, 2),
              trunk_lean_deg=_num(abs(r.trunk_lean_deg), 2), trunk_lean_side=_side(r.trunk_lean_side),
              trunk_lean_signed_deg=_num(r.trunk_lean_deg, 2),
-             knee_sep_ratio=_num(r.knee_sep_ratio, 3), hip_verdict=hip["verdict"], hip_judged=hip["judged"],
+             knee_sep_ratio=_num(r.knee_sep_ratio, 3), knee_asymmetry_deg=_num(r.asymmetry_deg, 2), hip_verdict=hip["verdict"], hip_judged=hip["judged"],
              hip_reason=hip["reason"],
              faults=[_fault(f) for f in r.faults])
     return d

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .codes import Severity
+from .codes import MeasureKind, Severity
 from .errors import ConfigError
 from .filtering import FilterSettings
 from .kinematics import TrustSettings
@@ -64,13 +64,13 @@ class Threshold:
 class FaultSettings:
     """Thresholds for each fault. Sources are cited in ``source``; see README."""
 
-    #: bilateral squats: depth-adjusted FPPA, degrees (README, "Valgus in deep squats")
+    #: bilateral squats at least ``shallow_depth`` deep: depth-adjusted FPPA, degrees (README, "Valgus in deep squats")
     valgus_squat: Threshold = Threshold(
-        0.0, 10.0, 20.0, "deg", "knee-cv calibration on 6 labelled real clips (README); "
-        "margin ≈ 3× the 2D FPPA SEM of 2.7-3 deg (Munro 2012)")
+        5.0, 10.0, 20.0, "deg", "knee-cv calibration on labelled real clips (README); the mild onset is twice the "
+        "measure's rep-to-rep SD on labelled-good reps (2.4 deg, scripts/noise_real.py)")
     varus_squat: Threshold = Threshold(
         -45.0, -55.0, -65.0, "deg", "knee-cv calibration (README): beyond every labelled good squat", below=True)
-    #: single-leg squat and lunge lead leg: raw FPPA, degrees
+    #: single-leg squat, lunge lead leg and shallow squats: raw FPPA, degrees
     valgus_single_leg: Threshold = Threshold(
         13.5, 16.8, 22.0, "deg", "Herrington, Knee 2014: controls 8.4±5.1, patellofemoral pain 16.8±5.4 deg")
     hip_drop: Threshold = Threshold(
@@ -81,16 +81,35 @@ class FaultSettings:
                                      "difference of 7.5-8.9 deg (Munro 2012)")
     #: expected FPPA change per leg length of hip descent for a knee tracking over the foot
     squat_depth_slope_deg: float = 120.0
+    #: squats shallower than this (hip descent, fraction of leg length) are judged on the raw FPPA: the depth
+    #: correction was calibrated on squats 0.54-0.72 deep, and near standing the thigh hardly foreshortens
+    shallow_depth: float = 0.25
     #: judge bilateral squats on frames at least this deep (fraction of the rep's depth)
     judge_from_depth_fraction: float = 0.6
-    #: knees are not judged when the shoulders turn further than this from the camera
-    max_yaw_deg: float = 20.0
+    #: knees are not judged when the body turns further than this from the camera (README, "View and body turn")
+    max_yaw_deg: float = 30.0
     #: fewer trusted frames than this: the knee is not judged in that rep
     min_trusted_frames: int = 3
+    #: a knee measure beyond this (degrees, either way) is a failed measurement, not a fault: the frame is
+    #: not used (no knee bends this far in the frontal plane; side-on frames of edited clips read 120-190)
+    max_plausible_deg: float = 60.0
+    #: in a bilateral squat, knees whose measures differ by more than this in one frame (twice the severe
+    #: asymmetry onset) are both untrusted there: one of them is misplaced, and we cannot tell which
+    max_plausible_gap_deg: float = 40.0
 
     def valgus(self, exercise: Exercise) -> Threshold:
-        """The knee-valgus threshold that applies to ``exercise``."""
+        """The knee-valgus threshold for deep reps of ``exercise`` (see :meth:`valgus_for`)."""
         return self.valgus_single_leg if exercise.one_legged else self.valgus_squat
+
+    def measure_kind(self, exercise: Exercise, depth: float) -> MeasureKind:
+        """The knee measure a rep of ``exercise`` and ``depth`` (fraction of leg length) is judged on."""
+        if exercise.one_legged or depth < self.shallow_depth:
+            return MeasureKind.FPPA
+        return MeasureKind.DEPTH_ADJUSTED_FPPA
+
+    def valgus_for(self, kind: MeasureKind) -> Threshold:
+        """The knee-valgus threshold of a measure."""
+        return self.valgus_single_leg if kind is MeasureKind.FPPA else self.valgus_squat
 
 
 @dataclasses.dataclass(frozen=True)

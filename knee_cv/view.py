@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import enum
+from typing import NamedTuple
 
 import numpy as np
 
+from .codes import NotJudged
 from .track import LM, PoseTrack
 
 
@@ -34,11 +36,18 @@ def frame_views(xy: np.ndarray, leg_length: float) -> np.ndarray:
         ``SIDE_MAX_SHOULDER_WIDTH`` of the leg length, front when the subject's left
         shoulder is on the image right, back when reversed; unknown without shoulders.
     """
+    return np.array(_VIEW_ORDER, dtype=object)[_view_codes(xy, leg_length)]
+
+
+_VIEW_ORDER = (View.FRONT, View.BACK, View.SIDE, View.UNKNOWN)
+
+
+def _view_codes(xy: np.ndarray, leg_length: float) -> np.ndarray:
+    """:func:`frame_views` as indices into ``_VIEW_ORDER``, shape (T,), int."""
     dx = xy[:, LM.LEFT_SHOULDER, 0] - xy[:, LM.RIGHT_SHOULDER, 0]
     with np.errstate(invalid="ignore"):
-        code = np.where(~np.isfinite(dx), 3, np.where(np.abs(dx) < SIDE_MAX_SHOULDER_WIDTH * leg_length, 2,
+        return np.where(~np.isfinite(dx), 3, np.where(np.abs(dx) < SIDE_MAX_SHOULDER_WIDTH * leg_length, 2,
                                                       np.where(dx > 0, 0, 1)))
-    return np.array([View.FRONT, View.BACK, View.SIDE, View.UNKNOWN], dtype=object)[code]
 
 
 def classify_view(track: PoseTrack, leg_length: float) -> View:
@@ -61,13 +70,86 @@ def classify_view(track: PoseTrack, leg_length: float) -> View:
     return View.UNKNOWN
 
 
-def body_yaw_deg(track: PoseTrack, leg_length: float) -> float:
-    """How far the shoulders are turned away from the image plane, degrees (median).
+#: How far the nose tip sits in front of the line through the shoulder joints, as a share of the distance
+#: between the shoulder joints (about 11 cm over 34 cm in adults). A body turned by ``theta`` shows the nose
+#: ``NOSE_DEPTH * tan(theta)`` shoulder widths off the shoulders' midpoint.
+NOSE_DEPTH = 0.32
 
-    Uses MediaPipe's relative depth of the two shoulders; 0 = square to the camera.
+
+def turn_deg(track: PoseTrack, min_visibility: float = 0.5) -> np.ndarray:
+    """How far the body is turned from facing the camera in each frame, degrees, from 2D positions.
+
+    The nose's offset from the shoulders' midpoint along the shoulder line, over the
+    projected shoulder width, is ``NOSE_DEPTH * tan(turn)``: the offset grows and the
+    width shrinks as the body turns, so the ratio needs no body size. + = turned
+    toward the subject's left. Where the nose is not seen (back views), MediaPipe's
+    relative depth of the shoulders is used instead: a weak hint (it read people turned
+    10-15 degrees as 29-46 degrees), so those frames say little.
+
+    Returns
+    -------
+    ndarray, shape (T,)
+        Degrees in [-90, 90]; NaN without shoulders.
     """
-    xyz = track.xyz
-    d = xyz[:, LM.LEFT_SHOULDER] - xyz[:, LM.RIGHT_SHOULDER]
-    yaw = np.degrees(np.arctan2(d[:, 2], np.abs(d[:, 0])))
+    xy = track.xy
+    across = xy[:, LM.LEFT_SHOULDER] - xy[:, LM.RIGHT_SHOULDER]
+    width = np.linalg.norm(across, axis=-1)
+    mid = (xy[:, LM.LEFT_SHOULDER] + xy[:, LM.RIGHT_SHOULDER]) / 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        offset = ((xy[:, LM.NOSE] - mid) * across).sum(-1) / width      # along the shoulder line, pixels
+        nose = np.degrees(np.arctan2(offset, NOSE_DEPTH * width))
+    hips = (xy[:, LM.LEFT_HIP] + xy[:, LM.RIGHT_HIP]) / 2
+    with np.errstate(invalid="ignore"):  # a nose further from the shoulders than the hips are is not a nose
+        near = np.linalg.norm(xy[:, LM.NOSE] - mid, axis=-1) < np.linalg.norm(hips - mid, axis=-1)
+    seen = (track.visibility[:, LM.NOSE] >= min_visibility) & near
+    return np.where(seen, nose, _z_yaw(track))
+
+
+def _z_yaw(track: PoseTrack) -> np.ndarray:
+    d = track.xyz[:, LM.LEFT_SHOULDER] - track.xyz[:, LM.RIGHT_SHOULDER]
+    return np.degrees(np.arctan2(d[:, 2], np.abs(d[:, 0])))
+
+
+def body_yaw_deg(track: PoseTrack, leg_length: float | None = None) -> float:
+    """The body's turn from facing the camera over a whole track (median of :func:`turn_deg`), degrees."""
+    yaw = turn_deg(track)
     yaw = yaw[np.isfinite(yaw)]
     return float(np.median(yaw)) if yaw.size else float("nan")
+
+
+class RepView(NamedTuple):
+    """How one rep was filmed: the view and the body's turn (standing frames of the rep), degrees."""
+
+    view: View
+    turn_deg: float
+
+
+def judging_block(view: View, turn: float, max_turn_deg: float) -> NotJudged | None:
+    """Why nothing seen from this view can be judged in the frontal plane, or None (analyze and live mode)."""
+    if view is View.SIDE:
+        return NotJudged.SIDE_VIEW
+    if view in (View.FRONT, View.BACK) and abs(turn) > max_turn_deg:
+        return NotJudged.TURNED
+    return None
+
+
+def rep_views(track: PoseTrack, depth: np.ndarray, reps, leg_length: float) -> list[RepView]:
+    """The view of each rep on its own, so an edited clip that cuts between views is judged rep by rep.
+
+    A rep is side-on when most of its frames are; otherwise front or back by the
+    shoulders' left/right order. Its turn is the median of :func:`turn_deg` over the
+    rep's frames above half its depth: deep in a squat the head comes forward of
+    the shoulders and a turned body reads more turned.
+    """
+    codes, turns = _view_codes(track.xy, leg_length), turn_deg(track)
+    out = []
+    for r in reps:
+        idx = np.arange(r.start, r.end + 1)
+        counts = np.bincount(codes[idx], minlength=4)   # front, back, side, unknown
+        view = View.SIDE if counts[2] > 0.5 * len(idx) else \
+            _VIEW_ORDER[int(np.argmax(counts[:3]))] if counts[:3].any() else View.UNKNOWN
+        up = idx[np.nan_to_num(depth[idx], nan=0.0) < 0.5 * r.depth]
+        t = turns[up if up.size else idx]
+        t = t[np.isfinite(t)]
+        out.append(RepView(view, float(np.median(t)) if t.size else float("nan")))
+    return out

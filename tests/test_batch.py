@@ -58,6 +58,14 @@ def test_discover_by_content_and_safe_output_paths(tmp_path):
     assert targets[Path("/x/3")].name == "we_ird_name_rm_-rf.mp4"
 
 
+#: Clips the other tests analyze one by one anyway (a session cache): the batch must give their verdicts exactly.
+#: Analyzing all 22 clips singly as well would add 13 pose passes (about 2 minutes of CI) for the same check.
+SINGLE_RUN = {"squat_front_valgus_then_good.mp4", "squat_front_bodyweight_good.mp4", "squat_front_dumbbell_far.mp4",
+              "overhead_squat_front_mild_valgus_right.mov", "overhead_squat_front_slight_varus.mov",
+              "squat_side_view.mp4", "lunge_front_oblique.mp4", "squat_front_single_rep_barbell.mp4",
+              "squat_front_people_on_tv_background.mp4"}
+
+
 @pytest.mark.video
 def test_batch_over_all_sample_videos_with_bad_files(tmp_path, analyzed, model_dir, capsys):
     from knee_cv.cli import main
@@ -81,6 +89,8 @@ def test_batch_over_all_sample_videos_with_bad_files(tmp_path, analyzed, model_d
     rows = {Path(v["path"]).name: v for v in summary["videos"]}
     for name in names:
         assert rows[name]["status"] == "analyzed", rows[name]
+        if name not in SINGLE_RUN:
+            continue
         single = analyzed(name).report
         assert _verdicts([{"left": {"verdict": r["left"]}, "right": {"verdict": r["right"]}, "hip_verdict": r["hip"]}
                           for r in rows[name]["reps"]]) == _verdicts(single["reps"]), name

@@ -24,7 +24,10 @@ def test_valgus_then_good(analyzed):
     early = [r for r in reps if r["bottom_s"] < 9]
     late = [r for r in reps if r["bottom_s"] > 10]
     assert len(early) == 3 and len(late) == 3
-    assert all(valgus_sides(r) == {"left", "right"} for r in early)
+    # the right knee caves on every early rep; the left on reps 2 and 3 (its rep 1 measures +2.7 deg, inside the
+    # 2x noise band below the mild onset of 5 deg: not flagged, by design)
+    assert all("right" in valgus_sides(r) for r in early)
+    assert sum("left" in valgus_sides(r) for r in early) >= 2
     assert all(not valgus_sides(r) for r in late)
     # the knees are judged from trusted frames, not the bottom where MediaPipe puts them on the elbows
     for r in early:
@@ -67,8 +70,11 @@ def test_side_view_refused_without_flags(analyzed):
     assert any("side view" in w for w in rep["warnings"])
     assert all(not r["faults"] for r in rep["reps"])
     # no frontal-plane number either: the hip and shoulder lines seen from the side are not a pelvic drop
-    assert all(r["pelvic_drop_deg"] is None and r["trunk_lean_deg"] is None and r["hip_verdict"] == "n/a"
-               for r in rep["reps"])
+    assert all(r["pelvic_drop_deg"] is None and r["trunk_lean_deg"] is None and r["hip_verdict"] == "not judged"
+               and r["hip_reason"] == "side_view" for r in rep["reps"])
+    # and no knee is called ok: every knee of every rep is "not judged" because of the side view
+    assert all(r[s]["verdict"] == "not judged" and r[s]["reason"] == "side_view" for r in rep["reps"]
+               for s in ("left", "right"))
 
 
 def test_lunge_with_lead_legs(analyzed):
@@ -80,7 +86,9 @@ def test_lunge_with_lead_legs(analyzed):
     assert all(a != b for a, b in zip(leads, leads[1:]))
     # turned ~45 deg from the camera: the hip line is foreshortened and read 10 deg of drop on this good lunge
     assert any("turned" in w for w in rep["warnings"])
-    assert all(r["hip_verdict"] == "n/a" and r["pelvic_drop_deg"] is None and not r["faults"] for r in rep["reps"])
+    assert all(r["hip_verdict"] == "not judged" and r["hip_reason"] == "turned" and r["pelvic_drop_deg"] is None
+               and not r["faults"] for r in rep["reps"])
+    assert all(r[s]["reason"] == "turned" for r in rep["reps"] for s in ("left", "right"))
 
 
 def test_single_rep_clip(analyzed):
@@ -114,7 +122,7 @@ def test_outputs_pdf_and_annotated_video(analyzed):
     for k in range(1, 7):
         page = text_pages[k]
         assert f"Rep {k}" in page
-        flagged = "knee_valgus" in page.split("Flags:")[1].split("\n")[0]
+        flagged = "collapses inward" in page.split("Flags:")[1].split("\n")[0]
         assert flagged == (k <= 3), page[:300]
     assert "When to see a professional" in "".join(plan) and "swelling" in "".join(plan)
     # annotated video: same frame count, red knee line at the worst moment of rep 1
@@ -129,3 +137,30 @@ def test_outputs_pdf_and_annotated_video(analyzed):
     legs = res.analysis.track.xy[round(worst * res.report["video"]["fps"])][[25, 26, 31, 32]]
     y0, y1 = int(legs[:, 1].min()), int(legs[:, 1].max())
     assert red[y0:y1].sum() > 50
+
+
+GOOD_CLIPS = ("squat_front_bodyweight_good.mp4", "squat_front_dumbbell_far.mp4",
+              "squat_front_people_on_tv_background.mp4")
+
+
+def test_no_severity_onset_within_twice_the_measured_noise(analyzed):
+    """Issue 13: each onset, and each step between severities, clears 2x the rep-to-rep SD of its measure
+    on labelled-good reps (pooled within clips, as scripts/noise_real.py does)."""
+    from knee_cv.settings import Settings
+
+    groups = []
+    for name in GOOD_CLIPS:
+        rep = analyzed(name).report
+        for side in ("left", "right"):
+            v = [r[side]["knee_valgus_deg"] for r in rep["reps"] if r[side]["judged"]]
+            if len(v) >= 3:
+                groups.append(np.array(v))
+    good = analyzed("squat_front_valgus_then_good.mp4").report["reps"][3:]  # reps 4-6 are the good ones
+    groups += [np.array([r[s]["knee_valgus_deg"] for r in good]) for s in ("left", "right")]
+    dof = sum(len(g) - 1 for g in groups)
+    sd = np.sqrt(sum((len(g) - 1) * np.var(g, ddof=1) for g in groups) / dof)
+    assert dof >= 30 and 1.0 < sd < 5.0
+    th = Settings().faults.valgus_squat
+    cuts = (th.mild, th.moderate, th.severe)
+    assert th.mild >= 2 * sd, (th.mild, sd)
+    assert all(b - a >= 2 * sd for a, b in zip(cuts, cuts[1:])), (cuts, sd)

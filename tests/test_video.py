@@ -24,7 +24,7 @@ def test_open_failing_in_the_decoder_thread_raises_instead_of_hanging(tmp_path, 
     info = video.probe(path)                      # probes fine
     real_open, calls = video._open, []
 
-    def flaky(p):                                 # ... but the thread's own open fails (file gone, codec lost)
+    def flaky(p, *_):                               # ... but the thread's own open fails (file gone, codec lost)
         calls.append(p)
         raise InputError(f"{p}: vanished")
 
@@ -66,6 +66,6 @@ def test_error_mid_stream_reaches_the_consumer(tmp_path, monkeypatch):
             self.cap.release()
 
     real_open = video._open
-    monkeypatch.setattr(video, "_open", lambda p: Broken(real_open(p)))
+    monkeypatch.setattr(video, "_open", lambda p, *a: Broken(real_open(p, *a)))
     with pytest.raises(OSError, match="device error"):
         list(video.read_frames(path, info=video.probe(path)))
