@@ -67,7 +67,8 @@ def drop_other_people(track: PoseTrack, max_scale_ratio: float = 2.0, max_jump: 
     return track.replace(xyz=xyz, visibility=vis), int(other.sum())
 
 
-def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bool = True) -> Analysis:
+def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bool = True,
+                  exercise: Exercise | None = None) -> Analysis:
     """Run the whole numpy core on a landmark track.
 
     Parameters
@@ -77,7 +78,10 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
     smooth : bool
         Zero-phase filtering for recorded video; live mode passes a track that
         is already causally filtered and sets this False.
+    exercise : Exercise, optional
+        The movement, when the user overrides the automatic detection.
     """
+    forced = exercise
     warnings: list[str] = []
     subject, dropped = drop_other_people(raw)
     if dropped:
@@ -89,15 +93,15 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
     if base is None:
         warnings.append("the hips, knees and ankles were never all visible: no reps can be measured; "
                         "step back so the whole body, feet included, is in view")
-        return Analysis(view=View.UNKNOWN, yaw_deg=float("nan"), exercise=Exercise.UNKNOWN, warnings=tuple(warnings),
+        return Analysis(view=View.UNKNOWN, yaw_deg=float("nan"), exercise=forced or Exercise.UNKNOWN, warnings=tuple(warnings),
                         **empty)
     view = classify_view(track, base.leg_length)
     yaw = float(np.nanmedian(turn_deg(track)[base.frames])) if np.isfinite(turn_deg(track)[base.frames]).any() \
         else body_yaw_deg(track)  # standing: the head is over the shoulders
     metrics = frame_metrics(track, base, settings.trust)
     reps = segment_reps(metrics.depth, track.fps, settings.reps)
-    exercise, reps = classify_exercise(track.xy, base.leg_length, reps, settings.reps)
-    if view is View.SIDE:
+    exercise, reps = classify_exercise(track.xy, base.leg_length, reps, settings.reps, force=forced)
+    if view is View.SIDE and forced is None:
         exercise = Exercise.SQUAT if reps else Exercise.UNKNOWN
         reps = [dataclasses.replace(r, lead_leg=None) for r in reps]
     views = rep_views(track, metrics.depth, reps, base.leg_length)

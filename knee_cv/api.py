@@ -17,6 +17,7 @@ from .files import atomic_path, ensure_dir, write_atomic
 from .meta import ModelMeta, VideoMeta
 from .pipeline import estimate_track
 from .pose import PoseEstimator
+from .reps import Exercise
 from .report import frames_csv, report_json, reps_csv, summary_text, to_dict
 from .settings import Settings
 from .track import PoseTrack
@@ -24,11 +25,13 @@ from .video import probe, read_frames
 
 @dataclasses.dataclass(frozen=True)
 class OutputOptions:
-    """Which optional outputs to write. ``draw_on`` is the video the pictures are taken from (None: none)."""
+    """How to write a result: which optional outputs, the video the pictures come from (``draw_on``; None:
+    none), and the movement if the user set it."""
 
     pdf: bool = True
     annotate: bool = True
     draw_on: str | None = None
+    exercise: Exercise | None = None  # the user's override of the detected movement
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,7 +120,7 @@ def load_landmarks(path: str | Path, video: str | Path | None = None) -> tuple[P
 def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | None = None, model: str = "full",
             settings: Settings = Settings(), out_dir: str | Path | None = None, progress: bool = True,
             pdf: bool = True, annotate: bool = True, source_sha256: str | None = None,
-            extra: dict | None = None) -> Result:
+            extra: dict | None = None, exercise: Exercise | None = None) -> Result:
     """Analyze a video (or a saved landmark file) and write every output.
 
     Outputs in ``out_dir``: report.json, reps.csv, frames.csv, landmarks.npz,
@@ -125,6 +128,7 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
     ``from_landmarks``, the landmarks are used (no pose run) and the video only
     feeds the PDF pictures and the annotated video. ``source_sha256`` is
     recorded in ``report.json`` (batch resume), as are the ``extra`` sections.
+    ``exercise`` overrides the automatic detection of the movement.
     """
     if video is None and from_landmarks is None:
         raise InputError("give a video file or --from-landmarks FILE")
@@ -146,7 +150,7 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
         vmeta = dataclasses.replace(vmeta, sha256=source_sha256)
     lap("landmarks")
     saved = from_landmarks is not None and Path(from_landmarks).resolve() == (out / "landmarks.npz").resolve()
-    options = OutputOptions(pdf, annotate, str(video) if video is not None else None)
+    options = OutputOptions(pdf, annotate, str(video) if video is not None else None, exercise)
     return finish(raw, video=vmeta, model=mmeta, out=out, settings=settings, options=options, warnings=warnings,
                   extra=extra, landmarks_saved=saved, timings=timings)
 
@@ -157,7 +161,7 @@ def finish(raw: PoseTrack, *, video: VideoMeta, model: ModelMeta, out: Path, set
     """Analyze a raw track and write every output into ``out``; shared by ``analyze`` and live mode."""
     timings = {} if timings is None else timings
     lap = _Laps(timings)
-    analysis = analyze_track(raw, settings)
+    analysis = analyze_track(raw, settings, exercise=options.exercise)
     analysis = dataclasses.replace(analysis, warnings=tuple(warnings) + analysis.warnings)
     result = Result(analysis, video, model, out, extra=dict(extra or {}), timings=timings)
     ensure_dir(out)

@@ -26,6 +26,7 @@ from .codes import FaultCode, Severity, Side
 from .errors import InputError, KneeCvError
 from .files import atomic_path, ensure_dir, write_atomic
 from .models import sha256_of
+from .reps import Exercise
 from .settings import Settings, as_dict
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ class Job:
     pdf: bool = True
     annotate: bool = True
     force: bool = False
+    exercise: str | None = None   # the movement if the user set it (Exercise value)
 
 
 def settings_key(settings: Settings) -> str:
@@ -140,7 +142,7 @@ def _complete(out_dir: Path, sha: str, key: str, job: Job) -> dict | None:
         rep = json.loads((out_dir / "report.json").read_text())
     except (OSError, ValueError):
         return None
-    want = {"pdf": job.pdf, "annotate": job.annotate, "settings": key}
+    want = {"pdf": job.pdf, "annotate": job.annotate, "settings": key, "exercise": job.exercise}
     if rep.get("video", {}).get("sha256") != sha or rep.get("batch") != want:
         return None
     if not all((out_dir / name).is_file() for name in rep.get("outputs", [])):
@@ -212,7 +214,9 @@ def process_video(job: Job) -> dict:
         landmarks = cached if cached.is_file() and not job.force else None
         result = analyze(src, from_landmarks=landmarks, model=job.model, settings=job.settings, out_dir=out,
                          progress=False, pdf=job.pdf, annotate=job.annotate, source_sha256=sha,
-                         extra={"batch": {"pdf": job.pdf, "annotate": job.annotate, "settings": key}})
+                         exercise=Exercise(job.exercise) if job.exercise else None,
+                         extra={"batch": {"pdf": job.pdf, "annotate": job.annotate, "settings": key,
+                                          "exercise": job.exercise}})
         if landmarks is None:
             with atomic_path(cached) as tmp:
                 shutil.copyfile(out / "landmarks.npz", tmp)
@@ -295,7 +299,7 @@ def write_summary(out: Path, rows: list[dict], skipped: list[dict], total: int) 
 
 def run_batch(inputs: list[str], *, out: str | Path, workers: int | None = None, settings: Settings = Settings(),
               model: str = "full", pdf: bool = True, annotate: bool = True, force: bool = False,
-              cluster: str | None = None, progress: bool = True,
+              cluster: str | None = None, progress: bool = True, exercise: str | None = None,
               on_result: Callable[[dict], None] | None = None) -> dict:
     """Analyze every video under ``inputs`` into ``out``; returns the summary dict (also written to disk).
 
@@ -322,7 +326,8 @@ def run_batch(inputs: list[str], *, out: str | Path, workers: int | None = None,
     if cluster is None:
         from . import models
         models.resolve(model)  # fail fast (and download once) before starting workers
-    jobs = [Job(str(f.path), str(targets[f.path]), str(cache), settings, model, pdf, annotate, force) for f in found]
+    jobs = [Job(str(f.path), str(targets[f.path]), str(cache), settings, model, pdf, annotate, force, exercise)
+            for f in found]
     workers = workers or os.cpu_count() or 1
     rows: list[dict] = []
     results = _dask_map(jobs, cluster) if cluster else _local_map(jobs, min(workers, max(len(jobs), 1)))

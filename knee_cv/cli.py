@@ -16,7 +16,7 @@ def _analyze(args: argparse.Namespace) -> int:
 
     result = analyze(args.video, from_landmarks=args.from_landmarks, model=args.model,
                      settings=load_settings(args.config), out_dir=args.out, progress=not args.quiet,
-                     pdf=args.pdf, annotate=args.annotate)
+                     pdf=args.pdf, annotate=args.annotate, exercise=_exercise(args))
     print_summary(result)
     return 0
 
@@ -41,7 +41,8 @@ def _batch(args: argparse.Namespace) -> int:
     out = Path(args.out)
     summary = run_batch(args.inputs, out=out, workers=args.workers, settings=load_settings(args.config),
                         model=args.model, pdf=args.pdf, annotate=args.annotate, force=args.force,
-                        cluster=args.cluster, progress=not args.quiet)
+                        cluster=args.cluster, progress=not args.quiet,
+                        exercise=_exercise(args).value if _exercise(args) else None)
     print(batch_text(summary, out))
     return 1 if summary["failed"] else 0
 
@@ -53,7 +54,7 @@ def _live(args: argparse.Namespace) -> int:
 
     result = run_live(camera=args.camera, source=args.source, out=args.out, model=args.model,
                       settings=load_settings(args.config), headless=args.headless, record=args.record,
-                      pdf=args.pdf)
+                      pdf=args.pdf, exercise=_exercise(args))
     print_summary(result)
     st = result.report["live"]["stats"]
     print(f"  Live: {st['frames_processed']} frames at {st['fps']} fps, {st['frames_dropped']} dropped, latency "
@@ -80,8 +81,23 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
-def _common(p: argparse.ArgumentParser, *, config: bool = True, video: bool = True, quiet: bool = True) -> None:
+def _exercise(args: argparse.Namespace):
+    from .reps import Exercise
+
+    return None if args.exercise == "auto" else Exercise(args.exercise)
+
+
+FILMING = ("Film front-on from 2-3 m, the camera at knee-to-hip height, the whole body with the feet in view, "
+           "hands away from the knees; knees are judged up to 30 degrees of body turn.")
+LIVE_KEYS = "keys in the live window: q quit, c recalibrate (stand still), r reset the rep counter, s snapshot"
+
+
+def _common(p: argparse.ArgumentParser, *, config: bool = True, video: bool = True, quiet: bool = True,
+            exercise: bool = True) -> None:
     """Options several commands share, defined once."""
+    if exercise:
+        p.add_argument("--exercise", default="auto", choices=["auto", "squat", "lunge", "single_leg_squat"],
+                       help="the movement, if the automatic detection gets it wrong (default auto)")
     p.add_argument("--model", default="full", help="lite, full, heavy or a .task file (default full)")
     if config:
         p.add_argument("--config", metavar="TOML", help="settings file overriding thresholds")
@@ -93,19 +109,21 @@ def _common(p: argparse.ArgumentParser, *, config: bool = True, video: bool = Tr
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="knee-cv", description="Rep-by-rep knee valgus and hip drop screening from video.")
+    p = argparse.ArgumentParser(prog="knee-cv", description="Rep-by-rep knee valgus and hip drop screening from video.",
+                                epilog=FILMING)
     p.add_argument("--version", action="version", version=f"knee-cv {__version__}")
     p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = p.add_subparsers(dest="command", required=True)
 
-    a = sub.add_parser("analyze", help="analyze a recorded squat or lunge video")
-    a.add_argument("video", nargs="?", help="mp4, mov, avi or webm file")
+    a = sub.add_parser("analyze", help="analyze a recorded squat or lunge video", epilog=FILMING)
+    a.add_argument("video", nargs="?", help="mp4, mov, avi or webm file (with --from-landmarks: only for pictures)")
     a.add_argument("--from-landmarks", metavar="NPZ", help="re-analyze a saved landmarks.npz (no pose run)")
     a.add_argument("--out", metavar="DIR", help="output folder (default knee_cv_out/<video name>)")
     _common(a)
     a.set_defaults(func=_analyze)
 
-    lv = sub.add_parser("live", help="live form feedback from a webcam (or a replayed video)")
+    lv = sub.add_parser("live", help="live form feedback from a webcam (or a replayed video)",
+                        epilog=LIVE_KEYS + ". " + FILMING)
     src = lv.add_mutually_exclusive_group()
     src.add_argument("--camera", type=int, default=0, metavar="N", help="camera index (default 0)")
     src.add_argument("--source", metavar="FILE", help="replay a video in real time as if it were a camera")
@@ -116,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     lv.set_defaults(func=_live)
 
     b = sub.add_parser("batch", help="analyze a folder of videos in parallel (resumable)")
-    b.add_argument("inputs", nargs="+", metavar="VIDEOS_DIR_OR_GLOB")
+    b.add_argument("inputs", nargs="+", metavar="VIDEOS_DIR_OR_GLOB", help="folders (searched recursively) or globs")
     b.add_argument("--out", required=True, metavar="RESULTS", help="results folder")
     b.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: CPU cores)")
     b.add_argument("--force", action="store_true", help="redo every video, ignoring finished results and caches")
@@ -125,16 +143,18 @@ def build_parser() -> argparse.ArgumentParser:
     b.set_defaults(func=_batch)
 
     d = sub.add_parser("demo", help="render a mannequin clip with known faults and analyze it (no video needed)")
-    d.add_argument("--exercise", default="squat", choices=["squat", "lunge", "single_leg_squat"])
+    d.add_argument("--exercise", default="squat", choices=["squat", "lunge", "single_leg_squat"],
+                   help="which rendered movement to demonstrate (default squat)")
     d.add_argument("--out", metavar="DIR", help="analysis output folder (default knee_cv_out/demo_<exercise>)")
     d.add_argument("--video-dir", default="sample_videos", metavar="DIR",
                    help="where the rendered clip and its truth.json go (default sample_videos)")
-    _common(d, config=False)
+    _common(d, config=False, exercise=False)
     d.set_defaults(func=_demo)
 
     m = sub.add_parser("models", help="list, fetch and verify pose models")
-    m.add_argument("action", choices=["list", "fetch"])
-    m.add_argument("name", nargs="?", default="full", choices=["lite", "full", "heavy", "all"])
+    m.add_argument("action", choices=["list", "fetch"], help="list installed models, or fetch and verify one")
+    m.add_argument("name", nargs="?", default="full", choices=["lite", "full", "heavy", "all"],
+                   help="which model (default full)")
     m.add_argument("--from", dest="src", metavar="FILE", help="install a local copy after checking its sha256")
     m.add_argument("--offline", action="store_true", help="only verify what is installed; never download")
     m.set_defaults(func=_models)

@@ -87,7 +87,7 @@ class LiveSession:
     """Per-frame state: smoothing, calibration, metrics, rep closing, cues. Pure numpy, no I/O."""
 
     def __init__(self, settings: Settings = Settings(), live: LiveSettings = LiveSettings(), *,
-                 width: int, height: int, fps: float) -> None:
+                 width: int, height: int, fps: float, exercise: Exercise | None = None) -> None:
         self.settings, self.live = settings, live
         self.width, self.height, self.fps = width, height, fps
         self.raw_xyz: list[np.ndarray] = []
@@ -103,7 +103,8 @@ class LiveSession:
         self.reps: list[LiveRep] = []
         self.rep_offset = 0                    # the r key restarts numbering
         self.reps_since_calibration = 0
-        self.exercise = Exercise.SQUAT
+        self.forced = exercise                 # the user's --exercise, else detected from the reps
+        self.exercise = exercise or Exercise.SQUAT
         self.events: list[LiveEvent] = []
         self.cues = CuePolicy(live, settings.faults)
         self.guidance = ""
@@ -199,7 +200,7 @@ class LiveSession:
         xy = np.asarray([self.smooth_xyz[self.m_from + r.bottom] for r in recent], np.float32)[..., :2]
         kind, labelled = classify_exercise(xy, self.baseline.leg_length,
                                            [dataclasses.replace(r, bottom=k) for k, r in enumerate(recent)],
-                                           self.settings.reps)
+                                           self.settings.reps, force=self.forced)
         if kind is Exercise.UNKNOWN:
             return rep
         self.exercise = kind  # squat, lunge (lead leg) or single-leg (standing leg)
@@ -273,11 +274,11 @@ class _Loop:
     WINDOW = "knee-cv live (q quit, c recalibrate, r reset, s snapshot)"
 
     def __init__(self, settings: Settings, live: LiveSettings, *, fps: float, out: Path, headless: bool,
-                 record: Path | None) -> None:
+                 record: Path | None, exercise: Exercise | None = None) -> None:
         from .render import LowerBodyAnnotator
 
         self.settings, self.live, self.fps, self.out = settings, live, fps, out
-        self.headless, self.record = headless, record
+        self.headless, self.record, self.exercise = headless, record, exercise
         self.stats, self.ann = LiveStats(), LowerBodyAnnotator()
         self.session: LiveSession | None = None
         self.sink = None
@@ -289,7 +290,8 @@ class _Loop:
 
         if self.session is None:
             h, w = fr.image.shape[:2]
-            self.session = LiveSession(self.settings, self.live, width=w, height=h, fps=self.fps)
+            self.session = LiveSession(self.settings, self.live, width=w, height=h, fps=self.fps,
+                                       exercise=self.exercise)
             if self.record:
                 self.sink = VideoSink(self.record, self.fps, (w, h))
         xyz, vis = est.process(fr.image, fr.t)
@@ -329,7 +331,7 @@ class _Loop:
 def run_live(*, camera: int | str = 0, source: str | Path | None = None, out: str | Path | None = None,
              model: str = "full", settings: Settings = Settings(), live: LiveSettings = LiveSettings(),
              headless: bool = False, record: str | Path | None = None, pdf: bool = True,
-             max_seconds: float | None = None, realtime: bool = True):
+             max_seconds: float | None = None, realtime: bool = True, exercise: Exercise | None = None):
     """Run a live session until q, the end of ``source``, a camera disconnect, or ``max_seconds``.
 
     Returns the :class:`knee_cv.api.Result` of the session (same outputs as ``analyze``), with the
@@ -348,7 +350,8 @@ def run_live(*, camera: int | str = 0, source: str | Path | None = None, out: st
     except KneeCvError:
         src.close()
         raise
-    loop = _Loop(settings, live, fps=src.fps, out=out, headless=headless, record=Path(record) if record else None)
+    loop = _Loop(settings, live, fps=src.fps, out=out, headless=headless, record=Path(record) if record else None,
+                 exercise=exercise)
     t_start = time.perf_counter()
     try:
         with PoseEstimator(resolved) as est:
@@ -385,5 +388,6 @@ def _session_result(loop: _Loop, src, resolved, *, out: Path, source, settings: 
     video = dataclasses.replace(VideoMeta.from_track(raw, str(source) if source is not None else src.name, live=True),
                                 fps=round(src.fps, 3))
     return finish(raw, video=video, model=ModelMeta(resolved.name, resolved.sha256), out=out, settings=settings,
-                  options=OutputOptions(pdf=pdf, annotate=False, draw_on=str(source) if source is not None else None),
+                  options=OutputOptions(pdf=pdf, annotate=False, draw_on=str(source) if source is not None else None,
+                                        exercise=session.forced),
                   warnings=warnings, extra={"live": live_section(session, loop.stats)})

@@ -73,7 +73,7 @@ def _summary_page(pdf, plt, result) -> None:
     fig.text(0.07, y - 0.03, "\n".join(_wrap(s, 92) for s in lines), fontsize=10, va="top")
     fig.text(0.07, 0.21, "Safety", fontsize=13, weight="bold", va="top")
     fig.text(0.07, 0.18, _wrap(ex.SAFETY, 95) + "\n\n" + _wrap(ex.MEASUREMENT_LIMITS, 95), fontsize=9, va="top")
-    fig.text(0.07, 0.03, "Left and right are the subject's own sides. " + P.LEGEND.replace("   ", "; "),
+    fig.text(0.07, 0.03, "Left and right are the subject's own sides. Video: " + "; ".join(P.LEGEND).replace("   ", "; "),
              fontsize=8, color="#555")
     pdf.savefig(fig)
     plt.close(fig)
@@ -186,7 +186,7 @@ class _RepPage:
         from .render import LowerBodyAnnotator
         LowerBodyAnnotator().annotate(img, a.track.xy[wf] * (img.shape[1] / a.track.width), ov)
         self.img_ax.imshow(shrink(img, 480)[..., ::-1])
-        self.img_ax.set_title(f"At the bottom, {a.track.t[wf]:.2f} s", fontsize=9)
+        self.img_ax.set_title(f"Deepest judged moment, {a.track.t[wf]:.2f} s", fontsize=9)
 
     @staticmethod
     def _limits(ax, tt, data) -> None:

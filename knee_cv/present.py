@@ -94,7 +94,7 @@ GUIDANCE = {
     "turn": "Turn to face the camera",
 }
 
-LEGEND = "green: knee on track   red: flagged   grey: not judged   hollow: knee hidden"
+LEGEND = ("green: knee on track   red: flagged", "grey: not judged   hollow: knee hidden")
 
 
 def verdict_word(v: Verdict) -> str:

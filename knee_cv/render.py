@@ -35,12 +35,13 @@ def _line(img, a, b, color, th):
         cv2.line(img, pa, pb, color, th, cv2.LINE_AA)
 
 
-def _text(img, text, org, scale, color=WHITE, th=2):
+def _text(img, text, org, scale, color=WHITE, th=2, outline=True):
     room = img.shape[1] - org[0] - 4
-    width = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, th)[0][0]
+    width = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, th + 3)[0][0]  # the outline is the widest
     if width > room > 0:  # shrink to fit narrow (portrait) frames
         scale *= room / width
-    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), th + 3, cv2.LINE_AA)
+    if outline:  # a dark outline keeps light text readable on light backgrounds
+        cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), th + 3, cv2.LINE_AA)
     cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, color, th, cv2.LINE_AA)
 
 
@@ -109,9 +110,13 @@ class LowerBodyAnnotator:
             _text(image, v, (int(10 * s), y), 0.6 * s)
             y += int(26 * s)
         bottom = h - int(24 * s)
-        if overlay.legend:
-            _text(image, LEGEND, (int(10 * s), h - int(8 * s)), 0.45 * s, WHITE, 1)
-            bottom -= int(20 * s)
+        if overlay.legend:  # two short lines on a dark band: readable on any background, even portrait
+            step, scale = int(20 * s), 0.5 * s
+            top = h - step * len(LEGEND) - int(8 * s)
+            image[max(top - int(6 * s), 0):, :] = (image[max(top - int(6 * s), 0):, :] * 0.35).astype(image.dtype)
+            for k, line in enumerate(LEGEND):
+                _text(image, line, (int(10 * s), top + step * k + int(12 * s)), scale, WHITE, 1, outline=False)
+            bottom = top - int(14 * s)
         if overlay.cue and overlay.big_cue:
             scale, thick = 1.4 * s, max(3, th + 1)
             lines = _wrap_to_width(overlay.cue, w - int(20 * s), scale, thick)

@@ -160,8 +160,8 @@ def segment_reps(depth: np.ndarray, fps: float, settings: RepSettings = RepSetti
     return seg.update(depth) + seg.finish()
 
 
-def classify_exercise(xy: np.ndarray, leg_length: float, reps: list[Rep],
-                      settings: RepSettings = RepSettings()) -> tuple[Exercise, list[Rep]]:
+def classify_exercise(xy: np.ndarray, leg_length: float, reps: list[Rep], settings: RepSettings = RepSettings(),
+                      *, force: Exercise | None = None) -> tuple[Exercise, list[Rep]]:
     """Tell a bilateral squat from a lunge or single-leg squat at each rep's bottom.
 
     A lunge shows one knee far lower than the other at the bottom (the rear knee
@@ -172,9 +172,11 @@ def classify_exercise(xy: np.ndarray, leg_length: float, reps: list[Rep],
     Parameters
     ----------
     xy : ndarray, shape (T, 33, 2), pixels
+    force : Exercise, optional
+        The movement as the user says it is (``--exercise``): only the lead legs are found.
     """
     if not reps:
-        return Exercise.UNKNOWN, reps
+        return (force or Exercise.UNKNOWN), reps
     b = np.array([r.bottom for r in reps])
     knee_gap = (xy[b][:, KNEE[1], 1] - xy[b][:, KNEE[0], 1]) / leg_length   # >0: right knee lower
     ankle_gap = (xy[b][:, ANKLE[1], 1] - xy[b][:, ANKLE[0], 1]) / leg_length  # >0: right ankle lower
@@ -183,10 +185,10 @@ def classify_exercise(xy: np.ndarray, leg_length: float, reps: list[Rep],
     # and a single-leg squat when the lifted foot's knee is lifted too. Which of the two is decided
     # among the one-legged reps, so a camera angle that blurs one cue cannot make a lunge a squat.
     one_legged = (np.abs(knee_gap) > settings.lunge_knee_gap) | (np.abs(ankle_gap) > settings.single_leg_ankle_gap)
-    if np.mean(one_legged) <= 0.5:
+    if force is Exercise.SQUAT or (force is None and np.mean(one_legged) <= 0.5):
         return Exercise.SQUAT, reps
     lunge = knee_gap * ankle_gap < 0
-    if np.mean(lunge[one_legged]) >= 0.5:
+    if force is Exercise.LUNGE or (force is None and np.mean(lunge[one_legged]) >= 0.5):
         kind, lead = Exercise.LUNGE, np.where(knee_gap > 0, 0, 1)
     else:
         kind, lead = Exercise.SINGLE_LEG_SQUAT, np.where(ankle_gap > 0, 1, 0)

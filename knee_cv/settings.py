@@ -36,6 +36,8 @@ class Threshold:
 
     def __post_init__(self) -> None:
         cuts = (self.mild, self.moderate, self.severe)
+        if not all(isinstance(c, (int, float)) and not isinstance(c, bool) and np.isfinite(c) for c in cuts):
+            raise ConfigError(f"threshold cut-offs must be finite numbers, got {cuts}")
         if list(cuts) != sorted(cuts, reverse=self.below):
             order = "mild >= moderate >= severe" if self.below else "mild <= moderate <= severe"
             raise ConfigError(f"threshold cut-offs must satisfy {order}, got {cuts}")
@@ -122,6 +124,51 @@ class Settings:
     faults: FaultSettings = FaultSettings()
 
 
+#: Allowed ranges of numeric settings: (low, high, low included, high included). Every float must be finite.
+RANGES: dict[str, tuple[float, float, bool, bool]] = {
+    "max_gap_s": (0.0, 5.0, True, True), "hampel_window": (1, 301, True, True), "hampel_sigmas": (0.5, 10, True, True),
+    "cutoff_hz": (0.0, 30.0, False, True), "order": (1, 8, True, True),
+    "min_visibility": (0.0, 1.0, True, True), "min_knee_arm_distance": (0.0, 2.0, True, True),
+    "min_depth": (0.0, 1.0, False, True), "min_rep_s": (0.05, 60.0, True, True), "max_rep_s": (0.5, 600.0, True, True),
+    "stand_fraction": (0.0, 1.0, False, False), "lunge_knee_gap": (0.0, 1.0, False, True),
+    "single_leg_ankle_gap": (0.0, 1.0, False, True), "squat_depth_slope_deg": (0.0, 400.0, True, True),
+    "judge_from_depth_fraction": (0.0, 1.0, False, True), "max_yaw_deg": (0.0, 90.0, True, True),
+    "min_trusted_frames": (1, 1000, True, True), "max_plausible_deg": (10.0, 180.0, True, True),
+    "max_plausible_gap_deg": (5.0, 360.0, True, True), "shallow_depth": (0.0, 1.0, True, False),
+}
+
+
+def _check_value(key: str, val: Any, where: str) -> None:
+    """One-line errors naming the key and the allowed range (called before any slow work)."""
+    vals = val if isinstance(val, tuple) else (val,)
+    if not all(np.isfinite(v) for v in vals):
+        raise ConfigError(f"{where}.{key}: must be a finite number, got {val}")
+    if isinstance(val, tuple) and (len(val) != 2 or val[0] > val[1]):
+        raise ConfigError(f"{where}.{key}: must be two numbers [low, high] with low <= high, got {list(val)}")
+    if key in RANGES and not isinstance(val, tuple):
+        lo, hi, lo_in, hi_in = RANGES[key]
+        if not ((lo <= val if lo_in else lo < val) and (val <= hi if hi_in else val < hi)):
+            bounds = f"{'[' if lo_in else '('}{lo:g}, {hi:g}{']' if hi_in else ')'}"
+            raise ConfigError(f"{where}.{key}: must be in {bounds}, got {val:g}")
+
+
+def _coerce(cur: Any, key: str, val: Any, where: str) -> Any:
+    """``val`` as the type of the current value ``cur``, or a one-line error."""
+    if isinstance(cur, tuple):
+        if not isinstance(val, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in val):
+            raise ConfigError(f"{where}.{key}: expected a list of two numbers, got {val!r}")
+        return tuple(float(v) for v in val)
+    if isinstance(cur, bool) or not isinstance(val, (int, float)) or isinstance(val, bool):
+        if type(val) is not type(cur):
+            raise ConfigError(f"{where}.{key}: expected {type(cur).__name__}, got {type(val).__name__}")
+        return val
+    if not np.isfinite(val):
+        raise ConfigError(f"{where}.{key}: must be a finite number, got {val}")
+    if isinstance(cur, int) and val != int(val):
+        raise ConfigError(f"{where}.{key}: expected a whole number, got {val}")
+    return type(cur)(val)
+
+
 def _merge(obj: Any, data: dict, where: str) -> Any:
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a table, got {type(data).__name__}")
@@ -133,15 +180,14 @@ def _merge(obj: Any, data: dict, where: str) -> Any:
         cur = getattr(obj, key)
         if dataclasses.is_dataclass(cur):
             changes[key] = _merge(cur, val, f"{where}.{key}")
-        elif isinstance(cur, tuple):
-            changes[key] = tuple(float(v) for v in val)
-        elif isinstance(cur, bool) or not isinstance(val, (int, float)) or isinstance(val, bool):
-            if type(val) is not type(cur):
-                raise ConfigError(f"{where}.{key}: expected {type(cur).__name__}, got {type(val).__name__}")
-            changes[key] = val
-        else:
-            changes[key] = type(cur)(val)
-    return dataclasses.replace(obj, **changes)
+            continue
+        changes[key] = _coerce(cur, key, val, where)
+        if isinstance(changes[key], (int, float, tuple)) and not isinstance(changes[key], bool):
+            _check_value(key, changes[key], where)
+    try:
+        return dataclasses.replace(obj, **changes)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def load_settings(path: str | Path | None) -> Settings:
@@ -152,8 +198,12 @@ def load_settings(path: str | Path | None) -> Settings:
         data = tomllib.loads(Path(path).read_text())
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such settings file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a settings file") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
     return _merge(Settings(), data, Path(path).name)
 
 

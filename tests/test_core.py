@@ -259,3 +259,33 @@ def test_streaming_segmenter_closes_a_rep_cut_off_while_standing_up():
     assert len(seg.update(d)) == 1
     (last,) = seg.finish()
     assert last.index == 2 and last.bottom == 120 + int(np.argmax(d[120:])) and last.end == len(d) - 1
+
+
+@pytest.mark.parametrize("toml, needle", [
+    ("[filters]\ncutoff_hz = 0\n", "filters.cutoff_hz: must be in (0, 30]"),
+    ("[filters]\nhampel_window = 0\n", "hampel_window: must be in [1, 301]"),
+    ("[faults]\nmin_trusted_frames = inf\n", "min_trusted_frames"),
+    ("[faults]\nmin_trusted_frames = nan\n", "min_trusted_frames"),
+    ("[faults]\nmin_trusted_frames = 2.7\n", "expected a whole number"),
+    ("[trust]\nthigh_ratio = 1.2\n", "expected a list of two numbers"),
+    ("[trust]\nthigh_ratio = \"wide\"\n", "expected a list of two numbers"),
+    ("[trust]\nthigh_ratio = [1.2]\n", "two numbers [low, high]"),
+    ("[trust]\nthigh_ratio = {a = 1}\n", "expected a list of two numbers"),
+    ("[faults.valgus_squat]\nmild = nan\nmoderate = nan\nsevere = nan\n", "finite"),
+    ("[reps]\nstand_fraction = 2\n", "reps.stand_fraction: must be in (0, 1)"),
+    ("[trust]\nmin_visibility = 2\n", "min_visibility: must be in [0, 1]"),
+    ("[reps]\nmin_depth = 0\n", "min_depth: must be in (0, 1]"),
+    ("[faults.hip_drop]\nmild = 12.0\n", "mild <= moderate <= severe"),
+])
+def test_bad_settings_are_one_line_errors_naming_the_key(tmp_path, toml, needle):
+    cfg = tmp_path / "s.toml"
+    cfg.write_text(toml)
+    with pytest.raises(ConfigError) as err:
+        load_settings(cfg)
+    msg = str(err.value)
+    assert needle in msg and "\n" not in msg, msg
+
+
+def test_settings_path_that_is_a_folder(tmp_path):
+    with pytest.raises(ConfigError, match="is a folder"):
+        load_settings(tmp_path)
