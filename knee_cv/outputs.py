@@ -19,6 +19,9 @@ from .render import LowerBodyAnnotator, VideoSink
 log = logging.getLogger(__name__)
 
 MAX_IMAGE_SIDE = 960  # px: the PDF's pictures are shrunk to this before they are kept
+#: The annotated video's longer side, px: larger sources (4K) are scaled down, which keeps encoding time and
+#: memory bounded; 1920 leaves phone and HD video at full size.
+MAX_VIDEO_SIDE = 1920
 
 
 def shrink(img: np.ndarray, side: int = MAX_IMAGE_SIDE) -> np.ndarray:
@@ -56,14 +59,19 @@ class FramePass:
     def _encode(self, video, xy, overlays, keep, annotated, fps, size) -> None:
         from .video import read_frames
 
+        import cv2
+
         wanted, ann = set(keep), LowerBodyAnnotator()
-        with VideoSink(annotated, fps, size) as sink:
+        scale = min(1.0, MAX_VIDEO_SIDE / max(size))
+        out_size = (2 * round(size[0] * scale / 2), 2 * round(size[1] * scale / 2))  # even: yuv420p needs it
+        with VideoSink(annotated, fps, out_size) as sink:
             for fr in read_frames(video):
                 if fr.index >= len(xy):
                     break
                 if fr.index in wanted:
                     self._store(fr.index, fr.image.copy())
-                sink.write(ann.annotate(fr.image, xy[fr.index], overlays.at(fr.index)))
+                img = fr.image if scale == 1.0 else cv2.resize(fr.image, out_size, interpolation=cv2.INTER_AREA)
+                sink.write(ann.annotate(img, xy[fr.index] * (out_size[0] / size[0]), overlays.at(fr.index)))
         self.written = sink.path.name
 
     def _run(self, video, xy, overlays, keep, annotated, fps, size) -> None:

@@ -113,7 +113,8 @@ class LowerBodyAnnotator:
         if overlay.legend:  # two short lines on a dark band: readable on any background, even portrait
             step, scale = int(20 * s), 0.5 * s
             top = h - step * len(LEGEND) - int(8 * s)
-            image[max(top - int(6 * s), 0):, :] = (image[max(top - int(6 * s), 0):, :] * 0.35).astype(image.dtype)
+            band = image[max(top - int(6 * s), 0):]
+            np.right_shift(band, 2, out=band)  # a quarter of the brightness, in place (no float copy per frame)
             for k, line in enumerate(LEGEND):
                 _text(image, line, (int(10 * s), top + step * k + int(12 * s)), scale, WHITE, 1, outline=False)
             bottom = top - int(14 * s)
@@ -148,7 +149,7 @@ class VideoSink:
             self._gen = imageio_ffmpeg.write_frames(str(self._file.tmp), (w, h), fps=fps, codec="libx264",
                                                     pix_fmt_in="bgr24", pix_fmt_out="yuv420p", quality=None,
                                                     bitrate=None, macro_block_size=2,
-                                                    output_params=["-crf", "23", "-preset", "veryfast",
+                                                    output_params=["-crf", "23", "-preset", "ultrafast",
                                                                    "-movflags", "+faststart"])
             self._gen.send(None)
         except (ImportError, OSError, RuntimeError) as exc:
