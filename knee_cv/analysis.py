@@ -96,15 +96,16 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
         return Analysis(view=View.UNKNOWN, yaw_deg=float("nan"), exercise=forced or Exercise.UNKNOWN, warnings=tuple(warnings),
                         **empty)
     view = classify_view(track, base.leg_length)
-    yaw = float(np.nanmedian(turn_deg(track)[base.frames])) if np.isfinite(turn_deg(track)[base.frames]).any() \
-        else body_yaw_deg(track)  # standing: the head is over the shoulders
+    turns = turn_deg(track)
+    standing = turns[base.frames]  # standing: the head is over the shoulders
+    yaw = float(np.nanmedian(standing)) if np.isfinite(standing).any() else body_yaw_deg(track)
     metrics = frame_metrics(track, base, settings.trust)
     reps = segment_reps(metrics.depth, track.fps, settings.reps)
     exercise, reps = classify_exercise(track.xy, base.leg_length, reps, settings.reps, force=forced)
     if view is View.SIDE and forced is None:
         exercise = Exercise.SQUAT if reps else Exercise.UNKNOWN
         reps = [dataclasses.replace(r, lead_leg=None) for r in reps]
-    views = rep_views(track, metrics.depth, reps, base.leg_length)
+    views = rep_views(track, metrics.depth, reps, base.leg_length, turns)
     warnings += _view_warnings(view, yaw, judging_block(view, yaw, settings.faults.max_yaw_deg), views, settings)
     if not reps:
         warnings.append("no reps found: the hips never dropped by more than "

@@ -45,7 +45,7 @@ class FaultCode(str, enum.Enum):
     @property
     def is_knee(self) -> bool:
         """A fault of one knee's alignment (it has a knee verdict)."""
-        return self in (FaultCode.KNEE_VALGUS, FaultCode.KNEE_VARUS)
+        return self is FaultCode.KNEE_VALGUS or self is FaultCode.KNEE_VARUS
 
 
 class Severity(str, enum.Enum):

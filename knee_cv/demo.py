@@ -30,7 +30,7 @@ def render_video(sc: Scenario, path: Path) -> Path:
     from .render import VideoSink
 
     xyz, _, _ = pose_world(sc)
-    with VideoSink(path, sc.fps, sc.size) as sink:
+    with VideoSink(path, sc.fps, sc.size, fast=False) as sink:
         for frame, turn in zip(xyz, frame_turns(sc)):
             sink.write(draw_frame(sc, frame, turn))
     return sink.path

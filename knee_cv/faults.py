@@ -11,7 +11,7 @@ from .kinematics import FrameMetrics
 from .reps import Exercise, Rep
 from .settings import FaultSettings
 from .view import RepView, View, judging_block
-from .codes import SIDES, FaultCode, MeasureKind, NotJudged, Severity, Side, Verdict, worst
+from .codes import SIDES, FaultCode, MeasureKind, NotJudged, Severity, Side, Verdict
 
 
 class Fault(NamedTuple):
@@ -168,8 +168,11 @@ def _knee_stats(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], seg
 
 
 def _flag(reps: list[Rep], value: np.ndarray, drop: np.ndarray, judged_knee: np.ndarray, hip_judged: np.ndarray,
-          exercise: Exercise, cfg: FaultSettings) -> list[list[Fault]]:
-    """Faults per rep from the per-rep measures; only judged knees and hips are flagged."""
+          exercise: Exercise, cfg: FaultSettings) -> tuple[list[list[Fault]], np.ndarray, np.ndarray]:
+    """Faults per rep from the per-rep measures; only judged knees and hips are flagged.
+
+    Returns the faults of each rep, and the worst grade (0 = ok .. 3 = severe) per knee (n, 2) and hip (n,).
+    """
     n, single = len(reps), exercise.one_legged
     worse = np.where(value[:, 0] > value[:, 1], 0, 1)  # asymmetry names the side with more valgus
     raw = np.array([cfg.measure_kind(exercise, r.depth) is MeasureKind.FPPA for r in reps])
@@ -196,11 +199,16 @@ def _flag(reps: list[Rep], value: np.ndarray, drop: np.ndarray, judged_knee: np.
         for k in np.flatnonzero(grade):  # only flagged reps reach Python
             per_rep[k].append(Fault(code, SIDES[side[k]], Severity.from_grade(grade[k]), float(val[k]), float(th[k]),
                                     unit, reps[k].index))
-    return per_rep
+    knee_grade = np.where(judged_knee, np.maximum(valgus_grade, varus_grade), 0)
+    return per_rep, knee_grade, checks[-1][3]
+
+
+#: A judged verdict by grade (0 = ok, 1-3 = mild, moderate, severe).
+_BY_GRADE = (Verdict.of(None), Verdict.of(Severity.MILD), Verdict.of(Severity.MODERATE), Verdict.of(Severity.SEVERE))
 
 
 def _knee_verdict(rep: Rep, side: Side, knees: _Knees, k: int, exercise: Exercise, blocked: NotJudged | None,
-                  faults: list[Fault], cfg: FaultSettings) -> Verdict:
+                  grade: int, cfg: FaultSettings) -> Verdict:
     if blocked is not None:
         return Verdict.not_judged(blocked)
     if exercise.one_legged and rep.lead_leg not in (None, side):  # the rear or free leg's frontal angle is no fault
@@ -208,7 +216,7 @@ def _knee_verdict(rep: Rep, side: Side, knees: _Knees, k: int, exercise: Exercis
     if not knees.enough[k, side.index]:
         few = knees.deep[k] < cfg.min_trusted_frames
         return Verdict.not_judged(NotJudged.TOO_FEW_FRAMES if few else NotJudged.KNEE_HIDDEN)
-    return Verdict.of(worst(f.severity for f in faults if f.code.is_knee and f.side is side))
+    return _BY_GRADE[grade]
 
 
 def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], exercise: Exercise,
@@ -249,18 +257,19 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     lean = deep_median(metrics.trunk_lean_deg, metrics.trunk_trusted)
     both = metrics.knee_trusted[f].all(1) & (metrics.knee_trusted[f] & deep[:, None]).any(1)
     sep = _reduce(np.minimum, metrics.knee_sep_ratio[f], both, seg.first, np.inf)
-    judged_knee = np.array([[_knee_verdict(r, s, knees, k, exercise, blocks[k], [], cfg).judged for s in SIDES]
-                            for k, r in enumerate(reps)]).reshape(n, 2)
-    per_rep = _flag(reps, knees.value, drop, judged_knee, open_, exercise, cfg)
+    leads = np.array([[r.lead_leg in (None, s) for s in SIDES] for r in reps]).reshape(n, 2)
+    judged_knee = knees.enough & open_[:, None] & (leads | (not exercise.one_legged))  # as _knee_verdict decides
+    per_rep, knee_grade, hip_grade = _flag(reps, knees.value, drop, judged_knee, open_, exercise, cfg)
     side_args, n_trusted = np.stack([knees.value, knees.fppa, knees.toe], -1).tolist(), knees.trusted.tolist()
+    knee_grade, hip_grade, worst_ = knee_grade.tolist(), hip_grade.tolist(), knees.worst.tolist()
     out = []
     for k, rep in enumerate(reps):
-        sides = tuple(SideMeasures(*side_args[k][s], n_trusted[k][s], knees.judged_frames[2 * k + s],
-                                   int(knees.worst[k, s])) for s in (0, 1))
-        verdicts = tuple(_knee_verdict(rep, s, knees, k, exercise, blocks[k], per_rep[k], cfg) for s in SIDES)
+        sides = tuple(SideMeasures(*side_args[k][s], n_trusted[k][s], knees.judged_frames[2 * k + s], worst_[k][s])
+                      for s in (0, 1))
+        verdicts = tuple(_knee_verdict(rep, s, knees, k, exercise, blocks[k], knee_grade[k][s.index], cfg)
+                         for s in SIDES)
         hip = Verdict.not_judged(blocks[k]) if blocks[k] is not None else \
-            Verdict.not_judged(NotJudged.TOO_FEW_FRAMES) if not np.isfinite(drop[k]) else \
-            Verdict.of(worst(x.severity for x in per_rep[k] if x.code is FaultCode.HIP_DROP))
+            Verdict.not_judged(NotJudged.TOO_FEW_FRAMES) if not np.isfinite(drop[k]) else _BY_GRADE[hip_grade[k]]
         out.append(RepResult(rep, sides, float(drop[k]), float(lean[k]), float(sep[k]), tuple(per_rep[k]),
                              verdicts, hip, views[k], cfg.measure_kind(exercise, rep.depth)))
     return out

@@ -351,6 +351,10 @@ def draw_frame(sc: Scenario, xyz: np.ndarray, turn_deg: float = 0.0) -> np.ndarr
     return img
 
 
+EYE_AZIMUTH = float(np.degrees(np.arcsin(0.35 / 0.85)))
+EAR_AZIMUTH = float(np.degrees(np.arcsin(0.82 / 0.85)))
+
+
 def _face(img, c, r, turn_deg: float = 0.0) -> None:
     """A head seen from the front, turned by ``turn_deg``: features sit on a sphere and move with the turn."""
     cx, cy = c
@@ -365,14 +369,15 @@ def _face(img, c, r, turn_deg: float = 0.0) -> None:
     cv2.ellipse(img, (int(cx), int(cy)), (int(0.85 * r), int(r)), 0, 0, 360, SKIN, -1, cv2.LINE_AA)
     cv2.ellipse(img, (int(cx), int(cy - 0.35 * r)), (int(0.9 * r), int(0.75 * r)), 0, 180, 360, (40, 50, 70), -1,
                 cv2.LINE_AA)  # hair
-    for sx in (-1, 1):
-        x, seen = at(sx * 25)
+    for sx in (-1, 1):  # azimuths put the eyes at 0.35 r and the ears at 0.82 r from the middle when facing us
+        x, seen = at(sx * EYE_AZIMUTH)
         if seen:
             cv2.circle(img, (int(cx + x), int(cy - 0.05 * r)), max(1, int(0.12 * r)), (40, 30, 30), -1, cv2.LINE_AA)
-        x, seen = at(sx * 88)
+        x, seen = at(sx * EAR_AZIMUTH)
         if seen or abs(turn_deg) < 60:
-            cv2.ellipse(img, (int(cx + x), int(cy + 0.05 * r)), (max(1, int(0.12 * r * max(np.cos(np.radians(sx * 88) + th), 0.3))),
-                        int(0.22 * r)), 0, 0, 360, SKIN, -1, cv2.LINE_AA)  # ears
+            width = 0.12 * r * max(abs(np.cos(th)), 0.3)
+            cv2.ellipse(img, (int(cx + x), int(cy + 0.05 * r)), (max(1, int(width)), int(0.22 * r)), 0, 0, 360, SKIN,
+                        -1, cv2.LINE_AA)  # ears
     x, seen = at(0)
     if seen:
         cv2.line(img, (int(cx + x), int(cy + 0.05 * r)), (int(cx + x), int(cy + 0.3 * r)), (90, 110, 160),

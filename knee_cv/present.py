@@ -156,7 +156,8 @@ def rep_text(faults, knees: tuple[Verdict, Verdict], hip: Verdict) -> tuple[str,
     if shown:
         w = max(shown, key=lambda f: f.severity.rank)
         return "; ".join(fault_short(f.code, f.side, f.severity) for f in shown), _SEVERITY_TONE[w.severity]
-    parts = [(s, v) for s, v in zip(SIDES, knees) if v.judged or v.reason not in (NotJudged.REAR_LEG, NotJudged.FREE_LEG)]
+    parts = [(s, v) for s, v in zip(SIDES, knees)
+             if v.judged or v.reason not in (NotJudged.REAR_LEG, NotJudged.FREE_LEG)]
     if not any(v.judged for _, v in parts) and not hip.judged:
         reason = next((v.reason for _, v in parts), hip.reason)
         return not_judged_text(reason).capitalize(), Tone.NOT_JUDGED

@@ -91,16 +91,16 @@ def turn_deg(track: PoseTrack, min_visibility: float = 0.5) -> np.ndarray:
     ndarray, shape (T,)
         Degrees in [-90, 90]; NaN without shoulders.
     """
-    xy = track.xy
-    across = xy[:, LM.LEFT_SHOULDER] - xy[:, LM.RIGHT_SHOULDER]
-    width = np.linalg.norm(across, axis=-1)
-    mid = (xy[:, LM.LEFT_SHOULDER] + xy[:, LM.RIGHT_SHOULDER]) / 2
+    x, y = track.xy_planar                                             # (T, 33) each, float32
+    ax, ay = x[:, LM.LEFT_SHOULDER] - x[:, LM.RIGHT_SHOULDER], y[:, LM.LEFT_SHOULDER] - y[:, LM.RIGHT_SHOULDER]
+    width = np.sqrt(ax * ax + ay * ay)
+    mx, my = (x[:, LM.LEFT_SHOULDER] + x[:, LM.RIGHT_SHOULDER]) / 2, (y[:, LM.LEFT_SHOULDER] + y[:, LM.RIGHT_SHOULDER]) / 2
+    nx, ny = x[:, LM.NOSE] - mx, y[:, LM.NOSE] - my
+    hx, hy = (x[:, LM.LEFT_HIP] + x[:, LM.RIGHT_HIP]) / 2 - mx, (y[:, LM.LEFT_HIP] + y[:, LM.RIGHT_HIP]) / 2 - my
     with np.errstate(invalid="ignore", divide="ignore"):
-        offset = ((xy[:, LM.NOSE] - mid) * across).sum(-1) / width      # along the shoulder line, pixels
+        offset = (nx * ax + ny * ay) / width                             # along the shoulder line, pixels
         nose = np.degrees(np.arctan2(offset, NOSE_DEPTH * width))
-    hips = (xy[:, LM.LEFT_HIP] + xy[:, LM.RIGHT_HIP]) / 2
-    with np.errstate(invalid="ignore"):  # a nose further from the shoulders than the hips are is not a nose
-        near = np.linalg.norm(xy[:, LM.NOSE] - mid, axis=-1) < np.linalg.norm(hips - mid, axis=-1)
+        near = nx * nx + ny * ny < hx * hx + hy * hy  # a nose further from the shoulders than the hips is not one
     seen = (track.visibility[:, LM.NOSE] >= min_visibility) & near
     return np.where(seen, nose, _z_yaw(track))
 
@@ -133,23 +133,34 @@ def judging_block(view: View, turn: float, max_turn_deg: float) -> NotJudged | N
     return None
 
 
-def rep_views(track: PoseTrack, depth: np.ndarray, reps, leg_length: float) -> list[RepView]:
+def rep_views(track: PoseTrack, depth: np.ndarray, reps, leg_length: float,
+              turns: np.ndarray | None = None) -> list[RepView]:
     """The view of each rep on its own, so an edited clip that cuts between views is judged rep by rep.
 
     A rep is side-on when most of its frames are; otherwise front or back by the
     shoulders' left/right order. Its turn is the median of :func:`turn_deg` over the
     rep's frames above half its depth: deep in a squat the head comes forward of
-    the shoulders and a turned body reads more turned.
+    the shoulders and a turned body reads more turned. Vectorized over reps.
+
+    Parameters
+    ----------
+    turns : ndarray, shape (T,), optional
+        :func:`turn_deg` of the track, if already computed.
     """
-    codes, turns = _view_codes(track.xy, leg_length), turn_deg(track)
-    out = []
-    for r in reps:
-        idx = np.arange(r.start, r.end + 1)
-        counts = np.bincount(codes[idx], minlength=4)   # front, back, side, unknown
-        view = View.SIDE if counts[2] > 0.5 * len(idx) else \
-            _VIEW_ORDER[int(np.argmax(counts[:3]))] if counts[:3].any() else View.UNKNOWN
-        up = idx[np.nan_to_num(depth[idx], nan=0.0) < 0.5 * r.depth]
-        t = turns[up if up.size else idx]
-        t = t[np.isfinite(t)]
-        out.append(RepView(view, float(np.median(t)) if t.size else float("nan")))
-    return out
+    from .groups import Segments, sort_groups
+
+    if not reps:
+        return []
+    seg = Segments.from_bounds([r.start for r in reps], [r.end for r in reps])
+    f = seg.frame
+    turns = turn_deg(track) if turns is None else turns
+    codes = _view_codes(track.xy, leg_length)[f]
+    counts = np.stack([np.add.reduceat(codes == k, seg.first) for k in range(4)], -1)      # (n, 4)
+    lens = np.diff(np.r_[seg.first, len(f)])
+    kind = np.where(counts[:, 2] > 0.5 * lens, 2, np.where(counts[:, :3].any(1), np.argmax(counts[:, :3], 1), 3))
+    rep_depth = np.array([r.depth for r in reps])[seg.group]
+    upright = np.nan_to_num(depth[f], nan=0.0) < 0.5 * rep_depth
+    g = sort_groups(turns[f], seg.group, upright, seg.n)
+    everywhere = sort_groups(turns[f], seg.group, np.ones(len(f), bool), seg.n)
+    turn = np.where(g.count > 0, g.quantile(0.5), everywhere.quantile(0.5))
+    return [RepView(_VIEW_ORDER[k], float(t)) for k, t in zip(kind.tolist(), turn.tolist())]
