@@ -119,8 +119,8 @@ def judged_measure(metrics: FrameMetrics, reps: list[Rep], exercise: Exercise, c
     ndarray, shape (T, 2), degrees
     """
     measure = valgus_measure(metrics.fppa_deg, metrics.depth, exercise, cfg)
-    for r in reps:
-        if not exercise.one_legged and cfg.measure_kind(exercise, r.depth) is MeasureKind.FPPA:
+    if not exercise.one_legged:
+        for r in (r for r in reps if r.depth < cfg.shallow_depth):  # as cfg.measure_kind decides
             measure[r.start:r.end + 1] = metrics.fppa_deg[r.start:r.end + 1]
     return measure
 

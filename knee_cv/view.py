@@ -102,7 +102,9 @@ def turn_deg(track: PoseTrack, min_visibility: float = 0.5) -> np.ndarray:
         nose = np.degrees(np.arctan2(offset, NOSE_DEPTH * width))
         near = nx * nx + ny * ny < hx * hx + hy * hy  # a nose further from the shoulders than the hips is not one
     seen = (track.visibility[:, LM.NOSE] >= min_visibility) & near
-    return np.where(seen, nose, _z_yaw(track))
+    if not seen.all():
+        nose[~seen] = _z_yaw(track)[~seen]
+    return nose
 
 
 def _z_yaw(track: PoseTrack) -> np.ndarray:
