@@ -109,9 +109,11 @@ def load_landmarks(path: str | Path, video: str | Path | None = None) -> tuple[P
     raw, meta = PoseTrack.load(path)
     try:
         announced = int(meta.get("frames_announced", len(raw)))
-        warnings = list(json.loads(meta.get("warnings", "[]")))
+        warnings = json.loads(meta.get("warnings", "[]"))
     except ValueError:
-        raise InputError(f"{path}: damaged metadata in the landmark file") from None
+        raise InputError(f"{path}: damaged metadata in the landmark file (frames_announced, warnings)") from None
+    if announced < 0 or not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
+        raise InputError(f"{path}: damaged metadata in the landmark file (frames_announced, warnings)")
     vmeta = VideoMeta.from_track(raw, str(video) if video is not None else meta.get("video_path", str(path)),
                                  announced=announced)
     return raw, vmeta, ModelMeta(meta.get("model_name", "unknown"), meta.get("model_sha256", "")), warnings

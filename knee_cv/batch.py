@@ -276,14 +276,14 @@ def summary_csv(rows: list[dict]) -> str:
     w = csv.writer(buf)
     w.writerow(SUMMARY_COLUMNS)
     for r in sorted(rows, key=lambda r: r["path"]):
-        base = [r["path"], r["status"]]
+        base = [P.csv_cell(r["path"]), r["status"]]
         if r.get("reps"):
             for rep in r["reps"]:
                 w.writerow(base + [rep["index"], rep["bottom_s"], rep["left"], rep["left_judged"], rep["right"],
                                    rep["right_judged"], rep["hip"], rep["hip_judged"], "; ".join(rep["faults"]),
                                    r["view"], r["exercise"], ""])
         else:
-            w.writerow(base + [""] * 9 + [r.get("view", ""), r.get("exercise", ""), r.get("reason", "")])
+            w.writerow(base + [""] * 9 + [r.get("view", ""), r.get("exercise", ""), P.csv_cell(r.get("reason", ""))])
     return buf.getvalue()
 
 
@@ -354,10 +354,10 @@ def batch_text(summary: dict, out: Path) -> str:
             continue
         flagged = sorted({P.fault_phrase(FaultCode(f["code"]), Side(f["side"])) for f in r.get("faults", [])})
         judged = any(rep[k] for rep in r.get("reps", []) for k in ("left_judged", "right_judged", "hip_judged"))
-        lines.append(f"  {r['path']}: {r['n_reps']} reps, {r['view']} view"
+        lines.append(f"  {P.printable(r['path'])}: {r['n_reps']} reps, {r['view']} view"
                      + (f"; faults: {', '.join(flagged)}" if flagged else "; no faults" if judged
                         else "; nothing judged"))
     for f in summary["failed"]:
-        lines.append(f"  FAILED {f['path']}: {f['reason']}")
+        lines.append(f"  FAILED {P.printable(f['path'])}: {P.printable(f['reason'])}")
     lines.append(f"  Summary: {out / 'summary.csv'} and {out / 'summary.json'}")
     return "\n".join(lines)

@@ -167,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except KneeCvError as exc:
-        print(f"knee-cv: error: {exc}", file=sys.stderr)
+        from .present import printable
+        print(f"knee-cv: error: {printable(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("knee-cv: interrupted", file=sys.stderr)

@@ -343,6 +343,13 @@ def run_live(*, camera: int | str = 0, source: str | Path | None = None, out: st
     from .sources import CameraSource, ReplaySource
 
     _check_display(headless)
+    if isinstance(camera, int) and camera < 0:
+        raise InputError(f"--camera {camera}: a camera index is 0 or more")
+    if record is not None:  # refused before the camera opens, so no session is lost to a bad path
+        record = Path(record)
+        if record.is_dir() or record.suffix.lower() not in (".mp4", ".m4v", ".mov"):
+            raise InputError(f"--record {record}: give a file name ending in .mp4")
+        ensure_dir(record.parent, "folder for --record")
     resolved = models.resolve(model)
     src = ReplaySource(source, realtime=realtime) if source is not None else CameraSource(camera)
     try:

@@ -97,6 +97,19 @@ GUIDANCE = {
 LEGEND = ("green: knee on track   red: flagged", "grey: not judged   hollow: knee hidden")
 
 
+def printable(text: str) -> str:
+    """User text (file names) safe to print: control characters shown as escapes, never sent to the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
+def csv_cell(value):
+    """A spreadsheet-safe CSV cell: text starting with = + - @ (a formula to Excel and LibreOffice) gets a
+    leading apostrophe; numbers pass unchanged."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def verdict_word(v: Verdict) -> str:
     """``ok``, ``mild``, ``moderate``, ``severe`` or ``not judged``."""
     if not v.judged:

@@ -150,6 +150,26 @@ class PoseTrack:
                 meta = {k[5:]: str(z[k]) for k in z.files if k.startswith("meta_")}
         except FileNotFoundError:
             raise InputError(f"{path}: no such landmark file") from None
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             raise InputError(f"{path}: not a knee-cv landmark file ({exc})") from None
+        track.check_values(str(path))
         return track, meta
+
+    #: landmarks further than this many frame sizes outside the frame are not landmarks
+    MAX_OUTSIDE = 10.0
+
+    def check_values(self, where: str) -> None:
+        """Raise :class:`InputError` unless the values are usable: a real frame rate, finite timestamps,
+        landmarks finite (or NaN, not detected) and within a sane distance of the frame (a file scaled by
+        1e30 once read as "single-leg squat, 18 reps")."""
+        if not (np.isfinite(self.fps) and 1.0 <= self.fps <= 1000.0):
+            raise InputError(f"{where}: frame rate {self.fps} is not one a video has (1-1000 fps)")
+        if not np.isfinite(self.t).all():
+            raise InputError(f"{where}: timestamps are not all finite numbers")
+        if np.isinf(self.xyz).any() or not np.isfinite(self.visibility).all():
+            raise InputError(f"{where}: landmarks hold infinite values")
+        limit = self.MAX_OUTSIDE * max(self.width, self.height)
+        with np.errstate(invalid="ignore"):
+            if (np.abs(self.xyz[..., :2]) > limit).any():
+                raise InputError(f"{where}: landmarks lie more than {self.MAX_OUTSIDE:g} frame sizes outside the "
+                                 f"{self.width}x{self.height} frame (scaled or not pixel coordinates)")

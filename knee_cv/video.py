@@ -159,6 +159,8 @@ def probe(path: str | Path) -> VideoInfo:
     path = Path(path)
     cap, img, backend = _first_frame(path)
     try:
+        if not cap.read()[0]:  # a PNG or JPEG opens as a one-frame "video"
+            raise InputError(f"{path}: has a single frame (a still image?), not a video")
         fps = cap.get(cv2.CAP_PROP_FPS)
         if not np.isfinite(fps) or fps <= 0 or fps > 1000:
             log.warning("%s: container announces fps=%s; assuming 30", path, fps)
