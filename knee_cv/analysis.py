@@ -93,7 +93,8 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
     if base is None:
         warnings.append("the hips, knees and ankles were never all visible: no reps can be measured; "
                         "step back so the whole body, feet included, is in view")
-        return Analysis(view=View.UNKNOWN, yaw_deg=float("nan"), exercise=forced or Exercise.UNKNOWN, warnings=tuple(warnings),
+        return Analysis(view=View.UNKNOWN, yaw_deg=float("nan"), exercise=forced or Exercise.UNKNOWN,
+                        warnings=tuple(warnings),
                         **empty)
     view = classify_view(track, base.leg_length)
     turns = turn_deg(track)
@@ -112,7 +113,8 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
                         f"{settings.reps.min_depth:.0%} of leg length below standing")
     measure = judged_measure(metrics, reps, exercise, settings.faults)
     results = evaluate_reps(metrics, measure, reps, exercise, settings.faults, views=views)
-    hidden = sum(v.reason in (NotJudged.KNEE_HIDDEN, NotJudged.TOO_FEW_FRAMES) for r in results for v in r.knee_verdicts)
+    hidden = sum(v.reason in (NotJudged.KNEE_HIDDEN, NotJudged.TOO_FEW_FRAMES)
+                 for r in results for v in r.knee_verdicts)
     if hidden:
         warnings.append(f"{hidden} knee-rep(s) had fewer than {settings.faults.min_trusted_frames} trustworthy "
                         "frames near the bottom and were not judged (knee hidden or misplaced)")

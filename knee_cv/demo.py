@@ -109,7 +109,8 @@ def compare(truth_: dict, report: dict) -> dict:
         fppa_err = {s: (rr[s]["fppa_deg"] - tr["peak_fppa_deg"][s]) if rr[s]["fppa_deg"] is not None else None
                     for s in judged}
         drop_err = (rr["pelvic_drop_deg"] - tr["pelvic_drop_deg"]) if rr["pelvic_drop_deg"] is not None else None
-        lean_err = None if rr["trunk_lean_signed_deg"] is None else rr["trunk_lean_signed_deg"] - tr["trunk_lean_signed_deg"]
+        lean = rr["trunk_lean_signed_deg"]
+        lean_err = None if lean is None else lean - tr["trunk_lean_signed_deg"]
         want = {(f["code"], f["side"]) for f in tr["faults"]}
         got = {(f["code"], f["side"]) for f in rr["faults"] if f["code"] in (FaultCode.KNEE_VALGUS, FaultCode.HIP_DROP)}
         rows.append({"rep": tr["index"], "fppa_error_deg": fppa_err, "pelvic_drop_error_deg": drop_err,

@@ -191,7 +191,8 @@ def _flag(reps: list[Rep], value: np.ndarray, drop: np.ndarray, judged_knee: np.
         (FaultCode.ASYMMETRY, worse, np.abs(value[:, 0] - value[:, 1]),
          np.where(both, cfg.asymmetry.grade(np.abs(value[:, 0] - value[:, 1])), 0), np.full(n, cfg.asymmetry.onset),
          cfg.asymmetry.unit),
-        (FaultCode.HIP_DROP, (drop < 0).astype(int), np.abs(drop), np.where(hip_judged, cfg.hip_drop.grade(np.abs(drop)), 0),
+        (FaultCode.HIP_DROP, (drop < 0).astype(int), np.abs(drop),
+         np.where(hip_judged, cfg.hip_drop.grade(np.abs(drop)), 0),
          np.full(n, cfg.hip_drop.onset), cfg.hip_drop.unit),
     ]
     per_rep: list[list[Fault]] = [[] for _ in reps]

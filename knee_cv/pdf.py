@@ -73,7 +73,8 @@ def _summary_page(pdf, plt, result) -> None:
     fig.text(0.07, y - 0.03, "\n".join(_wrap(s, 92) for s in lines), fontsize=10, va="top")
     fig.text(0.07, 0.21, "Safety", fontsize=13, weight="bold", va="top")
     fig.text(0.07, 0.18, _wrap(ex.SAFETY, 95) + "\n\n" + _wrap(ex.MEASUREMENT_LIMITS, 95), fontsize=9, va="top")
-    fig.text(0.07, 0.03, "Left and right are the subject's own sides. Video: " + "; ".join(P.LEGEND).replace("   ", "; "),
+    legend = "; ".join(P.LEGEND).replace("   ", "; ")
+    fig.text(0.07, 0.03, "Left and right are the subject's own sides. Video: " + legend,
              fontsize=8, color="#555")
     pdf.savefig(fig)
     plt.close(fig)
@@ -162,8 +163,9 @@ class _RepPage:
         """Severity bands behind the knee measure, and the hip-drop bands."""
         lo, hi = self.axes[0].get_ylim()
         top = max(hi, self.th.severe + 5)
-        for lo_, hi_, tone in ((self.th.mild, self.th.moderate, P.Tone.MILD),
-                               (self.th.moderate, self.th.severe, P.Tone.MODERATE), (self.th.severe, top, P.Tone.SEVERE)):
+        bands = ((self.th.mild, self.th.moderate, P.Tone.MILD), (self.th.moderate, self.th.severe, P.Tone.MODERATE),
+                 (self.th.severe, top, P.Tone.SEVERE))
+        for lo_, hi_, tone in bands:
             self.spans.append(self.axes[0].axhspan(lo_, hi_, color=tone.value.hex, alpha=0.5, lw=0))
         self.axes[0].set_ylim(lo, top)
         pd_ = np.where(m.pelvis_trusted[sl], m.pelvic_drop_deg[sl], np.nan)
@@ -171,7 +173,8 @@ class _RepPage:
         hd = self.a.settings.faults.hip_drop
         self._limits(self.axes[3], tt, np.r_[pd_, -hd.moderate, hd.moderate])  # the bands stay in view
         for sign in (1, -1):
-            self.spans.append(self.axes[3].axhspan(sign * hd.mild, sign * max(hd.severe + 3, np.nanmax(np.abs(pd_), initial=0)),
+            far = max(hd.severe + 3, np.nanmax(np.abs(pd_), initial=0))
+            self.spans.append(self.axes[3].axhspan(sign * hd.mild, sign * far,
                                                    color=P.Tone.MODERATE.value.hex, alpha=0.4, lw=0))
 
     def _picture(self, r, frame: np.ndarray | None, overlay) -> None:

@@ -41,7 +41,8 @@ def rep_dict(a, r) -> dict:
              pelvic_drop_signed_deg=_num(r.pelvic_drop_deg, 2),
              trunk_lean_deg=_num(abs(r.trunk_lean_deg), 2), trunk_lean_side=_side(r.trunk_lean_side),
              trunk_lean_signed_deg=_num(r.trunk_lean_deg, 2),
-             knee_sep_ratio=_num(r.knee_sep_ratio, 3), knee_asymmetry_deg=_num(r.asymmetry_deg, 2), hip_verdict=hip["verdict"], hip_judged=hip["judged"],
+             knee_sep_ratio=_num(r.knee_sep_ratio, 3), knee_asymmetry_deg=_num(r.asymmetry_deg, 2),
+             hip_verdict=hip["verdict"], hip_judged=hip["judged"],
              hip_reason=hip["reason"],
              faults=[_fault(f) for f in r.faults])
     return d
@@ -143,7 +144,8 @@ def frames_csv(a) -> str:
         return ",".join(cols) + "\n"
     data = [m.t, m.depth, m.pelvic_drop_deg, m.trunk_lean_deg, m.knee_sep_ratio]
     for i in (0, 1):
-        data += [m.fppa_deg[:, i], a.valgus_measure[:, i], 100 * m.knee_toe_dev[:, i], m.knee_trusted[:, i].astype(float)]
+        data += [m.fppa_deg[:, i], a.valgus_measure[:, i], 100 * m.knee_toe_dev[:, i],
+                 m.knee_trusted[:, i].astype(float)]
     arr = np.column_stack(data)
     buf = io.StringIO()
     buf.write(",".join(cols) + "\n")

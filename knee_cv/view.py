@@ -94,7 +94,8 @@ def turn_deg(track: PoseTrack, min_visibility: float = 0.5) -> np.ndarray:
     x, y = track.xy_planar                                             # (T, 33) each, float32
     ax, ay = x[:, LM.LEFT_SHOULDER] - x[:, LM.RIGHT_SHOULDER], y[:, LM.LEFT_SHOULDER] - y[:, LM.RIGHT_SHOULDER]
     width = np.sqrt(ax * ax + ay * ay)
-    mx, my = (x[:, LM.LEFT_SHOULDER] + x[:, LM.RIGHT_SHOULDER]) / 2, (y[:, LM.LEFT_SHOULDER] + y[:, LM.RIGHT_SHOULDER]) / 2
+    mx = (x[:, LM.LEFT_SHOULDER] + x[:, LM.RIGHT_SHOULDER]) / 2
+    my = (y[:, LM.LEFT_SHOULDER] + y[:, LM.RIGHT_SHOULDER]) / 2
     nx, ny = x[:, LM.NOSE] - mx, y[:, LM.NOSE] - my
     hx, hy = (x[:, LM.LEFT_HIP] + x[:, LM.RIGHT_HIP]) / 2 - mx, (y[:, LM.LEFT_HIP] + y[:, LM.RIGHT_HIP]) / 2 - my
     with np.errstate(invalid="ignore", divide="ignore"):
