@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from . import present as P
-from .codes import FaultCode, Severity, Side
+from .codes import FaultCode, NotJudged, Severity, Side, Verdict
 from .errors import InputError, KneeCvError
 from .files import atomic_path, ensure_dir, write_atomic
 from .models import sha256_of
@@ -179,8 +179,28 @@ def _row(job: Job, status: str, rep: dict | None, sha: str | None, seconds: floa
                         "hip_judged": r["hip_judged"], "faults": [_fault_words(f) for f in r["faults"]]}
                        for r in rep["reps"]],
                  faults=[{k: f[k] for k in ("code", "side", "count", "severity")} for f in rep["faults"]],
-                 warnings=rep["warnings"])
+                 worst=_worst(rep), warnings=rep["warnings"])
     return d
+
+
+_RANK = {P.verdict_word(Verdict.of(None)): 0, **{s.value: s.rank for s in Severity}}  # verdict word -> rank
+_NOT_JUDGED = Verdict.not_judged(NotJudged.TOO_FEW_FRAMES)  # only its word is used
+
+
+def _worst(rep: dict) -> dict:
+    """Per knee and hip over a video: judged reps, the worst verdict and the worst flagged value."""
+    out = {}
+    for part, verdict in (("left", lambda r: r["left"]), ("right", lambda r: r["right"]),
+                          ("hip", lambda r: {"verdict": r["hip_verdict"], "judged": r["hip_judged"]})):
+        judged = [verdict(r)["verdict"] for r in rep["reps"] if verdict(r)["judged"]]
+        codes = {FaultCode.HIP_DROP} if part == "hip" else {FaultCode.KNEE_VALGUS, FaultCode.KNEE_VARUS}
+        flagged = [f for f in rep["faults"] if f["code"] in codes and (part == "hip" or f["side"] == part)]
+        worst_f = max(flagged, key=lambda f: (_RANK[f["severity"]], abs(f["worst_value"])), default=None)
+        out[part] = {"judged_reps": len(judged),
+                     "worst": max(judged, key=_RANK.get) if judged else P.verdict_word(_NOT_JUDGED),
+                     "value": worst_f["worst_value"] if worst_f else None,
+                     "unit": worst_f["unit"] if worst_f else ""}
+    return out
 
 
 def _finish(job: Job, status: str, rep: dict, sha: str, t0: float) -> dict:
@@ -267,24 +287,40 @@ def _dask_map(jobs: list[Job], address: str) -> Iterator[dict]:
 
 # --- the batch -----------------------------------------------------------------------
 
-SUMMARY_COLUMNS = ["path", "status", "rep", "bottom_s", "left_knee", "left_judged", "right_knee", "right_judged",
-                   "hip", "hip_judged", "faults", "view", "exercise", "reason"]
+SUMMARY_COLUMNS = ["path", "status", "exercise", "view", "reps",
+                   *[f"{p}_{k}" for p in ("left", "right", "hip") for k in ("judged_reps", "worst", "worst_value")],
+                   "warnings", "reason"]
 
 
 def summary_csv(rows: list[dict]) -> str:
+    """One row per video: the worst verdict and value per knee and hip, how many reps each was judged on."""
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(SUMMARY_COLUMNS)
     for r in sorted(rows, key=lambda r: r["path"]):
-        base = [P.csv_cell(r["path"]), r["status"]]
-        if r.get("reps"):
-            for rep in r["reps"]:
-                w.writerow(base + [rep["index"], rep["bottom_s"], rep["left"], rep["left_judged"], rep["right"],
-                                   rep["right_judged"], rep["hip"], rep["hip_judged"], "; ".join(rep["faults"]),
-                                   r["view"], r["exercise"], ""])
-        else:
-            w.writerow(base + [""] * 9 + [r.get("view", ""), r.get("exercise", ""), P.csv_cell(r.get("reason", ""))])
+        worst = r.get("worst") or {}
+        parts = [v for p in ("left", "right", "hip") for v in
+                 ((worst[p]["judged_reps"], worst[p]["worst"], worst[p]["value"]) if p in worst else ("", "", ""))]
+        w.writerow([P.csv_cell(r["path"]), r["status"], r.get("exercise", ""), r.get("view", ""),
+                    r.get("n_reps", ""), *parts, len(r.get("warnings", [])), P.csv_cell(r.get("reason", ""))])
     return buf.getvalue()
+
+
+def reps_csv_all(rows: list[dict]) -> str:
+    """Every video's per-rep rows (its own reps.csv) with the video's path first."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    header = False
+    for r in sorted(rows, key=lambda r: r["path"]):
+        try:
+            lines = list(csv.reader(io.StringIO((Path(r["out_dir"]) / "reps.csv").read_text())))
+        except OSError:
+            continue
+        if lines and not header:
+            w.writerow(["path", *lines[0]])
+            header = True
+        w.writerows([P.csv_cell(r["path"]), *line] for line in lines[1:])
+    return out.getvalue()
 
 
 def write_summary(out: Path, rows: list[dict], skipped: list[dict], total: int) -> dict:
@@ -294,6 +330,7 @@ def write_summary(out: Path, rows: list[dict], skipped: list[dict], total: int) 
                                               "skipped": len(skipped)}}
     write_atomic(out / "summary.json", json.dumps(summary, indent=2))
     write_atomic(out / "summary.csv", summary_csv(rows))
+    write_atomic(out / "reps.csv", reps_csv_all(rows))
     return summary
 
 

@@ -11,7 +11,8 @@ import numpy as np
 
 from . import exercises as ex
 from . import present as P
-from .codes import SIDES, Verdict, finite_or_none as _num
+from .codes import SIDES, FaultCode, Verdict
+from .codes import finite_or_none as _num
 
 #: 2: verdicts carry ``judged`` and ``reason``; an unjudged knee or hip says "not judged" (it was "n/a", "rear leg",
 #: "free leg", or wrongly "ok" in side and turned views); pelvic drop and trunk lean are signed.
@@ -110,7 +111,15 @@ def report_json(result) -> str:
 
 REP_FIELDS = ["rep", "side", "start_s", "bottom_s", "end_s", "lead_leg", "verdict", "judged", "reason",
               "knee_valgus_deg", "fppa_deg", "knee_toe_medial_pct", "trusted_frames", "judged_frames",
-              "pelvic_drop_deg", "pelvic_drop_side", "trunk_lean_deg", "trunk_lean_side", "knee_sep_ratio", "faults"]
+              "pelvic_drop_deg", "pelvic_drop_side", "trunk_lean_deg", "trunk_lean_side", "knee_sep_ratio",
+              "fault_code", "fault_severity", "fault_value", "fault_unit", "faults"]
+
+
+def _knee_fault(r: dict, side: str) -> dict:
+    """The knee fault (valgus or varus) of one side of a rep as structured columns; empty if none."""
+    f = next((f for f in r["faults"] if f["side"] == side and FaultCode(f["code"]).is_knee), None)
+    keys = ("fault_code", "fault_severity", "fault_value", "fault_unit")
+    return dict(zip(keys, (f["code"], f["severity"], f["value"], f["unit"]))) if f else dict.fromkeys(keys, "")
 
 
 def rep_rows(report: dict):
@@ -122,7 +131,7 @@ def rep_rows(report: dict):
                    **{k: r[s][k] for k in ("verdict", "judged", "reason", "knee_valgus_deg", "fppa_deg",
                                            "knee_toe_medial_pct", "trusted_frames", "judged_frames")},
                    **{k: r[k] for k in ("pelvic_drop_deg", "pelvic_drop_side", "trunk_lean_deg", "trunk_lean_side",
-                                        "knee_sep_ratio")},
+                                        "knee_sep_ratio")}, **_knee_fault(r, s),
                    "faults": ";".join(f"{f['code']}:{f['severity']}" for f in r["faults"] if f["side"] == s)}
 
 

@@ -1,6 +1,8 @@
 """Batch: every sample video plus planted bad files, resume after SIGKILL, a local Dask cluster, safe paths."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import signal
@@ -95,8 +97,18 @@ def test_batch_over_all_sample_videos_with_bad_files(tmp_path, analyzed, model_d
         assert _verdicts([{"left": {"verdict": r["left"]}, "right": {"verdict": r["right"]}, "hip_verdict": r["hip"]}
                           for r in rows[name]["reps"]]) == _verdicts(single["reps"]), name
         assert (tmp_path / "out" / name / "report.json").is_file()
-    csv_lines = (tmp_path / "out" / "summary.csv").read_text().splitlines()
-    assert len(csv_lines) == 1 + sum(max(len(rows[n]["reps"]), 1) for n in names) + 3
+    # summary.csv: one row per video (and per failed file), the worst verdict per knee and hip
+    table = list(csv.DictReader(io.StringIO((tmp_path / "out" / "summary.csv").read_text())))
+    assert len(table) == len(names) + 3 and len({t["path"] for t in table}) == len(table)
+    valgus = next(t for t in table if t["path"].endswith("squat_front_valgus_then_good.mp4"))
+    assert (valgus["right_worst"], valgus["left_worst"], valgus["hip_worst"]) == ("severe", "moderate", "ok")
+    assert float(valgus["right_worst_value"]) > 15 and valgus["reps"] == "6"
+    side = next(t for t in table if t["path"].endswith("squat_side_view.mp4"))
+    assert side["left_worst"] == "not judged" and side["left_judged_reps"] == "0"
+    # reps.csv at the top: every video's per-rep rows, with the path first
+    per_rep = list(csv.DictReader(io.StringIO((tmp_path / "out" / "reps.csv").read_text())))
+    assert len(per_rep) == 2 * sum(len(rows[n]["reps"]) for n in names)
+    assert {"path", "verdict", "judged", "reason", "fault_code", "fault_value"} <= set(per_rep[0])
     out = capsys.readouterr().out
     assert "FAILED" in out and "zero_bytes.mp4" in out
 
