@@ -25,13 +25,11 @@ from .video import probe, read_frames
 
 @dataclasses.dataclass(frozen=True)
 class OutputOptions:
-    """How to write a result: which optional outputs, the video the pictures come from (``draw_on``; None:
-    none), and the movement if the user set it."""
+    """Which optional outputs to write. ``draw_on`` is the video the pictures are taken from (None: none)."""
 
     pdf: bool = True
     annotate: bool = True
     draw_on: str | None = None
-    exercise: Exercise | None = None  # the user's override of the detected movement
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,18 +150,21 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
         vmeta = dataclasses.replace(vmeta, sha256=source_sha256)
     lap("landmarks")
     saved = from_landmarks is not None and Path(from_landmarks).resolve() == (out / "landmarks.npz").resolve()
-    options = OutputOptions(pdf, annotate, str(video) if video is not None else None, exercise)
+    options = OutputOptions(pdf, annotate, str(video) if video is not None else None)
     return finish(raw, video=vmeta, model=mmeta, out=out, settings=settings, options=options, warnings=warnings,
-                  extra=extra, landmarks_saved=saved, timings=timings)
+                  extra=extra, landmarks_saved=saved, timings=timings, exercise=exercise)
 
 
 def finish(raw: PoseTrack, *, video: VideoMeta, model: ModelMeta, out: Path, settings: Settings,
            options: OutputOptions, warnings: list[str] = (), extra: dict | None = None,
-           landmarks_saved: bool = False, timings: dict | None = None) -> Result:
-    """Analyze a raw track and write every output into ``out``; shared by ``analyze`` and live mode."""
+           landmarks_saved: bool = False, timings: dict | None = None, exercise: Exercise | None = None) -> Result:
+    """Analyze a raw track and write every output into ``out``; shared by ``analyze`` and live mode.
+
+    ``exercise`` is the movement when the user set it (otherwise it is detected).
+    """
     timings = {} if timings is None else timings
     lap = _Laps(timings)
-    analysis = analyze_track(raw, settings, exercise=options.exercise)
+    analysis = analyze_track(raw, settings, exercise=exercise)
     analysis = dataclasses.replace(analysis, warnings=tuple(warnings) + analysis.warnings)
     result = Result(analysis, video, model, out, extra=dict(extra or {}), timings=timings)
     ensure_dir(out)

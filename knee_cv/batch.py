@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from . import present as P
-from .codes import FaultCode, NotJudged, Severity, Side, Verdict
+from .codes import FaultCode, Severity, Side, Verdict
 from .errors import InputError, KneeCvError
 from .files import atomic_path, ensure_dir, write_atomic
 from .models import sha256_of
@@ -184,7 +184,6 @@ def _row(job: Job, status: str, rep: dict | None, sha: str | None, seconds: floa
 
 
 _RANK = {P.verdict_word(Verdict.of(None)): 0, **{s.value: s.rank for s in Severity}}  # verdict word -> rank
-_NOT_JUDGED = Verdict.not_judged(NotJudged.TOO_FEW_FRAMES)  # only its word is used
 
 
 def _worst(rep: dict) -> dict:
@@ -197,7 +196,7 @@ def _worst(rep: dict) -> dict:
         flagged = [f for f in rep["faults"] if f["code"] in codes and (part == "hip" or f["side"] == part)]
         worst_f = max(flagged, key=lambda f: (_RANK[f["severity"]], abs(f["worst_value"])), default=None)
         out[part] = {"judged_reps": len(judged),
-                     "worst": max(judged, key=_RANK.get) if judged else P.verdict_word(_NOT_JUDGED),
+                     "worst": max(judged, key=_RANK.get) if judged else P.NOT_JUDGED,
                      "value": worst_f["worst_value"] if worst_f else None,
                      "unit": worst_f["unit"] if worst_f else ""}
     return out

@@ -22,10 +22,6 @@ class Side(str, enum.Enum):
         """0 for left, 1 for right: the ``[..., side]`` axis of every per-side array."""
         return 0 if self is Side.LEFT else 1
 
-    @property
-    def other(self) -> "Side":
-        return Side.RIGHT if self is Side.LEFT else Side.LEFT
-
     @classmethod
     def of_sign(cls, value: float) -> "Side | None":
         """The side a signed measure points to (positive = the subject's left); None for 0 or NaN."""
@@ -123,11 +119,6 @@ class Verdict:
     @classmethod
     def not_judged(cls, reason: NotJudged) -> "Verdict":
         return cls(VerdictState.NOT_JUDGED, reason=reason)
-
-
-def worst(severities) -> Severity | None:
-    """The highest of some severities; None if there are none."""
-    return max(severities, key=lambda s: s.rank, default=None)
 
 
 def finite_or_none(v: float, ndigits: int | None = None) -> float | None:

@@ -208,16 +208,23 @@ def _flag(reps: list[Rep], value: np.ndarray, drop: np.ndarray, judged_knee: np.
 _BY_GRADE = (Verdict.of(None), Verdict.of(Severity.MILD), Verdict.of(Severity.MODERATE), Verdict.of(Severity.SEVERE))
 
 
-def _knee_verdict(rep: Rep, side: Side, knees: _Knees, k: int, exercise: Exercise, blocked: NotJudged | None,
-                  grade: int, cfg: FaultSettings) -> Verdict:
+def _judged_knees(reps: list[Rep], knees: _Knees, open_: np.ndarray, exercise: Exercise) -> np.ndarray:
+    """Which knees are judged, shape (n, 2): enough trusted frames, a view that allows it, and not the rear
+    or free leg of one-legged work (its frontal angle is no fault). :func:`_knee_verdict` gives the reason."""
+    leads = np.array([[r.lead_leg in (None, s) for s in SIDES] for r in reps]).reshape(len(reps), 2)
+    return knees.enough & open_[:, None] & (leads | (not exercise.one_legged))
+
+
+def _knee_verdict(judged: bool, grade: int, blocked: NotJudged | None, rep: Rep, side: Side, exercise: Exercise,
+                  few_frames: bool) -> Verdict:
+    """The verdict of a knee :func:`_judged_knees` decided on: its grade, or why it was not judged."""
+    if judged:
+        return _BY_GRADE[grade]
     if blocked is not None:
         return Verdict.not_judged(blocked)
-    if exercise.one_legged and rep.lead_leg not in (None, side):  # the rear or free leg's frontal angle is no fault
+    if exercise.one_legged and rep.lead_leg not in (None, side):
         return Verdict.not_judged(NotJudged.REAR_LEG if exercise is Exercise.LUNGE else NotJudged.FREE_LEG)
-    if not knees.enough[k, side.index]:
-        few = knees.deep[k] < cfg.min_trusted_frames
-        return Verdict.not_judged(NotJudged.TOO_FEW_FRAMES if few else NotJudged.KNEE_HIDDEN)
-    return _BY_GRADE[grade]
+    return Verdict.not_judged(NotJudged.TOO_FEW_FRAMES if few_frames else NotJudged.KNEE_HIDDEN)
 
 
 def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], exercise: Exercise,
@@ -258,17 +265,17 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     lean = deep_median(metrics.trunk_lean_deg, metrics.trunk_trusted)
     both = metrics.knee_trusted[f].all(1) & (metrics.knee_trusted[f] & deep[:, None]).any(1)
     sep = _reduce(np.minimum, metrics.knee_sep_ratio[f], both, seg.first, np.inf)
-    leads = np.array([[r.lead_leg in (None, s) for s in SIDES] for r in reps]).reshape(n, 2)
-    judged_knee = knees.enough & open_[:, None] & (leads | (not exercise.one_legged))  # as _knee_verdict decides
+    judged_knee = _judged_knees(reps, knees, open_, exercise)
     per_rep, knee_grade, hip_grade = _flag(reps, knees.value, drop, judged_knee, open_, exercise, cfg)
     side_args, n_trusted = np.stack([knees.value, knees.fppa, knees.toe], -1).tolist(), knees.trusted.tolist()
     knee_grade, hip_grade, worst_ = knee_grade.tolist(), hip_grade.tolist(), knees.worst.tolist()
+    judged_list, few = judged_knee.tolist(), (knees.deep < cfg.min_trusted_frames).tolist()
     out = []
     for k, rep in enumerate(reps):
         sides = tuple(SideMeasures(*side_args[k][s], n_trusted[k][s], knees.judged_frames[2 * k + s], worst_[k][s])
                       for s in (0, 1))
-        verdicts = tuple(_knee_verdict(rep, s, knees, k, exercise, blocks[k], knee_grade[k][s.index], cfg)
-                         for s in SIDES)
+        verdicts = tuple(_knee_verdict(judged_list[k][s.index], knee_grade[k][s.index], blocks[k], rep, s, exercise,
+                                       few[k]) for s in SIDES)
         hip = Verdict.not_judged(blocks[k]) if blocks[k] is not None else \
             Verdict.not_judged(NotJudged.TOO_FEW_FRAMES) if not np.isfinite(drop[k]) else _BY_GRADE[hip_grade[k]]
         out.append(RepResult(rep, sides, float(drop[k]), float(lean[k]), float(sep[k]), tuple(per_rep[k]),

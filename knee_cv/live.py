@@ -395,6 +395,5 @@ def _session_result(loop: _Loop, src, resolved, *, out: Path, source, settings: 
     video = dataclasses.replace(VideoMeta.from_track(raw, str(source) if source is not None else src.name, live=True),
                                 fps=round(src.fps, 3))
     return finish(raw, video=video, model=ModelMeta(resolved.name, resolved.sha256), out=out, settings=settings,
-                  options=OutputOptions(pdf=pdf, annotate=False, draw_on=str(source) if source is not None else None,
-                                        exercise=session.forced),
-                  warnings=warnings, extra={"live": live_section(session, loop.stats)})
+                  options=OutputOptions(pdf=pdf, annotate=False, draw_on=str(source) if source is not None else None),
+                  warnings=warnings, exercise=session.forced, extra={"live": live_section(session, loop.stats)})

@@ -110,10 +110,16 @@ def csv_cell(value):
     return value
 
 
+NOT_JUDGED = "not judged"
+
+#: The cue and a flagged hip line in the video and live window (BGR): amber, apart from the verdict tones.
+CUE_BGR = (0, 190, 255)
+
+
 def verdict_word(v: Verdict) -> str:
     """``ok``, ``mild``, ``moderate``, ``severe`` or ``not judged``."""
     if not v.judged:
-        return "not judged"
+        return NOT_JUDGED
     return "ok" if v.severity is None else v.severity.value
 
 
@@ -129,7 +135,7 @@ def verdict_cell(v: Verdict) -> str:
 def not_judged_text(reason: NotJudged) -> str:
     """``not judged: turn to face the camera`` (the fix where there is one, else the reason)."""
     label, fix = REASONS[reason]
-    return f"not judged: {fix or label}"
+    return f"{NOT_JUDGED}: {fix or label}"
 
 
 def fault_phrase(code: FaultCode, side: Side) -> str:
@@ -176,7 +182,7 @@ def rep_text(faults, knees: tuple[Verdict, Verdict], hip: Verdict) -> tuple[str,
         return not_judged_text(reason).capitalize(), Tone.NOT_JUDGED
     missing = [f"{s.value} knee {reason_label(v.reason)}" for s, v in parts if not v.judged]
     if missing:
-        return "No fault seen; not judged: " + ", ".join(missing), Tone.NOT_JUDGED
+        return f"No fault seen; {NOT_JUDGED}: " + ", ".join(missing), Tone.NOT_JUDGED
     return GOOD_REP, Tone.OK
 
 

@@ -13,12 +13,12 @@ import cv2
 import numpy as np
 
 from .files import AtomicFile
+from .present import CUE_BGR as AMBER
 from .present import LEGEND, KneeMark, Overlay, Tone
 from .track import ANKLE, HEEL, HIP, KNEE, TOE
 
 log = logging.getLogger(__name__)
 
-AMBER = (0, 190, 255)
 WHITE = (255, 255, 255)
 SIDE_COLORS = ((255, 160, 40), (40, 120, 255))  # left: blue-ish, right: orange (BGR)
 KNEE_COLORS = {KneeMark.NEUTRAL: Tone.NOT_JUDGED.value.bgr, KneeMark.OK: Tone.OK.value.bgr,

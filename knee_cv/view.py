@@ -113,7 +113,7 @@ def _z_yaw(track: PoseTrack) -> np.ndarray:
     return np.degrees(np.arctan2(d[:, 2], np.abs(d[:, 0])))
 
 
-def body_yaw_deg(track: PoseTrack, leg_length: float | None = None) -> float:
+def body_yaw_deg(track: PoseTrack) -> float:
     """The body's turn from facing the camera over a whole track (median of :func:`turn_deg`), degrees."""
     yaw = turn_deg(track)
     yaw = yaw[np.isfinite(yaw)]
