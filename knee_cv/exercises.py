@@ -31,49 +31,50 @@ class Drill:
 
 LIBRARY: tuple[Drill, ...] = (
     Drill("Banded clamshell", "strength",
-             "Lie on your side, knees bent, band looped around the knees; keep the feet together and lift the top knee.",
-             "2-3 sets of 12-15 per side", "Strengthens gluteus medius, the hip abductor and external rotator that "
-             "stops the thigh rolling in and the knee collapsing.", VALGUS_DOC, (FaultCode.KNEE_VALGUS, FaultCode.HIP_DROP, FaultCode.ASYMMETRY)),
+          "Lie on your side, knees bent, band looped around the knees; keep the feet together and lift the top knee.",
+          "2-3 sets of 12-15 per side", "Strengthens gluteus medius, the hip abductor and external rotator that "
+          "stops the thigh rolling in and the knee collapsing.", VALGUS_DOC,
+          (FaultCode.KNEE_VALGUS, FaultCode.HIP_DROP, FaultCode.ASYMMETRY)),
     Drill("Banded side steps", "strength",
-             "Band around the ankles or thighs; in a slight squat, step sideways keeping the band taut.",
-             "2-3 sets of 10-15 steps each way", "Trains the hip abductors to resist the inward pull on the knee "
-             "while standing on the leg.", VALGUS_DOC, (FaultCode.KNEE_VALGUS, FaultCode.HIP_DROP)),
+          "Band around the ankles or thighs; in a slight squat, step sideways keeping the band taut.",
+          "2-3 sets of 10-15 steps each way", "Trains the hip abductors to resist the inward pull on the knee "
+          "while standing on the leg.", VALGUS_DOC, (FaultCode.KNEE_VALGUS, FaultCode.HIP_DROP)),
     Drill("Side-lying leg raise", "strength",
-             "Lie on your side, top leg straight; lift it toward the ceiling keeping the hips stacked.",
-             "2-3 sets of 12-15 per side", "Activates the hip abductors that keep the pelvis level and the knee aligned.",
-             HIP_DOC, (FaultCode.KNEE_VALGUS, FaultCode.HIP_DROP, FaultCode.ASYMMETRY)),
+          "Lie on your side, top leg straight; lift it toward the ceiling keeping the hips stacked.",
+          "2-3 sets of 12-15 per side", "Activates the hip abductors that keep the pelvis level and the knee aligned.",
+          HIP_DOC, (FaultCode.KNEE_VALGUS, FaultCode.HIP_DROP, FaultCode.ASYMMETRY)),
     Drill("Glute bridge", "strength",
-             "On your back, knees bent, feet flat; lift the hips squeezing the glutes, knees pointing over the feet.",
-             "2-3 sets of 10-15", "Strengthens gluteus maximus and the posterior chain, supporting pelvic alignment.",
-             HIP_DOC, (FaultCode.KNEE_VALGUS, FaultCode.HIP_DROP, FaultCode.KNEE_VARUS)),
+          "On your back, knees bent, feet flat; lift the hips squeezing the glutes, knees pointing over the feet.",
+          "2-3 sets of 10-15", "Strengthens gluteus maximus and the posterior chain, supporting pelvic alignment.",
+          HIP_DOC, (FaultCode.KNEE_VALGUS, FaultCode.HIP_DROP, FaultCode.KNEE_VARUS)),
     Drill("Single-leg deadlift", "strength",
-             "Hinge at the hip on one leg, reaching the free leg back; keep the pelvis square and the knee over the foot.",
-             "2-3 sets of 8 per side, slow", "Challenges the hip to hold neutral alignment on one leg.",
-             VALGUS_DOC, (FaultCode.KNEE_VALGUS, FaultCode.HIP_DROP, FaultCode.ASYMMETRY)),
+          "Hinge at the hip on one leg, reaching the free leg back; keep the pelvis square and the knee over the foot.",
+          "2-3 sets of 8 per side, slow", "Challenges the hip to hold neutral alignment on one leg.",
+          VALGUS_DOC, (FaultCode.KNEE_VALGUS, FaultCode.HIP_DROP, FaultCode.ASYMMETRY)),
     Drill("Half-kneeling hip flexor stretch", "mobility",
-             "Kneel on one knee, squeeze that side's glute and gently push the hips forward.",
-             "2-3 holds of 30 s per side", "Lengthens tight hip flexors, which pull the thigh into internal rotation "
-             "and tilt the pelvis.", VALGUS_DOC, (FaultCode.KNEE_VALGUS, FaultCode.HIP_DROP)),
+          "Kneel on one knee, squeeze that side's glute and gently push the hips forward.",
+          "2-3 holds of 30 s per side", "Lengthens tight hip flexors, which pull the thigh into internal rotation "
+          "and tilt the pelvis.", VALGUS_DOC, (FaultCode.KNEE_VALGUS, FaultCode.HIP_DROP)),
     Drill("Calf and ankle mobility", "mobility",
-             "Gastrocnemius and soleus stretches against a wall; ankle circles and controlled ankle rotations.",
-             "2 holds of 30 s per muscle; 10 circles each way", "Tight calves and limited dorsiflexion make the knee "
-             "cave to find depth; freeing the ankle removes that compensation.", COACH_DOC, (FaultCode.KNEE_VALGUS,)),
+          "Gastrocnemius and soleus stretches against a wall; ankle circles and controlled ankle rotations.",
+          "2 holds of 30 s per muscle; 10 circles each way", "Tight calves and limited dorsiflexion make the knee "
+          "cave to find depth; freeing the ankle removes that compensation.", COACH_DOC, (FaultCode.KNEE_VALGUS,)),
     Drill("Single-leg balance", "control",
-             "Stand on one leg with the knee soft and over the second toe; progress to eyes closed or a pillow.",
-             "3 × 30 s per leg", "Improves the brain-muscle communication that holds the knee in line.",
-             REALIGN_DOC, (FaultCode.KNEE_VALGUS, FaultCode.HIP_DROP, FaultCode.ASYMMETRY, FaultCode.KNEE_VARUS)),
+          "Stand on one leg with the knee soft and over the second toe; progress to eyes closed or a pillow.",
+          "3 × 30 s per leg", "Improves the brain-muscle communication that holds the knee in line.",
+          REALIGN_DOC, (FaultCode.KNEE_VALGUS, FaultCode.HIP_DROP, FaultCode.ASYMMETRY, FaultCode.KNEE_VARUS)),
     Drill("Banded squat (band above the knees)", "control",
-             "Squat with a mini-band just above the knees and keep pushing the knees out against it.",
-             "2-3 sets of 10", "The band is a constant sensory cue that retrains the knee-out pattern.",
-             VALGUS_DOC, (FaultCode.KNEE_VALGUS,)),
+          "Squat with a mini-band just above the knees and keep pushing the knees out against it.",
+          "2-3 sets of 10", "The band is a constant sensory cue that retrains the knee-out pattern.",
+          VALGUS_DOC, (FaultCode.KNEE_VALGUS,)),
     Drill("Hamstring and IT band work", "mobility",
-             "Standing or lying hamstring stretch; cross one leg behind the other and lean away, or foam-roll the "
-             "outer thigh.", "2 holds of 30 s per side", "Tightness on the outside of the thigh pulls the knee "
-             "outward; balancing it helps the knee track over the mid-foot.", REALIGN_DOC, (FaultCode.KNEE_VARUS,)),
+          "Standing or lying hamstring stretch; cross one leg behind the other and lean away, or foam-roll the "
+          "outer thigh.", "2 holds of 30 s per side", "Tightness on the outside of the thigh pulls the knee "
+          "outward; balancing it helps the knee track over the mid-foot.", REALIGN_DOC, (FaultCode.KNEE_VARUS,)),
     Drill("Goblet squat to a box, knees over mid-foot", "control",
-             "Hold a weight at the chest and squat to a box, watching that the knees track over the second and "
-             "third toes, neither in nor out.", "2-3 sets of 8-10", "Practises the target pattern under light load.",
-             REALIGN_DOC, (FaultCode.KNEE_VARUS, FaultCode.KNEE_VALGUS)),
+          "Hold a weight at the chest and squat to a box, watching that the knees track over the second and "
+          "third toes, neither in nor out.", "2-3 sets of 8-10", "Practises the target pattern under light load.",
+          REALIGN_DOC, (FaultCode.KNEE_VARUS, FaultCode.KNEE_VALGUS)),
 )
 
 @dataclasses.dataclass(frozen=True)

@@ -119,7 +119,8 @@ class PoseEstimator:
             raise RuntimeError("PoseEstimator used outside its 'with' block")
         h, w = image_bgr.shape[:2]
         scale = MAX_SIDE / max(h, w)
-        small = cv2.resize(image_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else image_bgr
+        small = (cv2.resize(image_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1
+                 else image_bgr)
         rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
         ms = max(int(round(t * 1000)), self._last_ms + 1)  # MediaPipe needs strictly increasing ms
         self._last_ms = ms

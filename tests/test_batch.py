@@ -184,7 +184,8 @@ def test_dask_local_cluster_gives_the_same_results(tmp_path, analyzed, model_dir
     assert [Path(f["path"]).name for f in summary["failed"]] == ["broken.mp4"]
     for name in SHORT[:2]:
         assert rows[name]["status"] == "analyzed"
-        assert [(r["left"], r["right"], r["hip"]) for r in rows[name]["reps"]] == _verdicts(analyzed(name).report["reps"])
+        got = [(r["left"], r["right"], r["hip"]) for r in rows[name]["reps"]]
+        assert got == _verdicts(analyzed(name).report["reps"])
 
 
 def test_batch_bad_arguments_are_one_line_errors(tmp_path):

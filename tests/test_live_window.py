@@ -25,7 +25,8 @@ def test_live_window_under_xvfb(tmp_path, model_dir):
         display = ":" + xvfb.stdout.readline().strip()
         env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", KNEE_CV_MODELS=str(model_dir))
         code = ("from knee_cv.live import run_live; import sys; "
-                "r = run_live(source=sys.argv[1], out=sys.argv[2], pdf=False, max_seconds=7); print(len(r.report['reps']))")
+                "r = run_live(source=sys.argv[1], out=sys.argv[2], pdf=False, max_seconds=7); "
+                "print(len(r.report['reps']))")
         proc = subprocess.Popen([sys.executable, "-c", code, str(clip("squat_front_valgus_then_good.mp4")),
                                  str(tmp_path / "out")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True)
