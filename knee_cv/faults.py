@@ -206,6 +206,8 @@ def _flag(reps: list[Rep], value: np.ndarray, drop: np.ndarray, judged_knee: np.
 
 #: A judged verdict by grade (0 = ok, 1-3 = mild, moderate, severe).
 _BY_GRADE = (Verdict.of(None), Verdict.of(Severity.MILD), Verdict.of(Severity.MODERATE), Verdict.of(Severity.SEVERE))
+#: A not-judged verdict by reason (verdicts are values: one instance each, not one per rep).
+_SKIP = {reason: Verdict.not_judged(reason) for reason in NotJudged}
 
 
 def _judged_knees(reps: list[Rep], knees: _Knees, open_: np.ndarray, exercise: Exercise) -> np.ndarray:
@@ -221,10 +223,10 @@ def _knee_verdict(judged: bool, grade: int, blocked: NotJudged | None, rep: Rep,
     if judged:
         return _BY_GRADE[grade]
     if blocked is not None:
-        return Verdict.not_judged(blocked)
+        return _SKIP[blocked]
     if exercise.one_legged and rep.lead_leg not in (None, side):
-        return Verdict.not_judged(NotJudged.REAR_LEG if exercise is Exercise.LUNGE else NotJudged.FREE_LEG)
-    return Verdict.not_judged(NotJudged.TOO_FEW_FRAMES if few_frames else NotJudged.KNEE_HIDDEN)
+        return _SKIP[NotJudged.REAR_LEG if exercise is Exercise.LUNGE else NotJudged.FREE_LEG]
+    return _SKIP[NotJudged.TOO_FEW_FRAMES if few_frames else NotJudged.KNEE_HIDDEN]
 
 
 def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], exercise: Exercise,
@@ -271,13 +273,15 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     knee_grade, hip_grade, worst_ = knee_grade.tolist(), hip_grade.tolist(), knees.worst.tolist()
     judged_list, few = judged_knee.tolist(), (knees.deep < cfg.min_trusted_frames).tolist()
     out = []
+    frames = knees.judged_frames
     for k, rep in enumerate(reps):
-        sides = tuple(SideMeasures(*side_args[k][s], n_trusted[k][s], knees.judged_frames[2 * k + s], worst_[k][s])
-                      for s in (0, 1))
-        verdicts = tuple(_knee_verdict(judged_list[k][s.index], knee_grade[k][s.index], blocks[k], rep, s, exercise,
-                                       few[k]) for s in SIDES)
-        hip = Verdict.not_judged(blocks[k]) if blocks[k] is not None else \
-            Verdict.not_judged(NotJudged.TOO_FEW_FRAMES) if not np.isfinite(drop[k]) else _BY_GRADE[hip_grade[k]]
+        args, trusted, worst, judged, grade = side_args[k], n_trusted[k], worst_[k], judged_list[k], knee_grade[k]
+        sides = (SideMeasures(*args[0], trusted[0], frames[2 * k], worst[0]),
+                 SideMeasures(*args[1], trusted[1], frames[2 * k + 1], worst[1]))
+        verdicts = (_knee_verdict(judged[0], grade[0], blocks[k], rep, Side.LEFT, exercise, few[k]),
+                    _knee_verdict(judged[1], grade[1], blocks[k], rep, Side.RIGHT, exercise, few[k]))
+        hip = _SKIP[blocks[k]] if blocks[k] is not None else \
+            _SKIP[NotJudged.TOO_FEW_FRAMES] if not np.isfinite(drop[k]) else _BY_GRADE[hip_grade[k]]
         out.append(RepResult(rep, sides, float(drop[k]), float(lean[k]), float(sep[k]), tuple(per_rep[k]),
                              verdicts, hip, views[k], cfg.measure_kind(exercise, rep.depth)))
     return out

@@ -116,6 +116,19 @@ class PoseTrack:
         """
         return np.ascontiguousarray(np.moveaxis(self.xyz[..., :2], -1, 0))
 
+    def joint_xy(self, group: np.ndarray) -> np.ndarray:
+        """Positions of the landmarks in ``group``, shape (2 coords, T, len(group)), float32 pixels.
+
+        Kept per group: the baseline, the per-frame measures and the view all read the
+        same joints, and on long tracks the copy costs more than the arithmetic.
+        """
+        cache = self.__dict__.setdefault("_joint_cache", {})
+        key = tuple(int(i) for i in np.atleast_1d(group))
+        if key not in cache:
+            cache[key] = np.take(self.xy_planar, key, axis=2)  # take: ~3x faster than fancy indexing
+            cache[key].flags.writeable = False  # shared by every reader
+        return cache[key]
+
     @property
     def detected(self) -> np.ndarray:
         """Frames with a pose, shape (T,), bool."""

@@ -76,6 +76,9 @@ def classify_view(track: PoseTrack, leg_length: float) -> View:
 NOSE_DEPTH = 0.32
 
 
+_TURN_JOINTS = np.array([LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.NOSE, LM.LEFT_HIP, LM.RIGHT_HIP])
+
+
 def turn_deg(track: PoseTrack, min_visibility: float = 0.5) -> np.ndarray:
     """How far the body is turned from facing the camera in each frame, degrees, from 2D positions.
 
@@ -91,26 +94,21 @@ def turn_deg(track: PoseTrack, min_visibility: float = 0.5) -> np.ndarray:
     ndarray, shape (T,)
         Degrees in [-90, 90]; NaN without shoulders.
     """
-    x, y = track.xy_planar                                             # (T, 33) each, float32
-    ax, ay = x[:, LM.LEFT_SHOULDER] - x[:, LM.RIGHT_SHOULDER], y[:, LM.LEFT_SHOULDER] - y[:, LM.RIGHT_SHOULDER]
+    (x, y) = track.joint_xy(_TURN_JOINTS)  # (T, 5) each: shoulders, nose, hips
+    ax, ay = x[:, 0] - x[:, 1], y[:, 0] - y[:, 1]
     width = np.sqrt(ax * ax + ay * ay)
-    mx = (x[:, LM.LEFT_SHOULDER] + x[:, LM.RIGHT_SHOULDER]) / 2
-    my = (y[:, LM.LEFT_SHOULDER] + y[:, LM.RIGHT_SHOULDER]) / 2
-    nx, ny = x[:, LM.NOSE] - mx, y[:, LM.NOSE] - my
-    hx, hy = (x[:, LM.LEFT_HIP] + x[:, LM.RIGHT_HIP]) / 2 - mx, (y[:, LM.LEFT_HIP] + y[:, LM.RIGHT_HIP]) / 2 - my
+    mx, my = (x[:, 0] + x[:, 1]) / 2, (y[:, 0] + y[:, 1]) / 2
+    nx, ny = x[:, 2] - mx, y[:, 2] - my
+    hx, hy = (x[:, 3] + x[:, 4]) / 2 - mx, (y[:, 3] + y[:, 4]) / 2 - my
     with np.errstate(invalid="ignore", divide="ignore"):
         offset = (nx * ax + ny * ay) / width                             # along the shoulder line, pixels
         nose = np.degrees(np.arctan2(offset, NOSE_DEPTH * width))
         near = nx * nx + ny * ny < hx * hx + hy * hy  # a nose further from the shoulders than the hips is not one
     seen = (track.visibility[:, LM.NOSE] >= min_visibility) & near
-    if not seen.all():
-        nose[~seen] = _z_yaw(track)[~seen]
-    return nose
-
-
-def _z_yaw(track: PoseTrack) -> np.ndarray:
-    d = track.xyz[:, LM.LEFT_SHOULDER] - track.xyz[:, LM.RIGHT_SHOULDER]
-    return np.degrees(np.arctan2(d[:, 2], np.abs(d[:, 0])))
+    if seen.all():
+        return nose
+    dz = track.xyz[:, LM.LEFT_SHOULDER, 2] - track.xyz[:, LM.RIGHT_SHOULDER, 2]  # MediaPipe's relative depth
+    return np.where(seen, nose, np.degrees(np.arctan2(dz, np.abs(ax))))
 
 
 def body_yaw_deg(track: PoseTrack) -> float:
