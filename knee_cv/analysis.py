@@ -1,12 +1,13 @@
-"""From a raw landmark track to reps, faults and recommendations (pure, no I/O)."""
+"""From a raw landmark track to reps, faults and a training plan (pure, no I/O)."""
 from __future__ import annotations
 
 import dataclasses
 
 import numpy as np
 
-from .codes import NotJudged
-from .exercises import Recommendation, recommend
+from .codes import Notice, NotJudged
+from .codes import WarningCode as W
+from .exercises import Plan, build_plan
 from .faults import FaultSummary, RepResult, evaluate_reps, judged_measure, summarize
 from .filtering import clean
 from .kinematics import Baseline, FrameMetrics, frame_metrics, joints, norm, standing_baseline
@@ -33,7 +34,7 @@ class Analysis:
     exercise: Exercise
     reps: tuple[RepResult, ...]
     faults: tuple[FaultSummary, ...]
-    recommendations: tuple[Recommendation, ...]
+    plan: Plan
     warnings: tuple[str, ...]
     settings: Settings
 
@@ -82,17 +83,17 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
         The movement, when the user overrides the automatic detection.
     """
     forced = exercise
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     subject, dropped = drop_other_people(raw)
     if dropped:
-        warnings.append(f"{dropped} frames showed a different person and were ignored")
+        warnings.append(Notice(W.OTHER_PERSON, f"{dropped} frames showed a different person and were ignored"))
     track = clean(subject, settings.filters) if smooth else subject
     base = standing_baseline(track)
     empty = dict(raw=raw, track=track, baseline=base, metrics=None, valgus_measure=None, reps=(), faults=(),
-                 recommendations=(), settings=settings)
+                 plan=Plan(), settings=settings)
     if base is None:
-        warnings.append("the hips, knees and ankles were never all visible: no reps can be measured; "
-                        "step back so the whole body, feet included, is in view")
+        warnings.append(Notice(W.LOWER_BODY_HIDDEN, "the hips, knees and ankles were never all visible: no reps can "
+                               "be measured; step back so the whole body, feet included, is in view"))
         return Analysis(view=View.UNKNOWN, yaw_deg=float("nan"), exercise=forced or Exercise.UNKNOWN,
                         warnings=tuple(warnings),
                         **empty)
@@ -109,36 +110,39 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
     views = rep_views(track, metrics.depth, reps, base.leg_length, turns)
     warnings += _view_warnings(view, yaw, judging_block(view, yaw, settings.faults.max_yaw_deg), views, settings)
     if not reps:
-        warnings.append("no reps found: the hips never dropped by more than "
-                        f"{settings.reps.min_depth:.0%} of leg length below standing")
+        warnings.append(Notice(W.NO_REPS, "no reps found: the hips never dropped by more than "
+                               f"{settings.reps.min_depth:.0%} of leg length below standing"))
     measure = judged_measure(metrics, reps, exercise, settings.faults)
     results = evaluate_reps(metrics, measure, reps, exercise, settings.faults, views=views)
     hidden = sum(v.reason in (NotJudged.KNEE_HIDDEN, NotJudged.TOO_FEW_FRAMES)
                  for r in results for v in r.knee_verdicts)
     if hidden:
-        warnings.append(f"{hidden} knee-rep(s) had fewer than {settings.faults.min_trusted_frames} trustworthy "
-                        "frames near the bottom and were not judged (knee hidden or misplaced)")
+        warnings.append(Notice(W.KNEES_HIDDEN, f"{hidden} knee-rep(s) had fewer than "
+                               f"{settings.faults.min_trusted_frames} trustworthy frames near the bottom and were not "
+                               "judged (knee hidden or misplaced)"))
     summary = summarize(results)
     return dataclasses.replace(
         Analysis(view=view, yaw_deg=yaw, exercise=exercise, warnings=tuple(warnings), **empty),
         metrics=metrics, valgus_measure=measure, reps=tuple(results), faults=tuple(summary),
-        recommendations=tuple(recommend(summary)))
+        plan=build_plan(summary))
 
 
-def _view_warnings(view: View, yaw: float, blocked: NotJudged | None, views, settings: Settings) -> list[str]:
+def _view_warnings(view: View, yaw: float, blocked: NotJudged | None, views, settings: Settings) -> list[Notice]:
     reps_blocked = [judging_block(v.view, v.turn_deg, settings.faults.max_yaw_deg) for v in views]
     n = sum(b is not None for b in reps_blocked)
     if blocked is NotJudged.SIDE_VIEW or (views and n == len(views) and NotJudged.SIDE_VIEW in reps_blocked):
-        return ["side view: frontal-plane measures (knee valgus, FPPA, pelvic drop, trunk lean) are meaningless from "
-                "the side, so none is judged; film from the front, camera at knee-to-hip height"]
+        return [Notice(W.SIDE_VIEW, "side view: frontal-plane measures (knee valgus, FPPA, pelvic drop, trunk lean) "
+                       "are meaningless from the side, so none is judged; film from the front, camera at knee-to-hip "
+                       "height")]
     if blocked is NotJudged.TURNED or (views and n == len(views)):
-        return [f"the body is turned about {abs(yaw):.0f} degrees away from the camera: knee angles and the hip line "
-                f"are distorted beyond {settings.faults.max_yaw_deg:.0f} degrees, so neither knees nor pelvic drop are "
-                "judged; face the camera squarely"]
+        return [Notice(W.TURNED, f"the body is turned about {abs(yaw):.0f} degrees away from the camera: knee angles "
+                       f"and the hip line are distorted beyond {settings.faults.max_yaw_deg:.0f} degrees, so neither "
+                       "knees nor pelvic drop are judged; face the camera squarely")]
     out = []
     if n:
-        out.append(f"{n} of {len(views)} reps were filmed side-on or with the body turned more than "
-                   f"{settings.faults.max_yaw_deg:.0f} degrees and were not judged")
+        out.append(Notice(W.REPS_NOT_JUDGED, f"{n} of {len(views)} reps were filmed side-on or with the body turned "
+                          f"more than {settings.faults.max_yaw_deg:.0f} degrees and were not judged"))
     if view is View.UNKNOWN:
-        out.append("could not tell whether the person faces the camera; results may be unreliable")
+        out.append(Notice(W.VIEW_UNKNOWN, "could not tell whether the person faces the camera; results may be "
+                          "unreliable"))
     return out

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import importlib
 import json
@@ -12,9 +13,10 @@ from pathlib import Path
 
 from . import models as model_registry
 from .analysis import Analysis, analyze_track
+from .codes import Notice, WarningCode
 from .errors import InputError, NoPersonError
 from .files import atomic_path, ensure_dir, write_atomic
-from .meta import ModelMeta, VideoMeta
+from .meta import ModelMeta, Session, VideoMeta, session_date
 from .pipeline import estimate_track
 from .pose import PoseEstimator
 from .reps import Exercise
@@ -45,6 +47,8 @@ class Result:
     model: ModelMeta
     out_dir: Path
     outputs: tuple[str, ...] = ()
+    session: Session = Session()
+    analyzed_at: str = ""  # ISO 8601 UTC
     extra: dict = dataclasses.field(default_factory=dict)
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
 
@@ -81,21 +85,34 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
     """Decode ``path`` and run pose estimation on every frame.
 
     Returns the raw track, what was read of the video, the model used, and warnings
-    (for example a video that ends before its announced frame count).
+    (for example a video that ends before its announced frame count). With ``progress``,
+    filming problems seen in the first 3 s (feet cut off, side view, too dark, someone
+    else in view) are printed at once, not after the slow pass.
     """
     from tqdm import tqdm
 
+    from .guide import PreCheck
+
     info = probe(path)
+    check = PreCheck(info.fps)
+
+    def seen(fr, xyz, vis) -> None:
+        bar.update()
+        if progress and (problems := check.update(fr.image, xyz, vis)):
+            bar.write("knee-cv: check the filming (the analysis goes on):\n" + "\n".join(f"  - {p}" for p in problems),
+                      file=sys.stderr)
+
     resolved = model_registry.resolve(model)
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     with PoseEstimator(resolved) as est, tqdm(total=info.frames or None, unit="frame", desc="pose",
                                               disable=not progress, leave=False, file=sys.stderr) as bar:
         track = estimate_track(read_frames(path, info=info), est, width=info.width, height=info.height,
-                               fps=info.fps, on_frame=lambda *_: bar.update())
+                               fps=info.fps, on_frame=seen)
     video = VideoMeta.from_info(info, len(track))
     if video.truncated:
-        warnings.append(f"video ends early: only {len(track)} of the {info.frames} announced frames were "
-                        "readable (file cut off?); analyzed what was there")
+        warnings.append(Notice(WarningCode.VIDEO_TRUNCATED, f"video ends early: only {len(track)} of the "
+                               f"{info.frames} announced frames were readable (file cut off?); analyzed what was "
+                               "there"))
     if not track.detected.any():
         raise NoPersonError(f"{path}: no person found in any of {len(track)} frames")
     return track, video, ModelMeta(resolved.name, resolved.sha256), warnings
@@ -110,17 +127,28 @@ def load_landmarks(path: str | Path, video: str | Path | None = None) -> tuple[P
         warnings = json.loads(meta.get("warnings", "[]"))
     except ValueError:
         raise InputError(f"{path}: damaged metadata in the landmark file (frames_announced, warnings)") from None
-    if announced < 0 or not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
+    if announced < 0 or not isinstance(warnings, list):
         raise InputError(f"{path}: damaged metadata in the landmark file (frames_announced, warnings)")
+    warnings = [_notice(w, path) for w in warnings]
     vmeta = VideoMeta.from_track(raw, str(video) if video is not None else meta.get("video_path", str(path)),
                                  announced=announced)
     return raw, vmeta, ModelMeta(meta.get("model_name", "unknown"), meta.get("model_sha256", "")), warnings
 
 
+def _notice(w, path) -> Notice:
+    """A warning as a landmark file stores it: ``{"code", "text"}``, or a plain string (files before schema 3)."""
+    if isinstance(w, str):
+        return Notice(WarningCode.OTHER, w)
+    try:
+        return Notice(WarningCode(w["code"]), str(w["text"]))
+    except (TypeError, KeyError, ValueError):
+        raise InputError(f"{path}: damaged metadata in the landmark file (warnings)") from None
+
+
 def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | None = None, model: str = "full",
             settings: Settings = Settings(), out_dir: str | Path | None = None, progress: bool = True,
             pdf: bool = True, annotate: bool = True, source_sha256: str | None = None,
-            extra: dict | None = None, exercise: Exercise | None = None) -> Result:
+            extra: dict | None = None, exercise: Exercise | None = None, session: Session = Session()) -> Result:
     """Analyze a video (or a saved landmark file) and write every output.
 
     Outputs in ``out_dir``: report.json, reps.csv, frames.csv, landmarks.npz,
@@ -128,7 +156,8 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
     ``from_landmarks``, the landmarks are used (no pose run) and the video only
     feeds the PDF pictures and the annotated video. ``source_sha256`` is
     recorded in ``report.json`` (batch resume), as are the ``extra`` sections.
-    ``exercise`` overrides the automatic detection of the movement.
+    ``exercise`` overrides the automatic detection of the movement. ``session`` names the subject, the
+    date (default: when the video was recorded) and notes.
     """
     if video is None and from_landmarks is None:
         raise InputError("give a video file or --from-landmarks FILE")
@@ -149,15 +178,18 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
     if source_sha256:
         vmeta = dataclasses.replace(vmeta, sha256=source_sha256)
     lap("landmarks")
+    if session.date is None:
+        session = dataclasses.replace(session, date=session_date(str(video) if video is not None else vmeta.path))
     saved = from_landmarks is not None and Path(from_landmarks).resolve() == (out / "landmarks.npz").resolve()
     options = OutputOptions(pdf, annotate, str(video) if video is not None else None)
     return finish(raw, video=vmeta, model=mmeta, out=out, settings=settings, options=options, warnings=warnings,
-                  extra=extra, landmarks_saved=saved, timings=timings, exercise=exercise)
+                  extra=extra, landmarks_saved=saved, timings=timings, exercise=exercise, session=session)
 
 
 def finish(raw: PoseTrack, *, video: VideoMeta, model: ModelMeta, out: Path, settings: Settings,
-           options: OutputOptions, warnings: list[str] = (), extra: dict | None = None,
-           landmarks_saved: bool = False, timings: dict | None = None, exercise: Exercise | None = None) -> Result:
+           options: OutputOptions, warnings: list[Notice] = (), extra: dict | None = None,
+           landmarks_saved: bool = False, timings: dict | None = None, exercise: Exercise | None = None,
+           session: Session = Session()) -> Result:
     """Analyze a raw track and write every output into ``out``; shared by ``analyze`` and live mode.
 
     ``exercise`` is the movement when the user set it (otherwise it is detected).
@@ -166,12 +198,15 @@ def finish(raw: PoseTrack, *, video: VideoMeta, model: ModelMeta, out: Path, set
     lap = _Laps(timings)
     analysis = analyze_track(raw, settings, exercise=exercise)
     analysis = dataclasses.replace(analysis, warnings=tuple(warnings) + analysis.warnings)
-    result = Result(analysis, video, model, out, extra=dict(extra or {}), timings=timings)
+    stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    result = Result(analysis, video, model, out, extra=dict(extra or {}), timings=timings, session=session,
+                    analyzed_at=stamp)
     ensure_dir(out)
     if not landmarks_saved:
         with atomic_path(out / "landmarks.npz") as tmp:
             raw.save(tmp, video_path=video.path, model_name=model.name, model_sha256=model.sha256,
-                     warnings=json.dumps(list(warnings)), frames_announced=str(video.frames))
+                     warnings=json.dumps([{"code": w.code.value, "text": str(w)} for w in warnings]),
+                     frames_announced=str(video.frames))
     write_atomic(out / "reps.csv", reps_csv(result.report))
     write_atomic(out / "frames.csv", frames_csv(analysis))
     lap("analysis")

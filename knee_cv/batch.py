@@ -26,6 +26,7 @@ from .codes import FaultCode, Severity, Side, Verdict
 from .errors import InputError, KneeCvError
 from .files import atomic_path, ensure_dir, write_atomic
 from .models import sha256_of
+from .meta import Session
 from .reps import Exercise
 from .settings import Settings, as_dict
 
@@ -94,25 +95,77 @@ def discover(inputs: Iterable[str]) -> tuple[list[Found], list[dict]]:
     return list(found.values()), skipped
 
 
-def assign_outputs(found: list[Found], out: Path) -> dict[Path, Path]:
-    """Map each video to its own folder inside ``out`` (``<relative path>/`` without the extension).
+#: Names batch writes at the top of ``--out``: no video's folder may take them.
+RESERVED = {"summary.json", "summary.csv", "reps.csv", CACHE_DIR}
 
-    Names are sanitized and de-duplicated; every result is checked to stay inside ``out``.
+
+def assign_outputs(found: list[Found], out: Path) -> dict[Path, Path]:
+    """Map each video to its own folder inside ``out``: ``<relative path>`` without the extension.
+
+    Names are sanitized. Videos whose names differ only in the extension (``a.mp4``, ``a.mov``) get
+    ``a_mp4``/``a_mov``, except that a folder already holding one of them keeps it, so adding a file never
+    moves an earlier result. Every result is checked to stay inside ``out``.
     """
     out = out.resolve()
-    taken: set[Path] = set()
-    result = {}
+    by_stem: dict[Path, list[Found]] = {}
     for f in found:
-        rel = _safe_rel(str(f.rel))  # "clip.mp4/" keeps clip.mp4 and clip.mov apart
-        target, k = out / rel, 1
-        while target in taken:
-            k += 1
-            target = out / rel.parent / f"{rel.name}_{k}"
-        if os.path.commonpath([out, target.resolve()]) != str(out):
-            raise InputError(f"{f.path}: output path would leave {out}")
-        taken.add(target)
-        result[f.path] = target
+        rel = _safe_rel(str(f.rel))
+        stem = rel.with_name(rel.stem or rel.name)
+        if stem.as_posix() in RESERVED:
+            stem = stem.with_name(stem.name + "_video")
+        by_stem.setdefault(stem, []).append(f)
+    result, taken = {}, set()
+    for stem, group in by_stem.items():
+        owner = _owner(out / stem, group) if len(group) > 1 else group[0]
+        for f in group:
+            ext = _safe_rel(f.path.suffix.lstrip(".") or "video").name
+            target = base = out / (stem if f is owner else stem.with_name(f"{stem.name}_{ext}"))
+            k = 1
+            while target in taken:  # the same name twice (two inputs mapping to one relative path)
+                k += 1
+                target = base.with_name(f"{base.name}_{k}")
+            taken.add(target)
+            if os.path.commonpath([out, target.resolve()]) != str(out):
+                raise InputError(f"{f.path}: output path would leave {out}")
+            result[f.path] = target
     return result
+
+
+def _owner(folder: Path, group: list[Found]) -> Found | None:
+    """Which of several same-stem videos an existing result folder belongs to (None: no folder yet)."""
+    try:
+        done = Path(json.loads((folder / "report.json").read_text())["video"]["path"]).resolve()
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return next((f for f in group if f.path.resolve() == done), None)
+
+
+def read_subjects(path: str | Path | None, inputs: Iterable[str]) -> dict[str, str]:
+    """``file -> subject`` from a CSV with ``file`` and ``subject`` columns (``file``: a name or a relative path).
+
+    Without ``path``, a ``subjects.csv`` in any input folder is used if there is one.
+    """
+    if path is None:
+        found = [Path(i) / "subjects.csv" for i in inputs if (Path(i) / "subjects.csv").is_file()]
+        if not found:
+            return {}
+        path = found[0]
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"--subjects {path}: cannot read it ({exc})") from None
+    if rows and not {"file", "subject"} <= set(rows[0]):
+        raise InputError(f"--subjects {path}: expected the columns file,subject")
+    return {r["file"].strip(): r["subject"].strip() for r in rows if r.get("file") and r.get("subject")}
+
+
+def subject_of(f: Found, names: dict[str, str], default: str | None) -> str | None:
+    """The subject of one video: the mapping (by relative path, then name), its folder, or ``default``."""
+    for key in (f.rel.as_posix(), f.path.name):
+        if key in names:
+            return names[key]
+    return f.rel.parts[0] if len(f.rel.parts) > 1 else default
 
 
 # --- one video ---------------------------------------------------------------------
@@ -130,6 +183,8 @@ class Job:
     annotate: bool = True
     force: bool = False
     exercise: str | None = None   # the movement if the user set it (Exercise value)
+    session: Session = Session()  # subject, date and notes for this video's report
+    db: str | None = None         # the history database to record a session with a subject in
 
 
 def settings_key(settings: Settings) -> str:
@@ -172,7 +227,8 @@ def _row(job: Job, status: str, rep: dict | None, sha: str | None, seconds: floa
     if reason:
         d["reason"] = reason
     if rep is not None:
-        d.update(view=rep["view"], exercise=rep["exercise"], n_reps=len(rep["reps"]),
+        d.update(subject=rep.get("session", {}).get("subject"), view=rep["view"], exercise=rep["exercise"],
+                 n_reps=len(rep["reps"]),
                  reps=[{"index": r["index"], "bottom_s": r["bottom_s"], "left": r["left"]["verdict"],
                         "right": r["right"]["verdict"], "hip": r["hip_verdict"],
                         "left_judged": r["left"]["judged"], "right_judged": r["right"]["judged"],
@@ -233,12 +289,13 @@ def process_video(job: Job) -> dict:
         landmarks = cached if cached.is_file() and not job.force else None
         result = analyze(src, from_landmarks=landmarks, model=job.model, settings=job.settings, out_dir=out,
                          progress=False, pdf=job.pdf, annotate=job.annotate, source_sha256=sha,
-                         exercise=Exercise(job.exercise) if job.exercise else None,
+                         exercise=Exercise(job.exercise) if job.exercise else None, session=job.session,
                          extra={"batch": {"pdf": job.pdf, "annotate": job.annotate, "settings": key,
                                           "exercise": job.exercise}})
         if landmarks is None:
             with atomic_path(cached) as tmp:
                 shutil.copyfile(out / "landmarks.npz", tmp)
+        _remember(job, result)
         return _finish(job, "analyzed" if landmarks is None else "reanalyzed_from_cache", result.report, sha, t0)
     except KneeCvError as exc:
         _drop_if_empty(out)
@@ -248,6 +305,19 @@ def process_video(job: Job) -> dict:
         _drop_if_empty(out)
         return _row(job, "failed", None, sha, time.perf_counter() - t0,
                     reason=f"unexpected {type(exc).__name__}: {exc}".splitlines()[0])
+
+
+def _remember(job: Job, result) -> None:
+    """Record the session in the history database; a history problem is logged, the result stays."""
+    if not (job.db and job.session.subject):
+        return
+    from .history import History, HistoryError, record_result
+
+    try:
+        with History(job.db) as h:
+            record_result(h, result)
+    except HistoryError as exc:
+        log.warning("%s: analysed, but not recorded in the history: %s", job.video, exc)
 
 
 # --- executors -----------------------------------------------------------------------
@@ -286,7 +356,7 @@ def _dask_map(jobs: list[Job], address: str) -> Iterator[dict]:
 
 # --- the batch -----------------------------------------------------------------------
 
-SUMMARY_COLUMNS = ["path", "status", "exercise", "view", "reps",
+SUMMARY_COLUMNS = ["subject", "path", "status", "exercise", "view", "judged", "reps",
                    *[f"{p}_{k}" for p in ("left", "right", "hip") for k in ("judged_reps", "worst", "worst_value")],
                    "warnings", "reason"]
 
@@ -300,8 +370,11 @@ def summary_csv(rows: list[dict]) -> str:
         worst = r.get("worst") or {}
         parts = [v for p in ("left", "right", "hip") for v in
                  ((worst[p]["judged_reps"], worst[p]["worst"], worst[p]["value"]) if p in worst else ("", "", ""))]
-        w.writerow([P.csv_cell(r["path"]), r["status"], r.get("exercise", ""), r.get("view", ""),
-                    r.get("n_reps", ""), *parts, len(r.get("warnings", [])), P.csv_cell(r.get("reason", ""))])
+        judged = any(worst[p]["judged_reps"] for p in worst) if worst else ""
+        w.writerow([P.csv_cell(r.get("subject") or ""), P.csv_cell(r["path"]), r["status"], r.get("exercise", ""),
+                    r.get("view", ""), judged, r.get("n_reps", ""), *parts,
+                    " ".join(w["code"] for w in r.get("warnings", [])),
+                    P.csv_cell(r.get("reason", ""))])
     return buf.getvalue()
 
 
@@ -336,11 +409,14 @@ def write_summary(out: Path, rows: list[dict], skipped: list[dict], total: int) 
 def run_batch(inputs: list[str], *, out: str | Path, workers: int | None = None, settings: Settings = Settings(),
               model: str = "full", pdf: bool = True, annotate: bool = True, force: bool = False,
               cluster: str | None = None, progress: bool = True, exercise: str | None = None,
+              session: Session = Session(), subjects: str | Path | None = None, db: str | Path | None = None,
               on_result: Callable[[dict], None] | None = None) -> dict:
     """Analyze every video under ``inputs`` into ``out``; returns the summary dict (also written to disk).
 
     ``summary.json`` and ``summary.csv`` are rewritten (atomically) after every
-    video, so an interrupted batch still leaves an accurate partial summary.
+    video, so an interrupted batch still leaves an accurate partial summary. Each video's subject comes from
+    ``subjects`` (a CSV of ``file,subject`` rows; default ``subjects.csv`` in an input folder), else from the
+    folder it sits in below the input folder, else ``session.subject``.
     """
     from tqdm import tqdm
 
@@ -362,8 +438,16 @@ def run_batch(inputs: list[str], *, out: str | Path, workers: int | None = None,
     if cluster is None:
         from . import models
         models.resolve(model)  # fail fast (and download once) before starting workers
-    jobs = [Job(str(f.path), str(targets[f.path]), str(cache), settings, model, pdf, annotate, force, exercise)
+    names = read_subjects(subjects, inputs)
+    from .history import History, default_path
+
+    db_path = str(Path(db) if db else default_path())
+    jobs = [Job(str(f.path), str(targets[f.path]), str(cache), settings, model, pdf, annotate, force, exercise,
+                dataclasses.replace(session, subject=subject_of(f, names, session.subject)), db_path)
             for f in found]
+    if any(j.session.subject for j in jobs):
+        with History(db_path):  # created (or checked) once here, before the workers write to it
+            pass
     workers = workers or os.cpu_count() or 1
     rows: list[dict] = []
     results = _dask_map(jobs, cluster) if cluster else _local_map(jobs, min(workers, max(len(jobs), 1)))

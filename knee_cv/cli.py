@@ -16,8 +16,65 @@ def _analyze(args: argparse.Namespace) -> int:
 
     result = analyze(args.video, from_landmarks=args.from_landmarks, model=args.model,
                      settings=load_settings(args.config), out_dir=args.out, progress=not args.quiet,
-                     pdf=args.pdf, annotate=args.annotate, exercise=_exercise(args))
+                     pdf=args.pdf, annotate=args.annotate, exercise=_exercise(args), session=_session(args))
     print_summary(result)
+    _remember(args, result)
+    return 0
+
+
+def _remember(args: argparse.Namespace, result) -> None:
+    """Record a session with a subject in the history database (``--db``, ``KNEE_CV_DB`` or the default)."""
+    if not result.session.subject:
+        return
+    from .history import History, record_result
+
+    with History(args.db) as h:
+        record_result(h, result)
+    print(f"  History: session recorded for {result.session.subject} in {h.path}")
+
+
+def _history(args: argparse.Namespace) -> int:
+    from .history import History
+    from .progress import history_csv, history_text, write_history_plot
+
+    if args.list or not args.subject:
+        with History(args.db, create=False) as h:
+            rows = h.subjects()
+        print("\n".join([f"knee-cv history: {len(rows)} subject(s) in {h.path}"]
+                        + [f"  {name}: {n} session(s), last {last[:10]}" for name, n, last in rows]))
+        return 0
+    with History(args.db, create=False) as h:
+        sessions = h.sessions(args.subject)
+        if args.delete:
+            if not args.yes and input(f"Delete all {len(sessions)} session(s) of {args.subject}? [y/N] ").strip()\
+                    .lower() not in ("y", "yes"):
+                print("Nothing deleted.")
+                return 1
+            n = h.delete(args.subject)
+            print(f"Deleted {args.subject} and {n} session(s) from {h.path}")
+            return 0
+    print(history_text(args.subject, sessions))
+    from .files import ensure_dir, write_atomic
+
+    out = ensure_dir(Path(args.out or Path("knee_cv_out") / "history"))
+    write_history_plot(args.subject, sessions, out / "history.pdf", out / "history.png")
+    print(f"  Plot: {out / 'history.pdf'} and {out / 'history.png'}")
+    if args.csv:
+        write_atomic(Path(args.csv), history_csv(sessions))
+        print(f"  Table: {args.csv}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from .files import ensure_dir
+    from .progress import compare_lines, summary_of, write_compare_pdf
+
+    a, b = summary_of(args.a, args.db), summary_of(args.b, args.db)
+    print(f"knee-cv compare: {a.date[:10]} → {b.date[:10]}")
+    print("\n".join("  " + ln for ln in compare_lines(a, b)))
+    out = ensure_dir(Path(args.out or Path("knee_cv_out") / "compare"))
+    write_compare_pdf(a, b, out / "compare.pdf")
+    print(f"  PDF: {out / 'compare.pdf'}")
     return 0
 
 
@@ -42,7 +99,8 @@ def _batch(args: argparse.Namespace) -> int:
     summary = run_batch(args.inputs, out=out, workers=args.workers, settings=load_settings(args.config),
                         model=args.model, pdf=args.pdf, annotate=args.annotate, force=args.force,
                         cluster=args.cluster, progress=not args.quiet,
-                        exercise=_exercise(args).value if _exercise(args) else None)
+                        exercise=_exercise(args).value if _exercise(args) else None,
+                        session=_session(args), subjects=args.subjects, db=args.db)
     print(batch_text(summary, out))
     return 1 if summary["failed"] else 0
 
@@ -54,8 +112,9 @@ def _live(args: argparse.Namespace) -> int:
 
     result = run_live(camera=args.camera, source=args.source, out=args.out, model=args.model,
                       settings=load_settings(args.config), headless=args.headless, record=args.record,
-                      pdf=args.pdf, exercise=_exercise(args))
+                      pdf=args.pdf, exercise=_exercise(args), session_meta=_session(args))
     print_summary(result)
+    _remember(args, result)
     st = result.report["live"]["stats"]
     print(f"  Live: {st['frames_processed']} frames at {st['fps']} fps, {st['frames_dropped']} dropped, latency "
           f"median {st['latency_ms']['median']} ms, p95 {st['latency_ms']['p95']} ms")
@@ -81,6 +140,21 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
+def _session(args: argparse.Namespace):
+    from .meta import Session
+
+    return Session(args.subject, args.date, args.notes)
+
+
+def _guide(args: argparse.Namespace) -> int:
+    from .guide import guide_text, write_diagram
+
+    print(guide_text())
+    if args.picture:
+        print(f"\nDiagram: {write_diagram(Path(args.picture))}")
+    return 0
+
+
 def _exercise(args: argparse.Namespace):
     from .reps import Exercise
 
@@ -92,9 +166,20 @@ FILMING = ("Film front-on from 2-3 m, the camera at knee-to-hip height, the whol
 LIVE_KEYS = "keys in the live window: q quit, c recalibrate (stand still), r reset the rep counter, s snapshot"
 
 
+def _db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", metavar="FILE", help="history database (default $KNEE_CV_DB, else history.sqlite3 in "
+                                               "the user's data folder); sessions with --subject are recorded")
+
+
 def _common(p: argparse.ArgumentParser, *, config: bool = True, video: bool = True, quiet: bool = True,
-            exercise: bool = True) -> None:
+            exercise: bool = True, session: bool = True) -> None:
     """Options several commands share, defined once."""
+    if session:
+        p.add_argument("--subject", metavar="NAME", help="who is filmed: shown on the PDF and stored in report.json")
+        p.add_argument("--date", metavar="YYYY-MM-DD", help="session date (default: when the video was recorded, "
+                                                             "from the file; live: today)")
+        p.add_argument("--notes", metavar="TEXT", help="coach's notes for the report (for example the load used)")
+        _db(p)
     if exercise:
         p.add_argument("--exercise", default="auto", choices=["auto", "squat", "lunge", "single_leg_squat"],
                        help="the movement, if the automatic detection gets it wrong (default auto)")
@@ -139,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: CPU cores)")
     b.add_argument("--force", action="store_true", help="redo every video, ignoring finished results and caches")
     b.add_argument("--cluster", metavar="ADDRESS", help="run on a Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    b.add_argument("--subjects", metavar="CSV", help="file,subject rows naming who is in each video (default: a "
+                                                     "subjects.csv in the input folder, else each video's folder name)")
     _common(b)
     b.set_defaults(func=_batch)
 
@@ -148,8 +235,31 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", metavar="DIR", help="analysis output folder (default knee_cv_out/demo_<exercise>)")
     d.add_argument("--video-dir", default="sample_videos", metavar="DIR",
                    help="where the rendered clip and its truth.json go (default sample_videos)")
-    _common(d, config=False, exercise=False)
+    _common(d, config=False, exercise=False, session=False)
     d.set_defaults(func=_demo)
+
+    g = sub.add_parser("guide", help="how to film a squat or lunge so that knee-cv can judge it")
+    g.add_argument("--picture", metavar="FILE.png", help="also save a diagram of the camera set-up")
+    g.set_defaults(func=_guide)
+
+    h = sub.add_parser("history", help="a subject's sessions over time: table, plot, CSV; list or delete subjects",
+                       epilog="People's health data must be deletable: --delete removes a subject and all their "
+                              "sessions.")
+    h.add_argument("subject", nargs="?", help="the subject's name as given with --subject")
+    h.add_argument("--list", action="store_true", help="list the subjects and their session counts")
+    h.add_argument("--out", metavar="DIR", help="where history.pdf and history.png go (default knee_cv_out/history)")
+    h.add_argument("--csv", metavar="FILE", help="also export the table as CSV")
+    h.add_argument("--delete", action="store_true", help="delete the subject and all their sessions (asks first)")
+    h.add_argument("--yes", action="store_true", help="with --delete: do not ask")
+    _db(h)
+    h.set_defaults(func=_history)
+
+    cmp_ = sub.add_parser("compare", help="compare two sessions: worst reps side by side and the change in words")
+    cmp_.add_argument("a", metavar="BEFORE", help="a result folder (with report.json) or a session id from history")
+    cmp_.add_argument("b", metavar="AFTER", help="a result folder or a session id")
+    cmp_.add_argument("--out", metavar="DIR", help="where compare.pdf goes (default knee_cv_out/compare)")
+    _db(cmp_)
+    cmp_.set_defaults(func=_compare)
 
     m = sub.add_parser("models", help="list, fetch and verify pose models")
     m.add_argument("action", choices=["list", "fetch"], help="list installed models, or fetch and verify one")

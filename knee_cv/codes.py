@@ -86,6 +86,38 @@ class VerdictState(str, enum.Enum):
     NOT_JUDGED = "not_judged"
 
 
+class WarningCode(str, enum.Enum):
+    """What a warning is about, for programs reading report.json (the text is for people)."""
+
+    VIDEO_TRUNCATED = "video_truncated"          # fewer frames readable than the file announced
+    VIDEO_DAMAGED = "video_damaged"              # some stretch of the file could not be decoded
+    OTHER_PERSON = "other_person"                # frames showing someone else were ignored
+    LOWER_BODY_HIDDEN = "lower_body_hidden"      # hips, knees and ankles never all in view
+    SIDE_VIEW = "side_view"                      # the whole clip is side-on: nothing judged
+    TURNED = "turned"                            # the whole clip is turned beyond the judged range
+    REPS_NOT_JUDGED = "reps_not_judged"          # some reps side-on or turned
+    VIEW_UNKNOWN = "view_unknown"                # front or back could not be told
+    NO_REPS = "no_reps"                          # no rep deep enough
+    KNEES_HIDDEN = "knees_hidden"                # some knee-reps had too few trusted frames
+    CAMERA_DISCONNECTED = "camera_disconnected"  # live: the source stopped
+    CALIBRATION_INCOMPLETE = "calibration_incomplete"  # live: never stood still long enough
+    OTHER = "other"                              # from an older landmark file
+
+
+class Notice(str):
+    """A warning: its text (it *is* the string, so it prints and compares as one) and its :class:`WarningCode`."""
+
+    code: WarningCode
+
+    def __new__(cls, code: WarningCode, text: str) -> "Notice":
+        obj = super().__new__(cls, text)
+        obj.code = code
+        return obj
+
+    def __reduce__(self):  # pickles (batch workers) as code and text
+        return (Notice, (self.code, str(self)))
+
+
 @dataclasses.dataclass(frozen=True)
 class Verdict:
     """The outcome for one knee or the hip in one rep.

@@ -18,7 +18,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .codes import FaultCode, Side
+from .codes import FaultCode, Notice, Side, WarningCode
+from .meta import Session, session_date
 from .cues import CuePolicy, LiveSettings
 from .errors import InputError, KneeCvError
 from .faults import RepResult, evaluate_reps, judged_measure, valgus_measure
@@ -331,11 +332,13 @@ class _Loop:
 def run_live(*, camera: int | str = 0, source: str | Path | None = None, out: str | Path | None = None,
              model: str = "full", settings: Settings = Settings(), live: LiveSettings = LiveSettings(),
              headless: bool = False, record: str | Path | None = None, pdf: bool = True,
-             max_seconds: float | None = None, realtime: bool = True, exercise: Exercise | None = None):
+             max_seconds: float | None = None, realtime: bool = True, exercise: Exercise | None = None,
+             session_meta: Session = Session()):
     """Run a live session until q, the end of ``source``, a camera disconnect, or ``max_seconds``.
 
     Returns the :class:`knee_cv.api.Result` of the session (same outputs as ``analyze``), with the
-    live per-rep verdicts, cues and timing under ``report["live"]``.
+    live per-rep verdicts, cues and timing under ``report["live"]``. ``session_meta`` names the subject,
+    the date (default: now, or the replayed file's recording time) and notes.
     """
     from . import models
     from .files import ensure_dir
@@ -371,10 +374,12 @@ def run_live(*, camera: int | str = 0, source: str | Path | None = None, out: st
         src.close()
         loop.close()
     loop.stats.dropped = src.dropped
-    return _session_result(loop, src, resolved, out=out, source=source, settings=settings, pdf=pdf)
+    return _session_result(loop, src, resolved, out=out, source=source, settings=settings, pdf=pdf,
+                           meta=session_meta)
 
 
-def _session_result(loop: _Loop, src, resolved, *, out: Path, source, settings: Settings, pdf: bool):
+def _session_result(loop: _Loop, src, resolved, *, out: Path, source, settings: Settings, pdf: bool,
+                    meta: Session):
     """Write the session's outputs through the same writer as ``analyze``."""
     from .api import OutputOptions, finish
     from .meta import ModelMeta, VideoMeta
@@ -388,12 +393,16 @@ def _session_result(loop: _Loop, src, resolved, *, out: Path, source, settings: 
         raise InputError(f"{src.name}: no person was seen during the session")
     warnings = []
     if src.disconnected:
-        warnings.append(f"{src.name} disconnected after {raw.t[-1]:.1f} s; the session up to then was kept")
+        warnings.append(Notice(WarningCode.CAMERA_DISCONNECTED,
+                               f"{src.name} disconnected after {raw.t[-1]:.1f} s; the session up to then was kept"))
     if session.baseline is None:
-        warnings.append("calibration never completed: stand still, whole body in view, for "
-                        f"{session.live.calibration_s:g} s at the start")
+        warnings.append(Notice(WarningCode.CALIBRATION_INCOMPLETE, "calibration never completed: stand still, whole "
+                               f"body in view, for {session.live.calibration_s:g} s at the start"))
     video = dataclasses.replace(VideoMeta.from_track(raw, str(source) if source is not None else src.name, live=True),
                                 fps=round(src.fps, 3))
+    if meta.date is None:
+        meta = dataclasses.replace(meta, date=session_date(str(source) if source is not None else None))
     return finish(raw, video=video, model=ModelMeta(resolved.name, resolved.sha256), out=out, settings=settings,
                   options=OutputOptions(pdf=pdf, annotate=False, draw_on=str(source) if source is not None else None),
-                  warnings=warnings, exercise=session.forced, extra={"live": live_section(session, loop.stats)})
+                  warnings=warnings, exercise=session.forced, extra={"live": live_section(session, loop.stats)},
+                  session=meta)

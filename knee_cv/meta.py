@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import re
+import subprocess
+from pathlib import Path
 
+from .errors import InputError
 from .track import PoseTrack
 from .video import VideoInfo
 
@@ -60,3 +65,70 @@ class ModelMeta:
 
     name: str
     sha256: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Session:
+    """Who was filmed, when, and the coach's notes: shown on the PDF and stored in report.json.
+
+    ``date`` is an ISO 8601 date (``YYYY-MM-DD``) or date-time; see :func:`session_date`.
+    """
+
+    subject: str | None = None
+    date: str | None = None
+    notes: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("subject", "notes"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or len(value) > 2000):
+                raise InputError(f"--{name}: expected a text of at most 2000 characters")
+            if value is not None and not value.strip():
+                object.__setattr__(self, name, None)
+        if self.date is not None:
+            object.__setattr__(self, "date", parse_date(self.date))
+
+
+def parse_date(text: str) -> str:
+    """``YYYY-MM-DD`` or an ISO date-time, normalized; an :class:`InputError` naming the format otherwise."""
+    try:
+        value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"--date {text!r}: expected a date as YYYY-MM-DD (or an ISO date-time)") from None
+    has_time = "T" in text or " " in text.strip()
+    return value.isoformat(timespec="seconds") if has_time else value.date().isoformat()
+
+
+_CREATION = re.compile(r"^\s*creation_time\s*:\s*(\S+)", re.MULTILINE)
+
+
+def session_date(video: str | None) -> str:
+    """When a video was recorded: its container's creation time if it has one, else the file's modification
+    time; today (UTC) for a live session. ISO 8601 date-time, UTC."""
+    if video is None or not Path(video).is_file():
+        return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    stamp = _container_time(video)
+    if stamp is None:
+        stamp = dt.datetime.fromtimestamp(Path(video).stat().st_mtime, dt.timezone.utc)
+    return stamp.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _container_time(video: str) -> dt.datetime | None:
+    """The ``creation_time`` tag of the container (phones write it), read with the bundled ffmpeg."""
+    try:
+        import imageio_ffmpeg
+
+        out = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(video)], capture_output=True,
+                             text=True, errors="replace", timeout=20).stderr
+    except (ImportError, OSError, RuntimeError, subprocess.SubprocessError):
+        return None
+    m = _CREATION.search(out)
+    if m is None:
+        return None
+    try:
+        stamp = dt.datetime.fromisoformat(m.group(1).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if stamp.year < 1990:  # cameras without a clock write 1970 or 1904
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)

@@ -6,17 +6,17 @@ the coordinator's single decode of the video (:class:`knee_cv.outputs.FramePass`
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import textwrap
 from pathlib import Path
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from . import exercises as ex
 from . import present as P
 from .codes import SIDES
 from .files import atomic_path
-from .outputs import shrink
+from .outputs import around_person, shrink
 
 A4 = (8.27, 11.69)
 SIDE_LINE = {"left": "#1f77b4", "right": "#d62728"}
@@ -25,57 +25,124 @@ def _wrap(text: str, width: int = 95) -> str:
     return "\n".join(textwrap.fill(p, width) for p in text.split("\n"))
 
 
-def _verdict_table(fig, a, y: float) -> float:
-    """The per-rep verdict table with coloured cells; returns the y below it."""
+def _tex(text: str) -> str:
+    """User text made safe for matplotlib: a "$" would start its math mode (and can crash it)."""
+    return P.printable(text).replace("$", r"\$")
+
+
+def _verdict_table(fig, a, y: float, max_h: float) -> float:
+    """The per-rep verdict table with coloured cells, at most ``max_h`` tall; returns the y below it."""
     rows, tones = [], []
     for r in a.reps:
         vs = (*r.knee_verdicts, r.hip_verdict)
         rows.append([str(r.rep.index), f"{a.track.t[r.rep.bottom]:.1f} s", *(P.verdict_cell(v) for v in vs)])
         tones.append([P.tone(v) for v in vs])
-    h = min(0.035 * (len(rows) + 1), 0.5)
+    row_h = min(0.026, max_h / (len(rows) + 1))  # 20 reps still fit: the rows get thinner, not the page longer
+    h = row_h * (len(rows) + 1)
     ax = fig.add_axes([0.07, y - h, 0.86, h])
     ax.axis("off")
     tab = ax.table(cellText=rows, colLabels=["Rep", "Bottom", "Left knee", "Right knee", "Hip"],
-                   loc="upper center", cellLoc="center")
+                   loc="upper center", cellLoc="center", bbox=[0, 0, 1, 1])
     tab.auto_set_font_size(False)
-    tab.set_fontsize(10)
-    tab.scale(1, 1.3)
+    tab.set_fontsize(9 if row_h >= 0.02 else 7)
     for (i, j), cell in tab.get_celld().items():
+        cell.set_linewidth(0.4)
         if i > 0 and j >= 2:
             cell.set_facecolor(tones[i - 1][j - 2].value.hex)
-    return y - h - 0.04
+    return y - h - 0.025
 
 
-def _summary_page(pdf, plt, result) -> None:
-    a, v = result.analysis, result.video
-    fig = plt.figure(figsize=A4)
-    fig.text(0.07, 0.95, "knee-cv report", fontsize=20, weight="bold")
-    name = Path(v.path).name.replace("$", r"\$")  # a "$" would start matplotlib's math mode
-    meta = (f"Video: {name}    Date: {dt.date.today().isoformat()}\n"
-            f"Exercise: {a.exercise.value.replace('_', ' ')}    View: {a.view.value}    "
-            f"Model: {result.model.name}    Reps: {len(a.reps)}    Duration: {v.duration_s:.1f} s")
-    fig.text(0.07, 0.90, meta, fontsize=10, va="top")
-    y = 0.84
-    if not a.reps:
-        why = "; ".join(a.warnings) or "no rep was found"
-        fig.text(0.07, y, "No reps were detected.", fontsize=14, weight="bold", color="#b00000", va="top")
-        fig.text(0.07, y - 0.04, _wrap("Why: " + why, 90), fontsize=10, va="top")
-        y -= 0.16
-    else:
-        y = _verdict_table(fig, a, y)
-    lines = [f"• {P.fault_phrase(f.code, f.side).capitalize()}: {f.count} of {f.of_reps} reps, worst "
-             f"{f.severity.value} ({P.signed(f.worst_value, f.unit)})." for f in a.faults]
+def _findings(a) -> list[str]:
+    """The main findings in plain words: faults first, then what was not judged and why."""
+    lines = [f"{P.fault_phrase(f.code, f.side).capitalize()} on {f.count} of {f.of_reps} reps; worst "
+             f"{f.severity.value} ({P.signed(f.worst_value, f.unit)}, flagged from {P.signed(f.threshold, f.unit)})."
+             for f in a.faults]
     judged = any(x.judged for r in a.reps for x in (*r.knee_verdicts, r.hip_verdict))
-    if a.reps and not lines:
-        lines.append("• No faults found in the judged reps." if judged else "• Nothing was judged: see the notes.")
-    lines += [f"• Note: {w}" for w in a.warnings]
-    fig.text(0.07, y, "Main findings", fontsize=13, weight="bold", va="top")
-    fig.text(0.07, y - 0.03, "\n".join(_wrap(s, 92) for s in lines), fontsize=10, va="top")
-    fig.text(0.07, 0.21, "Safety", fontsize=13, weight="bold", va="top")
-    fig.text(0.07, 0.18, _wrap(ex.SAFETY, 95) + "\n\n" + _wrap(ex.MEASUREMENT_LIMITS, 95), fontsize=9, va="top")
+    if not a.reps:
+        lines.append("No reps were detected.")
+    elif not lines:
+        lines.append("No faults found in the judged reps." if judged else "Nothing was judged: see the notes below.")
+    return lines + [f"Note: {w}" for w in a.warnings]
+
+
+def _best_and_worst(a):
+    """The rep to show as the worst moment and a judged rep to set beside it (None when there is none)."""
+    judged = [r for r in a.reps if any(v.judged for v in r.knee_verdicts)]
+    if not judged:
+        return None, None
+    score = lambda r: max((np.nan_to_num(s.valgus_measure_deg, nan=-1e9) for s, v in zip(r.sides, r.knee_verdicts)  # noqa: E731
+                           if v.judged), default=-1e9)
+    rank = lambda r: max((f.severity.rank for f in r.faults), default=0)  # noqa: E731
+    worst = max(judged, key=lambda r: (rank(r), score(r)))
+    best = min(judged, key=lambda r: (rank(r), score(r)))
+    return worst, (best if rank(best) < rank(worst) else None)  # a comparison only if it shows better movement
+
+
+def _picture(ax, a, r, frame, overlays, title: str) -> None:
+    ax.axis("off")
+    if frame is None:
+        ax.text(0.5, 0.5, "(no video frame:\nanalysed from landmarks)", ha="center", va="center", fontsize=8)
+    else:
+        img = frame.copy()
+        from .render import LowerBodyAnnotator
+        ov = dataclasses.replace(overlays.at(r.worst_frame), legend=False, cue=None)
+        xy = a.track.xy[r.worst_frame] * (img.shape[1] / a.track.width)
+        LowerBodyAnnotator().annotate(img, xy, ov)
+        ax.imshow(shrink(around_person(img, xy), 480)[..., ::-1])
+    ax.set_title(_wrap(title, 60), fontsize=8)
+
+
+def _summary_page(pdf, plt, result, frames, overlays) -> None:
+    a, v, ses = result.analysis, result.video, result.session
+    fig = plt.figure(figsize=A4)
+    fig.text(0.07, 0.955, "Knee and hip movement check", fontsize=18, weight="bold")
+    who = f"Subject: {_tex(ses.subject)}    " if ses.subject else ""
+    meta = (f"{who}Date: {(ses.date or '')[:10]}    Exercise: {a.exercise.value.replace('_', ' ')}    "
+            f"View: {a.view.value}    Reps: {len(a.reps)}\n"
+            f"Video: {_tex(Path(v.path).name)} ({v.duration_s:.1f} s)    Model: {result.model.name}    "
+            f"Analysed: {result.analyzed_at[:10]}")
+    fig.text(0.07, 0.935, meta, fontsize=8.5, va="top", color="#333")
+    y = 0.895
+    if ses.notes:
+        note = _wrap("Notes: " + _tex(ses.notes), 110).split("\n")[:3]
+        fig.text(0.07, y, "\n".join(note), fontsize=8.5, va="top", style="italic")
+        y -= 0.014 * len(note) + 0.01
+    if a.reps:
+        y = _verdict_table(fig, a, y, 0.30)
+    fig.text(0.07, y, "Main findings", fontsize=12, weight="bold", va="top")
+    body = [ln for s in _findings(a) for ln in textwrap.wrap(s, 112, initial_indent="• ", subsequent_indent="  ")]
+    fig.text(0.07, y - 0.022, "\n".join(body[:14]), fontsize=8.5, va="top")
+    y -= 0.03 + 0.0125 * min(len(body), 14)
+    worst, best = _best_and_worst(a)
+    if worst is None:  # nothing judged: say how to film so that the next clip is
+        fig.text(0.07, y, "How to film for a result", fontsize=12, weight="bold", va="top")
+        guide = [ln for _, rule in P.FILMING_GUIDE for ln in textwrap.wrap(rule, 110, initial_indent="• ",
+                                                                              subsequent_indent="  ")]
+        fig.text(0.07, y - 0.022, "\n".join(guide), fontsize=8.5, va="top")
+        y -= 0.03 + 0.0125 * len(guide)
+    elif overlays is not None:
+        y -= 0.03  # room for the pictures' two-line titles
+        h = min(0.25, y - 0.24)
+        get = (lambda i: frames.get(i)) if frames is not None else (lambda i: None)  # noqa: E731
+        flags = "; ".join(P.fault_short(f.code, f.side, f.severity) for f in worst.faults)
+        _picture(fig.add_axes([0.05, y - h - 0.01, 0.44, h]), a, worst, get(worst.worst_frame), overlays,
+                 f"Worst moment: rep {worst.rep.index} ({flags})" if flags else
+                 f"Rep {worst.rep.index} at its deepest judged moment (no fault)")
+        if best is not None and worst.faults:
+            flags = "; ".join(P.fault_short(f.code, f.side, f.severity) for f in best.faults) or "no fault"
+            _picture(fig.add_axes([0.51, y - h - 0.01, 0.44, h]), a, best, get(best.worst_frame), overlays,
+                     f"For comparison: rep {best.rep.index} ({flags})")
+        y -= h + 0.03
+    if a.plan.items:
+        fig.text(0.07, y, "Start with these exercises (the training plan at the end has the details)", fontsize=11,
+                 weight="bold", va="top")
+        top = "\n".join(f"{k}. {i.drill.name}: {i.dose}" for k, i in enumerate(a.plan.items[:3], 1))
+        fig.text(0.07, y - 0.02, top, fontsize=9, va="top")
+    fig.text(0.07, 0.115, "When to see a professional", fontsize=10, weight="bold", va="top", color="#8b0000")
+    fig.text(0.07, 0.097, _wrap(ex.SAFETY, 118), fontsize=7.5, va="top")
     legend = "; ".join(P.LEGEND).replace("   ", "; ")
-    fig.text(0.07, 0.03, "Left and right are the subject's own sides. Video: " + legend,
-             fontsize=8, color="#555")
+    fig.text(0.07, 0.03, _wrap("Left and right are the subject's own sides. Pictures: " + legend, 130),
+             fontsize=7, color="#555")
     pdf.savefig(fig)
     plt.close(fig)
 
@@ -100,23 +167,29 @@ class _RepPage:
         fig = self.fig = plt.figure(figsize=A4)
         self.title = fig.text(0.07, 0.96, "", fontsize=16, weight="bold")
         self.verdicts = fig.text(0.07, 0.935, "", fontsize=10)
-        self.flags = fig.text(0.07, 0.915, "", fontsize=10)
-        labels = ["Knee valgus measure (deg)\n+ = toward valgus",
-                  "Knee over 2nd toe:\nmedial deviation (% leg length)", "Raw FPPA (deg)\n+ = valgus",
-                  "Pelvic drop (deg)\n+ = left side lower"]
+        self.flags = fig.text(0.07, 0.915, "", fontsize=9.5, va="top")
+        titles = ["Judged knee measure (deg, + = toward valgus)",
+                  "Knee over 2nd toe: medial deviation (% of leg length, + = inward)",
+                  "Frontal plane projection angle, FPPA (deg, + = valgus)",
+                  "Pelvic drop (deg, + = left side lower)"]
         self.axes, self.lines, self.spans = [], [], []
-        for k, label in enumerate(labels):
-            ax = fig.add_axes([0.1, 0.70 - k * 0.13, 0.52, 0.11])
-            ax.set_ylabel(label, fontsize=8)
-            ax.tick_params(labelsize=8, labelbottom=k == 3)  # time labels once, under the last panel
+        for k, title in enumerate(titles):
+            ax = fig.add_axes([0.1, 0.68 - k * 0.135, 0.52, 0.105])
+            ax.set_title(title, fontsize=8, loc="left", pad=3)
+            ax.tick_params(labelsize=7, labelbottom=k == 3)  # time labels once, under the last panel
+            ax.yaxis.set_major_locator(MaxNLocator(4))  # few labels: they never collide, even on short panels
             if k < 3:  # trusted (solid) and untrusted (faint) line per side
-                self.lines.append([ax.plot([], [], color=SIDE_LINE[s], lw=lw, alpha=al, label=lab)[0]
-                                   for s in SIDES for lw, al, lab in ((1.6, 1.0, f"{s} knee"), (0.8, 0.35, None))])
+                styles = ((1.6, 1.0, "{} knee"), (0.8, 0.35, None))
+                self.lines.append([ax.plot([], [], color=SIDE_LINE[s], lw=lw, alpha=al,
+                                           label=lab and lab.format(s.value))[0]
+                                   for s in SIDES for lw, al, lab in styles])
             else:
                 self.lines.append([ax.plot([], [], color="k", lw=1.4)[0]])
             self.axes.append(ax)
-        self.axes[0].legend(fontsize=7, loc="lower left")
-        self.axes[3].set_xlabel("time (s); dashed = bottom; grey = knee not trusted", fontsize=8)
+        # the legend sits above the panels, never over a curve
+        fig.legend(handles=[self.lines[0][0], self.lines[0][2]], loc="upper left", bbox_to_anchor=(0.09, 0.82),
+                   ncol=2, fontsize=7, frameon=False)
+        self.axes[3].set_xlabel("time (s); dashed line = bottom of the rep; grey = knee not trusted", fontsize=7)
         self.bottoms = [ax.axvline(0, color="k", ls="--", lw=0.8) for ax in self.axes]
         self.img_ax = fig.add_axes([0.64, 0.31, 0.33, 0.52])
         self.img_ax.axis("off")
@@ -138,9 +211,10 @@ class _RepPage:
         self.title.set_text(f"Rep {r.rep.index}   ({t[r.rep.start]:.1f}–{t[r.rep.end]:.1f} s)")
         self.verdicts.set_text(", ".join(f"{s.value} knee: {P.verdict_cell(v)}" for s, v in zip(SIDES, r.knee_verdicts))
                                + f", hip: {P.verdict_cell(r.hip_verdict)}")
-        flagged = [f"{P.fault_phrase(f.code, f.side)} ({f.severity.value}, {P.signed(f.value, f.unit)})"
-                   for f in r.faults]
-        self.flags.set_text("Flags: " + ("; ".join(flagged) if flagged else "none"))
+        flagged = [f"{P.fault_short(f.code, f.side, f.severity)} ({P.signed(f.value, f.unit)})" for f in r.faults]
+        judged = any(v.judged for v in (*r.knee_verdicts, r.hip_verdict))
+        text = "; ".join(flagged) if flagged else "no fault" if judged else "nothing judged in this rep"
+        self.flags.set_text(_wrap("Flagged: " + text, 105))
         self.flags.set_color("#b00000" if flagged else "#206020")
         trusted = m.knee_trusted[sl]
         for k, data in enumerate((a.valgus_measure[sl], 100 * m.knee_toe_dev[sl], m.fppa_deg[sl])):
@@ -151,7 +225,8 @@ class _RepPage:
             self._limits(self.axes[k], tt, data)
             self.spans += _shade_untrusted(self.axes[k], tt, ~trusted.all(1))
         self.th = self.cfg.valgus_for(r.measure_kind)
-        self.axes[0].set_ylabel(P.MEASURE_WORDS[r.measure_kind] + " (deg)\n+ = toward valgus", fontsize=8)
+        self.axes[0].set_title(f"Judged knee measure: {P.MEASURE_WORDS[r.measure_kind]} (deg, + = toward valgus)",
+                               fontsize=8, loc="left", pad=3)
         self._bands(m, sl, tt)
         for b in self.bottoms:
             b.set_xdata([t[r.rep.bottom]] * 2)
@@ -187,8 +262,9 @@ class _RepPage:
         ov = dataclasses.replace(overlay, values=tuple(
             f"{s.value[0].upper()}: {P.signed(a.valgus_measure[wf, s.index], 'deg')}" for s in SIDES), legend=False)
         from .render import LowerBodyAnnotator
-        LowerBodyAnnotator().annotate(img, a.track.xy[wf] * (img.shape[1] / a.track.width), ov)
-        self.img_ax.imshow(shrink(img, 480)[..., ::-1])
+        xy = a.track.xy[wf] * (img.shape[1] / a.track.width)
+        LowerBodyAnnotator().annotate(img, xy, ov)
+        self.img_ax.imshow(shrink(around_person(img, xy), 480)[..., ::-1])
         self.img_ax.set_title(f"Deepest judged moment, {a.track.t[wf]:.2f} s", fontsize=9)
 
     @staticmethod
@@ -203,51 +279,83 @@ class _RepPage:
 def _numbers(a, r) -> str:
     """The rep's numbers as a fixed-width table (one text object: far cheaper than a matplotlib table)."""
     sm = r.sides
-    side = lambda x: x.value if x is not None else "—"  # noqa: E731
     rows = [("", "Left", "Right"),
             ("Knee valgus measure (deg)",) + tuple(_fmt(x.valgus_measure_deg) for x in sm),
             ("Peak FPPA (deg)",) + tuple(_fmt(x.fppa_deg) for x in sm),
             ("Knee medial of toe (% leg)",) + tuple(_fmt(x.knee_toe_medial_pct) for x in sm),
             ("Frames judged / trusted",) + tuple(f"{len(x.judged_frames)} / {x.trusted_frames}" for x in sm),
-            ("Pelvic drop (deg), lower side", _fmt(abs(r.pelvic_drop_deg)), side(r.pelvic_drop_side)),
-            ("Trunk lean (deg), toward", _fmt(abs(r.trunk_lean_deg)), side(r.trunk_lean_side)),
+            ("Pelvic drop (deg, lower side)",) + _by_side(r.pelvic_drop_deg, r.pelvic_drop_side),
+            ("Trunk lean (deg, toward side)",) + _by_side(r.trunk_lean_deg, r.trunk_lean_side),
             ("Knee/ankle separation", _fmt(r.knee_sep_ratio), ""),
             ("Left minus right knee (deg)", _fmt(r.asymmetry_deg), ""),
             ("Depth (hip drop / leg length)", _fmt(r.rep.depth), "")]
     return "\n".join(f"{x:<32}{y:>12}{z:>12}" for x, y, z in rows)
 
 
+def _by_side(value: float, side) -> tuple[str, str]:
+    """A one-sided measure in the column of the side it points to (the other column shows a dash)."""
+    if not np.isfinite(value):
+        return "—", "—"
+    if side is None:
+        return _fmt(0.0), _fmt(0.0)
+    return (_fmt(abs(value)), "—") if side is SIDES[0] else ("—", _fmt(abs(value)))
+
+
 def _fmt(v: float) -> str:
     return "—" if not np.isfinite(v) else f"{v:.2f}" if abs(v) < 10 else f"{v:.1f}"
 
 
+def _plan_blocks(a) -> list[list[tuple[str, str]]]:
+    """The plan as blocks of ``(style, line)``; a block is never split across pages."""
+    plan, blocks = a.plan, []
+    if plan.items:
+        blocks.append([("body", ln) for ln in textwrap.wrap(ex.DOSE_RULE, 105)])
+    for k, item in enumerate(plan.items, 1):
+        d = item.drill
+        faults = ", ".join(f"{P.fault_phrase(c, s)}" for c, s in item.addresses)
+        lines = [("head", ln) for ln in textwrap.wrap(f"{k}. {d.name} ({d.kind}): {item.dose}", 88,
+                                                       subsequent_indent="    ")]
+        for label, text in (("For", faults), ("How", d.how), ("Why", d.why), ("Source", d.source.title)):
+            lines += [("body", ln) for ln in textwrap.wrap(f"{label}: {text}", 105, initial_indent="   ",
+                                                           subsequent_indent="      ")]
+        blocks.append(lines)
+    if plan.cues:
+        blocks.append([("head", "While you move, think:")]
+                      + [("body", ln) for c in plan.cues for ln in textwrap.wrap(
+                          f'"{c.text}" ({c.source.title})', 105, initial_indent="   • ", subsequent_indent="     ")])
+    if not plan.items:
+        blocks.append([("head", "No faults found"), ("body", "Keep practising the pattern: knees track over the "
+                                                             "second and third toes, hips level.")])
+    safety = ex.SAFETY + " Sources: " + "; ".join(s.title for s in ex.SAFETY_SOURCES) + "."
+    blocks.append([("head", "When to see a professional")] + [("body", ln) for ln in textwrap.wrap(safety, 105)])
+    blocks.append([("head", "What the measurements cannot show")]
+                  + [("body", ln) for ln in textwrap.wrap(ex.MEASUREMENT_LIMITS, 105)])
+    return blocks
+
+
 def _plan_pages(pdf, plt, a) -> None:
-    blocks: list[str] = []
-    for rec in a.recommendations:
-        blocks.append(f"## {rec.side.value.capitalize()} side: {P.FAULT_WORDS[rec.fault]} ({rec.severity.value})")
-        for d in rec.drills:
-            blocks.append(f"• {d.name} [{d.kind}], {d.dose}\n   How: {d.how}\n   Why: {d.why}\n   Source: {d.source}")
-        blocks += [f"• Cue: \"{c.text}\"  (source: {c.source})" for c in rec.cues]
-    if not a.recommendations:
-        blocks.append("## No faults found\nKeep practising the pattern: knees track over the second and third toes, "
-                      "hips level.")
-    blocks.append("## When to see a professional\n" + ex.SAFETY + "\nSources: " + ", ".join(ex.SAFETY_SOURCES))
-    blocks.append("## What the measurements cannot show\n" + ex.MEASUREMENT_LIMITS)
-    lines: list[tuple[str, bool]] = []
+    """The training plan: whole blocks per page; a plan that would spill a few lines is set tighter instead."""
+    blocks = _plan_blocks(a)
+    total = sum(len(b) + 1 for b in blocks)
+    step = 0.0142 if total <= 60 else 0.0142 * 60 / total if total <= 70 else 0.0142  # one page when close
+    pages, page, used = [], [], 0
     for b in blocks:
-        for k, para in enumerate(b.split("\n")):
-            head = para.startswith("## ")
-            for ln in textwrap.wrap(para[3:] if head else para, 95, subsequent_indent="   ") or [""]:
-                lines.append((ln, head))
-        lines.append(("", False))
-    per_page = 62
-    for p in range(0, len(lines), per_page):
+        if page and (used + len(b) + 1) * step > 0.88:
+            pages.append(page)
+            page, used = [], 0
+        page.append(b)
+        used += len(b) + 1
+    pages.append(page)
+    for n, page in enumerate(pages):
         fig = plt.figure(figsize=A4)
-        fig.text(0.07, 0.96, "Training plan" + (" (continued)" if p else ""), fontsize=16, weight="bold")
-        y = 0.92
-        for ln, head in lines[p:p + per_page]:
-            fig.text(0.07, y, ln, fontsize=11 if head else 9, weight="bold" if head else "normal", va="top")
-            y -= 0.0142
+        fig.text(0.07, 0.96, "Training plan" + (" (continued)" if n else ""), fontsize=16, weight="bold")
+        y = 0.925
+        for block in page:
+            for style, ln in block:
+                fig.text(0.07, y, ln, fontsize=10.5 if style == "head" else 9, va="top",
+                         weight="bold" if style == "head" else "normal")
+                y -= step
+            y -= step
         pdf.savefig(fig)
         plt.close(fig)
 
@@ -271,10 +379,11 @@ def write_pdf(path: Path, result, *, frames=None, overlays=None) -> None:
     from .present import OverlayModel
 
     a = result.analysis
-    with atomic_path(path) as tmp, PdfPages(tmp, metadata={"Title": "knee-cv report", "Creator": "knee-cv"}) as pdf:
-        _summary_page(pdf, plt, result)
+    overlays = overlays or (OverlayModel.from_analysis(a) if a.reps else None)
+    title = "knee-cv report" + (f": {P.printable(result.session.subject)}" if result.session.subject else "")
+    with atomic_path(path) as tmp, PdfPages(tmp, metadata={"Title": title, "Creator": "knee-cv"}) as pdf:
+        _summary_page(pdf, plt, result, frames, overlays)
         if a.reps:
-            overlays = overlays or OverlayModel.from_analysis(a)
             page = _RepPage(plt, a)
             for r in a.reps:
                 page.draw(pdf, r, frames.get(r.worst_frame) if frames is not None else None,

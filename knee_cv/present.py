@@ -268,3 +268,35 @@ class OverlayModel:
         text, t, cue = self.texts[k] if k < len(self.texts) else self.texts[0]
         return Overlay((KneeMark(int(self.knees[i, 0])), KneeMark(int(self.knees[i, 1]))), bool(self.pelvis[i]), k,
                        text, t, cue)
+
+
+#: How to film, one line per rule: the README, ``knee-cv guide``, --help, the pre-check and the PDF all say it so.
+FILMING_GUIDE = (
+    ("front", "Film from the front: the person faces the camera squarely (knees are judged up to 30 degrees of "
+              "body turn; a side view shows nothing of the knees' inward collapse)."),
+    ("distance", "Stand 2-3 m from the camera, so the whole body, head to feet, fills most of the picture's height."),
+    ("height", "Put the camera at knee-to-hip height (about 50-90 cm), level, not tilted up or down."),
+    ("feet", "Keep both feet in view the whole time, floor included: the knee is judged against the toes."),
+    ("hands", "Hold the hands away from the knees (on the hips, crossed on the chest, or out in front)."),
+    ("light", "Film in good light, with the light behind the camera, not behind the person."),
+    ("alone", "Only the person being checked in the picture: nobody walking behind."),
+)
+
+
+def filming_line(key: str) -> str:
+    """One rule of :data:`FILMING_GUIDE` by its key (``front``, ``feet``, ``light`` ...)."""
+    return dict(FILMING_GUIDE)[key]
+
+
+#: How the history and comparison name the parts they track.
+PART_WORDS = {"left": "left knee", "right": "right knee", "hip": "hip"}
+
+
+def number(value: float | None) -> str:
+    """A tracked value for tables: ``+7.1``, or a dash when there is none."""
+    return "–" if value is None or value != value else f"{value:+.1f}"
+
+
+def share(value: float | None) -> str:
+    """A share of reps for tables: ``40%``, or a dash when nothing was judged."""
+    return "–" if value is None else f"{value:.0%}"

@@ -11,12 +11,15 @@ import numpy as np
 
 from . import exercises as ex
 from . import present as P
-from .codes import SIDES, FaultCode, Verdict
+from .codes import SIDES, FaultCode, Verdict, WarningCode
 from .codes import finite_or_none as _num
 
 #: 2: verdicts carry ``judged`` and ``reason``; an unjudged knee or hip says "not judged" (it was "n/a", "rear leg",
 #: "free leg", or wrongly "ok" in side and turned views); pelvic drop and trunk lean are signed.
-SCHEMA_VERSION = 2
+#: 3: ``tool``, ``analyzed_at`` and ``session`` (subject, date, notes); each warning is ``{"code", "message"}``;
+#: ``plan`` lists each corrective exercise once with the faults it addresses and a dose that follows the severity;
+#: sources are the documents' titles.
+SCHEMA_VERSION = 3
 
 
 def _verdict(v: Verdict) -> dict:
@@ -64,11 +67,14 @@ def _fault_summary(f) -> dict:
             "threshold": f.threshold, "unit": f.unit}
 
 
-def _recommendation(rec) -> dict:
-    return {"fault": rec.fault.value, "side": rec.side.value, "severity": rec.severity.value,
-            "exercises": [{"name": d.name, "kind": d.kind, "how": d.how, "dose": d.dose, "why": d.why,
-                           "source": d.source} for d in rec.drills],
-            "cues": [{"cue": c.text, "source": c.source} for c in rec.cues]}
+def _plan(plan) -> dict:
+    return {"exercises": [{"name": i.drill.name, "kind": i.drill.kind, "how": i.drill.how, "dose": i.dose,
+                           "why": i.drill.why, "source": i.drill.source.title,
+                           "addresses": [{"code": c.value, "side": s.value} for c, s in i.addresses]}
+                          for i in plan.items],
+            "cues": [{"cue": c.text, "source": c.source.title} for c in plan.cues],
+            "dose_rule": ex.DOSE_RULE,
+            "sources": [s.title for s in plan.sources] if plan.items else []}
 
 
 def _finite(obj):
@@ -82,6 +88,11 @@ def _finite(obj):
     return obj
 
 
+def _version() -> str:
+    from . import __version__
+    return __version__
+
+
 def to_dict(result) -> dict:
     """The report.json document of a :class:`knee_cv.api.Result` (schema in README)."""
     a = result.analysis
@@ -89,14 +100,18 @@ def to_dict(result) -> dict:
     video["truncated"] = result.video.truncated
     doc = {
         "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "knee-cv", "version": _version()},
+        "analyzed_at": result.analyzed_at or None,
+        "session": dataclasses.asdict(result.session),
         "video": video, "model": dataclasses.asdict(result.model),
         "view": a.view.value, "body_yaw_deg": _num(a.yaw_deg, 1), "exercise": a.exercise.value,
         "leg_length_px": _num(a.baseline.leg_length, 1) if a.baseline else None,
         "reps": [rep_dict(a, r) for r in a.reps],
         "faults": [_fault_summary(f) for f in a.faults],
-        "recommendations": [_recommendation(r) for r in a.recommendations],
-        "warnings": list(a.warnings),
+        "plan": _plan(a.plan),
+        "warnings": [{"code": getattr(w, "code", WarningCode.OTHER).value, "message": str(w)} for w in a.warnings],
         "safety": ex.SAFETY,
+        "safety_sources": [s.title for s in ex.SAFETY_SOURCES],
         "limits": ex.MEASUREMENT_LIMITS,
         "settings": dataclasses.asdict(a.settings),
         **result.extra,
@@ -187,13 +202,10 @@ def _fault_lines(a) -> list[str]:
     for f in a.faults:
         lines.append(f"    - {P.fault_phrase(f.code, f.side)}: {f.count} of {f.of_reps} reps, worst {f.severity.value} "
                      f"({P.signed(f.worst_value, f.unit)}; flagged from {P.signed(f.threshold, f.unit)})")
-    lines += ["", "  Train:"]
-    seen: set[str] = set()
-    for rec in a.recommendations:
-        for item in [f"{d.name} ({d.dose})" for d in rec.drills[:3]] + [f'cue: "{c.text}"' for c in rec.cues[:2]]:
-            if item not in seen:
-                seen.add(item)
-                lines.append(f"    - {item}")
+    lines += ["", "  Train (each exercise once; the PDF explains how):"]
+    lines += [f"    - {i.drill.name}: {i.dose}" for i in a.plan.items]
+    if a.plan.cues:
+        lines += ["", "  While you move:"] + [f'    - "{c.text}"' for c in a.plan.cues]
     return lines
 
 

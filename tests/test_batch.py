@@ -57,7 +57,7 @@ def test_discover_by_content_and_safe_output_paths(tmp_path):
     for t in targets.values():
         assert t.resolve().is_relative_to(out.resolve()) and t.resolve() != out.resolve()
         assert all(part not in ("..", "") for part in t.relative_to(out.resolve()).parts)
-    assert targets[Path("/x/3")].name == "we_ird_name_rm_-rf.mp4"
+    assert targets[Path("/x/3")].name == "we_ird_name_rm_-rf"
 
 
 #: Clips the other tests analyze one by one anyway (a session cache): the batch must give their verdicts exactly.
@@ -96,10 +96,20 @@ def test_batch_over_all_sample_videos_with_bad_files(tmp_path, analyzed, model_d
         single = analyzed(name).report
         assert _verdicts([{"left": {"verdict": r["left"]}, "right": {"verdict": r["right"]}, "hip_verdict": r["hip"]}
                           for r in rows[name]["reps"]]) == _verdicts(single["reps"]), name
-        assert (tmp_path / "out" / name / "report.json").is_file()
+        assert (tmp_path / "out" / Path(name).stem / "report.json").is_file()
+    # every report.json of the sample clips follows the published schema
+    import jsonschema
+
+    from knee_cv.schema import report_schema
+    validator = jsonschema.Draft202012Validator(report_schema())
+    for name in names:
+        doc = json.loads((tmp_path / "out" / Path(name).stem / "report.json").read_text())
+        errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(doc)]
+        assert not errors, (name, errors[:5])
     # summary.csv: one row per video (and per failed file), the worst verdict per knee and hip
     table = list(csv.DictReader(io.StringIO((tmp_path / "out" / "summary.csv").read_text())))
     assert len(table) == len(names) + 3 and len({t["path"] for t in table}) == len(table)
+    assert list(table[0])[:7] == ["subject", "path", "status", "exercise", "view", "judged", "reps"]
     valgus = next(t for t in table if t["path"].endswith("squat_front_valgus_then_good.mp4"))
     assert (valgus["right_worst"], valgus["left_worst"], valgus["hip_worst"]) == ("severe", "moderate", "ok")
     assert float(valgus["right_worst_value"]) > 15 and valgus["reps"] == "6"
@@ -155,7 +165,7 @@ def test_sigkill_halfway_then_resume_completes_the_rest(tmp_path, model_dir):
     first = _complete_or_absent(tmp_path / "out")
     assert 1 <= len(first) < 4, first
     result = run_batch([str(tmp_path / "in")], out=tmp_path / "out", workers=1, progress=False)
-    status = {Path(v["path"]).name: v["status"] for v in result["videos"]}
+    status = {Path(v["path"]).stem: v["status"] for v in result["videos"]}  # result folders are named by stem
     assert sorted(status.values()).count("unchanged") == len(first)
     assert all(status[n] == "unchanged" for n in first)
     assert all(s in ("analyzed", "unchanged") for s in status.values()) and len(status) == 4

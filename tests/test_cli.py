@@ -70,7 +70,7 @@ def test_cut_off_part_way_is_analyzed_with_warning(tmp_path, model_dir):
     p = run_cli("analyze", cut, "--no-video", "--out", tmp_path / "o", env_models=model_dir)
     assert p.returncode == 0, p.stderr
     rep = json.loads((tmp_path / "o" / "report.json").read_text())
-    w = [x for x in rep["warnings"] if "video ends early" in x]
+    w = [x["message"] for x in rep["warnings"] if "video ends early" in x["message"]]
     assert w and f"of the {rep['video']['frames']} announced" in w[0]
     assert 0 < rep["video"]["frames_read"] < rep["video"]["frames"]
     assert "video ends early" in p.stdout

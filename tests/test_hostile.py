@@ -64,9 +64,9 @@ def test_control_characters_in_names_never_reach_the_terminal(tmp_path, capsys):
 def test_batch_summary_csv_neutralises_formulas():
     from knee_cv.batch import summary_csv
 
-    rows = [{"path": "=HYPERLINK(\"http://x\")", "status": "failed", "reason": "-bad"},
-            {"path": "+1.mp4", "status": "failed", "reason": "@x"}]
-    cells = [c for row in csv.reader(io.StringIO(summary_csv(rows))) for c in row[:1] + row[-1:]][2:]
+    rows = [{"path": "=HYPERLINK(\"http://x\")", "status": "failed", "reason": "-bad", "subject": "=cmd"},
+            {"path": "+1.mp4", "status": "failed", "reason": "@x", "subject": "-x"}]
+    cells = [c for row in csv.reader(io.StringIO(summary_csv(rows))) for c in row[:2] + row[-1:]][3:]
     assert all(c.startswith("'") for c in cells), cells
 
 

@@ -107,7 +107,7 @@ def test_camera_disconnect_keeps_the_session(tmp_path, model_dir):
     # OpenCV opens a file like a camera; its end is what a camera unplugged mid-session looks like
     result = run_live(camera=str(clip("squat_front_valgus_then_good.mp4")), out=tmp_path / "s", headless=True,
                       pdf=False, live=LiveSettings(calibration_s=1.0))
-    assert any("disconnected" in w for w in result.report["warnings"])
+    assert any(w["code"] == "camera_disconnected" for w in result.report["warnings"])
     assert len(result.report["live"]["reps"]) >= 4 and (tmp_path / "s" / "report.json").is_file()
 
 

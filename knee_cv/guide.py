@@ -1,0 +1,122 @@
+"""How to film: the guide (text and a diagram) and the pre-check that says early what the slow pass would find.
+
+The words are :data:`knee_cv.present.FILMING_GUIDE`; this module prints them,
+draws the set-up, and watches the first seconds of a pose pass for the common
+filming mistakes (feet cut off, side view, too dark, someone else in view).
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from .present import FILMING_GUIDE, filming_line
+from .track import LM
+
+
+def guide_text() -> str:
+    """The filming guide as a terminal prints it."""
+    lines = ["How to film a squat or lunge for knee-cv:"]
+    lines += [f"  {k}. {rule}" for k, (_, rule) in enumerate(FILMING_GUIDE, 1)]
+    lines += ["", "Then: knee-cv analyze VIDEO   (or knee-cv live, in front of a webcam)"]
+    return "\n".join(lines)
+
+
+def write_diagram(path: Path) -> Path:
+    """A side-on sketch of the set-up (camera height and distance, the whole body in the picture) as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from .files import atomic_path
+
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    ax.plot([-0.3, 3.4], [0, 0], color="#555", lw=2)                      # floor
+    ax.plot([3.0, 3.0, 3.0], [0, 0.95, 1.5], color="k", lw=3)             # the person, side-on sketch
+    ax.add_patch(plt.Circle((3.0, 1.68), 0.12, color="k"))
+    ax.plot([2.85, 3.0, 3.15], [0.0, 0.5, 0.0], color="k", lw=3)
+    ax.plot([0.0, 0.0], [0, 0.7], color="#1f77b4", lw=3)                  # tripod
+    ax.add_patch(plt.Rectangle((-0.12, 0.65), 0.24, 0.14, color="#1f77b4"))
+    for top in (1.95, -0.05):                                             # field of view: head to feet
+        ax.plot([0.12, 3.3], [0.72, top], color="#1f77b4", ls="--", lw=1)
+    ax.annotate("", xy=(3.0, -0.25), xytext=(0.0, -0.25), arrowprops=dict(arrowstyle="<->"))
+    ax.text(1.5, -0.42, "2-3 m", ha="center", fontsize=10)
+    ax.text(-0.25, 0.72, "knee-to-hip\nheight\n(50-90 cm)", ha="right", va="center", fontsize=9)
+    ax.text(3.25, 1.0, "facing the\ncamera,\nfeet in view", va="center", fontsize=9)
+    ax.set_xlim(-1.3, 4.2)
+    ax.set_ylim(-0.55, 2.1)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title("Film from the front, the whole body in the picture", fontsize=11)
+    with atomic_path(Path(path)) as tmp:
+        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return Path(path)
+
+
+@dataclasses.dataclass
+class PreCheck:
+    """Watches the first ``seconds`` of a pose pass and names filming problems once, early.
+
+    Call :meth:`update` with each frame and its landmarks; :meth:`problems` returns the
+    guide lines that apply (empty until enough frames were seen). Thresholds are
+    deliberately loose: the pre-check warns early, the analysis decides.
+    """
+
+    fps: float
+    seconds: float = 3.0
+    _frames: int = 0
+    _feet_out: int = 0
+    _side: int = 0
+    _dark: int = 0
+    _found: int = 0
+    _jumps: int = 0
+    _last_hip: tuple[float, float] | None = None
+    done: bool = False
+
+    def update(self, image: np.ndarray, xyz: np.ndarray, vis: np.ndarray) -> list[str]:
+        """Feed one frame (BGR) with its landmarks (33, 3) px and visibility (33,); returns the problems
+        once, when the watched stretch ends (an empty list otherwise)."""
+        if self.done:
+            return []
+        self._frames += 1
+        if self._frames % 3 == 0:  # brightness of every third frame, on a 16x subsample: cheap
+            self._dark += float(image[::16, ::16].mean()) < 45
+        if np.isfinite(xyz[LM.LEFT_HIP, 0]):
+            self._found += 1
+            h = image.shape[0]
+            feet = xyz[[LM.LEFT_ANKLE, LM.RIGHT_ANKLE, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX]]
+            fv = vis[[LM.LEFT_ANKLE, LM.RIGHT_ANKLE, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX]]
+            self._feet_out += bool((feet[:, 1] > 0.99 * h).any() or (fv < 0.3).any())
+            shoulder = abs(xyz[LM.LEFT_SHOULDER, 0] - xyz[LM.RIGHT_SHOULDER, 0])
+            torso = abs((xyz[LM.LEFT_SHOULDER, 1] + xyz[LM.RIGHT_SHOULDER, 1]
+                         - xyz[LM.LEFT_HIP, 1] - xyz[LM.RIGHT_HIP, 1]) / 2)
+            self._side += bool(torso > 0 and shoulder < 0.3 * torso)
+            hip = (float(xyz[LM.LEFT_HIP, 0] + xyz[LM.RIGHT_HIP, 0]) / 2,
+                   float(xyz[LM.LEFT_HIP, 1] + xyz[LM.RIGHT_HIP, 1]) / 2)
+            if self._last_hip is not None and torso > 0 and np.hypot(hip[0] - self._last_hip[0],
+                                                                     hip[1] - self._last_hip[1]) > torso:
+                self._jumps += 1  # the tracker leapt to another body between two frames
+            self._last_hip = hip
+        if self._frames < max(1, int(self.seconds * self.fps)):
+            return []
+        self.done = True
+        return self.problems()
+
+    def problems(self) -> list[str]:
+        """The guide lines for what was seen in most of the watched frames."""
+        out = []
+        seen = max(self._found, 1)
+        if self._found and self._feet_out > 0.5 * seen:
+            out.append(filming_line("feet"))
+        if self._found and self._side > 0.5 * seen:
+            out.append(filming_line("front"))
+        if self._dark > 0.5 * max(self._frames // 3, 1):
+            out.append(filming_line("light"))
+        if self._found < 0.3 * self._frames:
+            out.append(filming_line("distance"))
+        if self._jumps >= 2:
+            out.append(filming_line("alone"))
+        return out

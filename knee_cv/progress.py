@@ -1,0 +1,257 @@
+"""Progress over sessions: the history table, its plot, and the comparison of two sessions.
+
+A change is called progress only beyond the smallest detectable difference
+(:data:`knee_cv.present.SDD`), so that measurement noise is never sold as
+improvement. Words and colours come from :mod:`knee_cv.present`.
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+
+from . import present as P
+from .errors import InputError
+from .files import atomic_path
+from .history import SessionRow
+from .norms import NORMS, SDD
+
+PARTS = ("left", "right", "hip")
+
+SDD_NOTE = ("A change counts as progress only beyond the smallest detectable difference: "
+            + "; ".join(f"{P.PART_WORDS[p]} {SDD[p].value:g} {SDD[p].unit} ({SDD[p].source})" for p in ("left", "hip"))
+            + ". Values are the judged knee measure (+ = toward valgus) and the signed pelvic drop.")
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionSummary:
+    """One session reduced to what a comparison needs, from the database or from a report folder."""
+
+    label: str
+    date: str
+    exercise: str
+    median: dict[str, float | None]   # per part: median judged value over the reps
+    worst: dict[str, float | None]    # per part: the value furthest toward the fault
+    flagged: dict[str, float | None]  # per part: share of judged reps flagged
+    video: str | None = None
+    worst_s: dict[str, float | None] = dataclasses.field(default_factory=dict)  # when the worst rep bottomed
+    folder: str | None = None  # the result folder, whose landmarks place the picture's crop
+
+    @classmethod
+    def from_row(cls, row: SessionRow) -> "SessionSummary":
+        med, worst, share = {}, {}, {}
+        for part in PARTS:
+            vals = row.values(part)
+            med[part] = float(np.median(vals)) if vals else None
+            worst[part] = (max(vals, key=abs) if part == "hip" else max(vals)) if vals else None
+            share[part] = row.flagged_share(part)
+        return cls(f"session {row.id}", row.date, row.exercise, med, worst, share, video=None)
+
+    @classmethod
+    def from_report(cls, folder: Path) -> "SessionSummary":
+        try:
+            rep = json.loads((Path(folder) / "report.json").read_text())
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{folder}: not a knee-cv result folder (no readable report.json: {exc})") from None
+        med, worst, share, when = {}, {}, {}, {}
+        for part in PARTS:
+            rows = [(r["hip_verdict"] if part == "hip" else r[part]["verdict"],
+                     r["pelvic_drop_signed_deg"] if part == "hip" else r[part]["knee_valgus_deg"], r["worst_s"])
+                    for r in rep["reps"] if (r["hip_judged"] if part == "hip" else r[part]["judged"])]
+            vals = [(v, t) for _, v, t in rows if v is not None]
+            med[part] = float(np.median([v for v, _ in vals])) if vals else None
+            pick = (max(vals, key=lambda x: abs(x[0]) if part == "hip" else x[0])) if vals else (None, None)
+            worst[part], when[part] = pick
+            share[part] = sum(v != "ok" for v, *_ in rows) / len(rows) if rows else None
+        date = (rep.get("session") or {}).get("date") or rep.get("analyzed_at") or ""
+        return cls(str(folder), date, rep["exercise"], med, worst, share, rep["video"]["path"], when, str(folder))
+
+
+def summary_of(ref: str, db: str | None) -> SessionSummary:
+    """A session by result folder, or by its id in the history database."""
+    if ref.isdigit() and not Path(ref).is_dir():
+        from .history import History
+
+        with History(db, create=False) as h:
+            row = h.session(int(ref))
+        summary = SessionSummary.from_row(row)
+        folder = Path(row.report_path)
+        if (folder / "report.json").is_file():  # the pictures come from the report folder's video, if at hand
+            full = SessionSummary.from_report(folder)
+            summary = dataclasses.replace(summary, video=full.video, worst_s=full.worst_s, folder=full.folder)
+        return summary
+    return SessionSummary.from_report(Path(ref))
+
+
+def history_rows(sessions: list[SessionRow]) -> list[list[str]]:
+    """The history table: a header row, then one row per session."""
+    head = ["session", "date", "exercise", "view"] + [f"{p} {k}" for p in PARTS for k in ("median", "worst", "flagged")]
+    rows = [head]
+    for row in sessions:
+        s = SessionSummary.from_row(row)
+        cells = [str(row.id), row.date[:10], row.exercise, row.view]
+        for p in PARTS:
+            cells += [P.number(s.median[p]), P.number(s.worst[p]), P.share(s.flagged[p])]
+        rows.append(cells)
+    return rows
+
+
+def history_text(subject: str, sessions: list[SessionRow]) -> str:
+    """The history as a terminal table."""
+    rows = history_rows(sessions)
+    widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
+    lines = [f"knee-cv history: {P.printable(subject)}, {len(sessions)} session(s); knee values in deg "
+             "(+ = toward valgus), hip = signed pelvic drop in deg"]
+    lines += ["  " + "  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
+    return "\n".join(lines)
+
+
+def history_csv(sessions: list[SessionRow]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf).writerows([[P.csv_cell(c) for c in r] for r in history_rows(sessions)])
+    return buf.getvalue()
+
+
+def change(part: str, before: float | None, after: float | None, onset: float | None = None) -> str:
+    """One part's change between two sessions in words, judged against the smallest detectable difference.
+
+    ``onset``: where the fault starts (the mild threshold): two values on the good side of it are "within the
+    normal range both times", not an improvement.
+    """
+    name = P.PART_WORDS[part]
+    if before is None or after is None:
+        return f"{name}: not judged in both sessions, no comparison"
+    sdd = SDD[part]
+    toward = abs(after) - abs(before) if part == "hip" else after - before  # + = further toward the fault
+    level = (lambda v: abs(v)) if part == "hip" else (lambda v: v)  # noqa: E731
+    if onset is not None and level(before) < onset and level(after) < onset:
+        return f"{name}: {before:+.0f} → {after:+.0f} {sdd.unit}, within the normal range both times"
+    if abs(toward) < sdd.value:
+        verdict = f"within measurement noise (less than {sdd.value:g} {sdd.unit})"
+    else:
+        verdict = f"{'worse' if toward > 0 else 'improved'} beyond measurement noise ({sdd.value:g} {sdd.unit})"
+    return f"{name}: {before:+.0f} → {after:+.0f} {sdd.unit}, {verdict}"
+
+
+def compare_lines(a: SessionSummary, b: SessionSummary) -> list[str]:
+    """The change per knee and hip, from the median judged value of each session."""
+    from .reps import Exercise
+    from .settings import FaultSettings
+
+    cfg = FaultSettings()
+    try:
+        knee = cfg.valgus(Exercise(b.exercise)).mild
+    except ValueError:
+        knee = None
+    onset = {"left": knee, "right": knee, "hip": cfg.hip_drop.mild}
+    return [change(p, a.median[p], b.median[p], onset[p]) for p in PARTS]
+
+
+def write_history_plot(subject: str, sessions: list[SessionRow], pdf_path: Path, png_path: Path) -> None:
+    """Per knee and the hip over time: median and worst value per session, the share of reps flagged, the
+    normal range where a published norm exists, and the smallest detectable difference."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    summ = [SessionSummary.from_row(r) for r in sessions]
+    x = np.arange(len(summ))
+    fig, axes = plt.subplots(3, 1, figsize=(8.27, 11.0), sharex=True)
+    fig.suptitle(f"knee-cv history: {P.printable(subject).replace('$', chr(92) + '$')}", fontsize=14,
+                 weight="bold")
+    for ax, part in zip(axes, PARTS):
+        med = np.array([np.nan if s.median[part] is None else s.median[part] for s in summ], float)
+        worst = np.array([np.nan if s.worst[part] is None else s.worst[part] for s in summ], float)
+        norm = NORMS.get((part, summ[-1].exercise)) if summ else None
+        if norm is not None:
+            ax.axhspan(norm.low, norm.high, color=P.Tone.OK.value.hex, alpha=0.5, lw=0, label=norm.label)
+        sdd = SDD[part].value
+        ax.errorbar(x, med, yerr=sdd / 2, fmt="o-", color="#1f3f8f", capsize=4,
+                    label=f"median of the session (bar: ± half the smallest detectable difference, {sdd:g})")
+        ax.plot(x, worst, "s--", color=P.Tone.SEVERE.value.hex, label="worst rep")
+        for k, s in enumerate(summ):
+            if s.flagged[part] is not None:
+                ax.annotate(f"{s.flagged[part]:.0%} flagged", (x[k], med[k]), textcoords="offset points",
+                            xytext=(6, 8), fontsize=7)
+        ax.set_title(P.PART_WORDS[part] + (" (signed pelvic drop, + = left side lower)" if part == "hip" else
+                                           " (judged knee measure, + = toward valgus)"), fontsize=10, loc="left")
+        ax.set_ylabel("deg")
+        ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=2, frameon=False)
+    axes[-1].set_xticks(x, [f"{s.date[:10]}\n{s.label}" for s in summ], fontsize=8)
+    fig.text(0.07, 0.015, SDD_NOTE, fontsize=7, color="#444", wrap=True)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.96))
+    for path, fmt in ((pdf_path, "pdf"), (png_path, "png")):
+        with atomic_path(Path(path)) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=90)
+    plt.close(fig)
+
+
+def write_compare_pdf(a: SessionSummary, b: SessionSummary, path: Path) -> None:
+    """One page: the worst rep of each session side by side (picture and numbers), and the change in words."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(8.27, 11.69))
+    fig.text(0.07, 0.955, "knee-cv: two sessions compared", fontsize=17, weight="bold")
+    for k, s in enumerate((a, b)):
+        x0 = 0.05 + 0.47 * k
+        ax = fig.add_axes([x0, 0.45, 0.43, 0.42])
+        ax.axis("off")
+        frame = _worst_frame(s)
+        if frame is not None:
+            ax.imshow(frame[..., ::-1])
+        else:
+            ax.text(0.5, 0.5, "(no picture: the video is not at hand)", ha="center", va="center", fontsize=8)
+        ax.set_title(f"{'Before' if k == 0 else 'After'}: {s.date[:10]}\n{_tail(s.label)}", fontsize=9)
+        nums = "\n".join(f"{P.PART_WORDS[p]:<11} median {P.number(s.median[p]):>6}  worst {P.number(s.worst[p]):>6}"
+                         f"  flagged {P.share(s.flagged[p]):>5}" for p in PARTS)
+        fig.text(x0, 0.43, nums, fontsize=7.5, family="monospace", va="top")
+    fig.text(0.07, 0.33, "Change", fontsize=13, weight="bold", va="top")
+    fig.text(0.07, 0.30, "\n".join("• " + ln for ln in compare_lines(a, b)), fontsize=10, va="top")
+    fig.text(0.07, 0.08, SDD_NOTE, fontsize=7.5, color="#444", va="top", wrap=True)
+    with atomic_path(Path(path)) as tmp:
+        fig.savefig(tmp, format="pdf")
+    plt.close(fig)
+
+
+def _tail(label: str, n: int = 48) -> str:
+    return label if len(label) <= n else "…" + label[-n:]
+
+
+def _worst_frame(s: SessionSummary) -> np.ndarray | None:
+    """The frame of the worst knee's worst rep from the session's video, if the video is still there."""
+    part = max(("left", "right"), key=lambda p: -1e9 if s.worst[p] is None else s.worst[p])
+    t = s.worst_s.get(part)
+    if s.video is None or t is None or not Path(s.video).is_file():
+        return None
+    from .errors import KneeCvError
+    from .outputs import around_person, shrink
+    from .video import iter_frames_at, probe
+
+    try:
+        info = probe(s.video)
+        index = int(round(t * info.fps))
+        got = list(iter_frames_at(s.video, [index], backend=info.backend))
+    except (KneeCvError, OSError):
+        return None
+    if not got:
+        return None
+    img = got[0][1]
+    marks = Path(s.folder or "") / "landmarks.npz"
+    if marks.is_file():  # crop around the person, as the report's pictures are
+        from .track import PoseTrack
+
+        try:
+            track, _ = PoseTrack.load(marks)
+            if index < len(track):
+                img = around_person(img, track.xy[index] * (img.shape[1] / track.width))
+        except KneeCvError:
+            pass
+    return shrink(img, 700)
