@@ -4,7 +4,8 @@
 
 The clip is scaled and padded to 640x480 and replayed (1) in real time, as a 30 fps camera would deliver
 it, and (2) as fast as the loop can consume frames, which is the loop's own ceiling. Latency is measured
-from the moment a frame is available to the moment its overlay is drawn.
+from the moment a frame is available to the moment its overlay is drawn. Each mode runs without and
+with ``--voice`` (speech synthesized in its thread into WAV files, so no audio device is needed).
 """
 from __future__ import annotations
 
@@ -28,11 +29,17 @@ def main() -> None:
         subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(src), "-vf",
                         "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,fps=30",
                         "-c:v", "libx264", "-crf", "18", str(vga)], check=True)
-        for realtime in (True, False):
-            r = run_live(source=vga, out=Path(tmp) / f"out{int(realtime)}", headless=True, pdf=False,
-                         realtime=realtime)
+        from knee_cv.voice import Voice
+
+        for realtime, voice in ((True, False), (True, True), (False, False), (False, True)):
+            speech = Path(tmp) / f"speech{int(realtime)}{int(voice)}"
+            speech.mkdir()
+            v = Voice(to_files=speech) if voice else False  # synthesized as for real, written instead of played
+            r = run_live(source=vga, out=Path(tmp) / f"out{int(realtime)}{int(voice)}", headless=True, pdf=False,
+                         realtime=realtime, voice=v)
             st = r.report["live"]["stats"]
-            mode = "real time (30 fps source)" if realtime else "unpaced (loop ceiling)"
+            mode = ("real time (30 fps source)" if realtime else "unpaced (loop ceiling)") + \
+                (f", --voice ({len(v.spoken)} phrases spoken)" if voice else "")
             print(f"{mode}: {st['fps']} fps, {st['frames_processed']} frames, {st['frames_dropped']} dropped, "
                   f"latency median {st['latency_ms']['median']} ms, p95 {st['latency_ms']['p95']} ms "
                   f"(targets: >= 30 fps sustained, median < 50 ms); reps {len(r.report['live']['reps'])}")

@@ -112,7 +112,8 @@ def _live(args: argparse.Namespace) -> int:
 
     result = run_live(camera=args.camera, source=args.source, out=args.out, model=args.model,
                       settings=load_settings(args.config), headless=args.headless, record=args.record,
-                      pdf=args.pdf, exercise=_exercise(args), session_meta=_session(args))
+                      pdf=args.pdf, exercise=_exercise(args), session_meta=_session(args), voice=args.voice,
+                      set_reps=args.set, sides=args.sides)
     print_summary(result)
     _remember(args, result)
     st = result.report["live"]["stats"]
@@ -163,7 +164,8 @@ def _exercise(args: argparse.Namespace):
 
 FILMING = ("Film front-on from 2-3 m, the camera at knee-to-hip height, the whole body with the feet in view, "
            "hands away from the knees; knees are judged up to 30 degrees of body turn.")
-LIVE_KEYS = "keys in the live window: q quit, c recalibrate (stand still), r reset the rep counter, s snapshot"
+LIVE_KEYS = ("keys in the live window: q quit, c recalibrate (stand still), r reset the rep counter, s snapshot, "
+             "f full screen, h hide the key line")
 
 
 def _db(p: argparse.ArgumentParser) -> None:
@@ -193,51 +195,8 @@ def _common(p: argparse.ArgumentParser, *, config: bool = True, video: bool = Tr
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="knee-cv", description="Rep-by-rep knee valgus and hip drop screening from video.",
-                                epilog=FILMING)
-    p.add_argument("--version", action="version", version=f"knee-cv {__version__}")
-    p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
-    sub = p.add_subparsers(dest="command", required=True)
-
-    a = sub.add_parser("analyze", help="analyze a recorded squat or lunge video", epilog=FILMING)
-    a.add_argument("video", nargs="?", help="mp4, mov, avi or webm file (with --from-landmarks: only for pictures)")
-    a.add_argument("--from-landmarks", metavar="NPZ", help="re-analyze a saved landmarks.npz (no pose run)")
-    a.add_argument("--out", metavar="DIR", help="output folder (default knee_cv_out/<video name>)")
-    _common(a)
-    a.set_defaults(func=_analyze)
-
-    lv = sub.add_parser("live", help="live form feedback from a webcam (or a replayed video)",
-                        epilog=LIVE_KEYS + ". " + FILMING)
-    src = lv.add_mutually_exclusive_group()
-    src.add_argument("--camera", type=int, default=0, metavar="N", help="camera index (default 0)")
-    src.add_argument("--source", metavar="FILE", help="replay a video in real time as if it were a camera")
-    lv.add_argument("--out", metavar="DIR", help="session outputs (default knee_cv_out/live_<time>)")
-    lv.add_argument("--record", metavar="FILE.mp4", help="also save the annotated stream")
-    lv.add_argument("--headless", action="store_true", help="no window (tests, machines without a screen)")
-    _common(lv, video=False, quiet=False)
-    lv.set_defaults(func=_live)
-
-    b = sub.add_parser("batch", help="analyze a folder of videos in parallel (resumable)")
-    b.add_argument("inputs", nargs="+", metavar="VIDEOS_DIR_OR_GLOB", help="folders (searched recursively) or globs")
-    b.add_argument("--out", required=True, metavar="RESULTS", help="results folder")
-    b.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: CPU cores)")
-    b.add_argument("--force", action="store_true", help="redo every video, ignoring finished results and caches")
-    b.add_argument("--cluster", metavar="ADDRESS", help="run on a Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    b.add_argument("--subjects", metavar="CSV", help="file,subject rows naming who is in each video (default: a "
-                                                     "subjects.csv in the input folder, else each video's folder name)")
-    _common(b)
-    b.set_defaults(func=_batch)
-
-    d = sub.add_parser("demo", help="render a mannequin clip with known faults and analyze it (no video needed)")
-    d.add_argument("--exercise", default="squat", choices=["squat", "lunge", "single_leg_squat"],
-                   help="which rendered movement to demonstrate (default squat)")
-    d.add_argument("--out", metavar="DIR", help="analysis output folder (default knee_cv_out/demo_<exercise>)")
-    d.add_argument("--video-dir", default="sample_videos", metavar="DIR",
-                   help="where the rendered clip and its truth.json go (default sample_videos)")
-    _common(d, config=False, exercise=False, session=False)
-    d.set_defaults(func=_demo)
-
+def _progress_commands(sub) -> None:
+    """guide, history, compare and models."""
     g = sub.add_parser("guide", help="how to film a squat or lunge so that knee-cv can judge it")
     g.add_argument("--picture", metavar="FILE.png", help="also save a diagram of the camera set-up")
     g.set_defaults(func=_guide)
@@ -268,6 +227,60 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--from", dest="src", metavar="FILE", help="install a local copy after checking its sha256")
     m.add_argument("--offline", action="store_true", help="only verify what is installed; never download")
     m.set_defaults(func=_models)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="knee-cv", description="Rep-by-rep knee valgus and hip drop screening from video.",
+                                epilog=FILMING)
+    p.add_argument("--version", action="version", version=f"knee-cv {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    a = sub.add_parser("analyze", help="analyze a recorded squat or lunge video", epilog=FILMING)
+    a.add_argument("video", nargs="?", help="mp4, mov, avi or webm file (with --from-landmarks: only for pictures)")
+    a.add_argument("--from-landmarks", metavar="NPZ", help="re-analyze a saved landmarks.npz (no pose run)")
+    a.add_argument("--out", metavar="DIR", help="output folder (default knee_cv_out/<video name>)")
+    _common(a)
+    a.set_defaults(func=_analyze)
+
+    lv = sub.add_parser("live", help="live form feedback from a webcam (or a replayed video)",
+                        epilog=LIVE_KEYS + ". " + FILMING)
+    src = lv.add_mutually_exclusive_group()
+    src.add_argument("--camera", type=int, default=0, metavar="N", help="camera index (default 0)")
+    src.add_argument("--source", metavar="FILE", help="replay a video in real time as if it were a camera")
+    lv.add_argument("--out", metavar="DIR", help="session outputs (default knee_cv_out/live_<time>)")
+    lv.add_argument("--record", metavar="FILE.mp4", help="also save the annotated stream")
+    lv.add_argument("--headless", action="store_true", help="no window (tests, machines without a screen)")
+    lv.add_argument("--voice", action="store_true", help="speak the cues and the rep count (offline speech: "
+                                                        "pyttsx3 with espeak-ng on Linux)")
+    lv.add_argument("--set", type=int, metavar="N", help="count through a set of N reps, then show a summary, "
+                                                        "write the outputs and stop")
+    lv.add_argument("--sides", action="store_true", help="with --set: a single-leg set on the left leg, then on "
+                                                         "the right")
+    _common(lv, video=False, quiet=False)
+    lv.set_defaults(func=_live)
+
+    b = sub.add_parser("batch", help="analyze a folder of videos in parallel (resumable)")
+    b.add_argument("inputs", nargs="+", metavar="VIDEOS_DIR_OR_GLOB", help="folders (searched recursively) or globs")
+    b.add_argument("--out", required=True, metavar="RESULTS", help="results folder")
+    b.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: CPU cores)")
+    b.add_argument("--force", action="store_true", help="redo every video, ignoring finished results and caches")
+    b.add_argument("--cluster", metavar="ADDRESS", help="run on a Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    b.add_argument("--subjects", metavar="CSV", help="file,subject rows naming who is in each video (default: a "
+                                                     "subjects.csv in the input folder, else each video's folder name)")
+    _common(b)
+    b.set_defaults(func=_batch)
+
+    d = sub.add_parser("demo", help="render a mannequin clip with known faults and analyze it (no video needed)")
+    d.add_argument("--exercise", default="squat", choices=["squat", "lunge", "single_leg_squat"],
+                   help="which rendered movement to demonstrate (default squat)")
+    d.add_argument("--out", metavar="DIR", help="analysis output folder (default knee_cv_out/demo_<exercise>)")
+    d.add_argument("--video-dir", default="sample_videos", metavar="DIR",
+                   help="where the rendered clip and its truth.json go (default sample_videos)")
+    _common(d, config=False, exercise=False, session=False)
+    d.set_defaults(func=_demo)
+
+    _progress_commands(sub)
     return p
 
 

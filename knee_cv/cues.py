@@ -28,6 +28,8 @@ class LiveSettings:
     streak_reps: int = 2           # the same fault this many reps in a row before gets a stronger message
     first_rep_depth: float = 0.5   # expected depth (fraction of leg length) until a rep has been seen
     cue_seconds: float = 2.5       # how long a cue stays on screen
+    verdict_hold_s: float = 2.0    # a rep's verdict stays this long after the rep ends (the person stands) ...
+    verdict_fade_s: float = 1.0    # ... then fades out over this long
     smoothing: OneEuroSettings = OneEuroSettings()
 
 

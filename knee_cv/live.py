@@ -27,6 +27,7 @@ from .filtering import OneEuroFilter
 from .kinematics import Baseline, FrameMetrics, frame_metrics, standing_baseline
 from .present import GUIDANCE, KneeMark, Overlay, rep_text
 from .reps import Exercise, Rep, RepSegmenter, classify_exercise
+from .sets import Phase, SetGuide
 from .settings import Settings
 from .track import ANKLE, LM, N_LANDMARKS, TOE, PoseTrack
 from .view import View, frame_views, rep_views
@@ -53,7 +54,7 @@ class LiveEvent:
     """Something that happened during the session, for report.json's ``live.events``."""
 
     t: float
-    kind: str                  # calibrated | recalibrate | reset_counter | cue | rep
+    kind: str                  # calibrated | recalibrate | reset_counter | cue | rep | set
     rep: int = 0
     code: FaultCode | None = None
     side: Side | None = None
@@ -270,23 +271,29 @@ def _check_display(headless: bool) -> None:
 
 
 class _Loop:
-    """One frame in, one drawn frame out: pose, session update, drawing, window, recording, keys."""
+    """One frame in, one drawn frame out: pose, session update, drawing, window, voice, set, recording, keys."""
 
-    WINDOW = "knee-cv live (q quit, c recalibrate, r reset, s snapshot)"
+    WINDOW = "knee-cv live"
 
     def __init__(self, settings: Settings, live: LiveSettings, *, fps: float, out: Path, headless: bool,
-                 record: Path | None, exercise: Exercise | None = None) -> None:
+                 record: Path | None, exercise: Exercise | None = None, voice=None, guide=None) -> None:
+        from .live_view import LiveView
         from .render import LowerBodyAnnotator
 
         self.settings, self.live, self.fps, self.out = settings, live, fps, out
         self.headless, self.record, self.exercise = headless, record, exercise
-        self.stats, self.ann = LiveStats(), LowerBodyAnnotator()
+        self.stats, self.ann, self.view = LiveStats(), LowerBodyAnnotator(), LiveView()
         self.session: LiveSession | None = None
         self.sink = None
         self.snapshots = 0
+        self.voice, self.guide = voice, guide
+        self.keys, self.fullscreen, self._heard = True, False, 0
+        self.step_state = None  # the set's state on the last frame
+        if not headless:
+            _window_open(self.WINDOW)
 
     def step(self, fr, est) -> bool:
-        """Process one frame; False when the user asked to quit."""
+        """Process one frame; False when the user asked to quit or the set is over."""
         from .render import VideoSink
 
         if self.session is None:
@@ -300,18 +307,70 @@ class _Loop:
         view = cv2.flip(fr.image, 1)                  # a mirror is what people expect to see
         mirrored = self.session.smooth_xyz[-1][:, :2].copy()
         mirrored[:, 0] = view.shape[1] - 1 - mirrored[:, 0]
-        self.ann.annotate(view, mirrored, overlay)
+        going = self._set(fr.t)
+        if self.sink is not None:  # the recording keeps the texts on the picture: it has no panel
+            self.sink.write(self.ann.annotate(view.copy(), mirrored, overlay))
+        self._speak()
+        if not self.headless:
+            skeleton = dataclasses.replace(overlay, rep=0, verdict="", cue="", banner="", values=(), legend=False)
+            self.ann.annotate(view, mirrored, skeleton)
+            going = self._window(view, self._panel(fr.t, overlay)) and going
         st = self.stats
         st.last = time.perf_counter()
         st.first = st.first or st.last
         st.latency_ms.append(1000 * (st.last - fr.captured))
         st.frames += 1
-        if self.sink is not None:
-            self.sink.write(view)
-        return self.headless or self._window(view)
+        return going
 
-    def _window(self, view: np.ndarray) -> bool:
-        cv2.imshow(self.WINDOW, view)
+    def _set(self, t: float) -> bool:
+        """Advance the guided set; False once every set is done."""
+        if self.guide is None:
+            return True
+        s, before = self.session, self.step_state.phase if self.step_state else None
+        self.step_state = self.guide.update(t, s.baseline is not None, len(s.reps) - s.rep_offset)
+        if self.step_state.phase is not before:
+            s.events.append(LiveEvent(round(t, 3), "set", text=f"{self.step_state.phase.value}: "
+                                                               f"{self.step_state.banner}".rstrip(": ")))
+        if self.step_state.recalibrate:
+            s.recalibrate()
+        if self.step_state.speak and self.voice is not None:
+            self.voice.say(self.step_state.speak)
+        return self.step_state.phase is not Phase.FINISHED
+
+    def _speak(self) -> None:
+        """Cues as they are given (during the descent) and, outside a set, the rep count."""
+        events = self.session.events
+        for e in events[self._heard:]:
+            if self.voice is None:
+                break
+            if e.kind == "cue":
+                self.voice.say(e.text)
+            elif e.kind == "rep" and self.guide is None:
+                self.voice.say(str(e.rep))
+        self._heard = len(events)
+
+    def _panel(self, t: float, overlay: Overlay):
+        from .live_view import Panel
+        from .present import set_summary
+
+        s, st = self.session, self.step_state
+        last = s.reps[-1] if len(s.reps) > s.rep_offset else None
+        verdict, tone, alpha = "", None, 0.0
+        if last is not None:
+            verdict, tone = rep_text(last.result.faults, last.result.knee_verdicts, last.result.hip_verdict)
+            alpha = float(np.clip(1 - (t - last.end_s - self.live.verdict_hold_s) / self.live.verdict_fade_s, 0, 1))
+        banner, summary, count, target = overlay.banner, (), len(s.reps) - s.rep_offset, None
+        if st is not None:
+            count, target = st.count, st.target
+            banner = st.banner or banner
+            if st.phase is Phase.DONE and self.guide.sets:
+                leg, first, last_n = self.guide.sets[-1]
+                summary = set_summary([r.result for r in s.reps if first <= r.number <= last_n])
+        return Panel(count, target, verdict, tone, alpha, overlay.cue, banner, summary, self.keys)
+
+    def _window(self, view: np.ndarray, panel) -> bool:
+        size = _window_size(self.WINDOW)
+        cv2.imshow(self.WINDOW, self.view.compose(view, panel, size))
         key = cv2.waitKey(1) & 0xFF
         if key == ord("c"):
             self.session.recalibrate()
@@ -319,26 +378,85 @@ class _Loop:
             self.session.reset_counter()
         elif key == ord("s"):
             self.snapshots += 1
-            cv2.imwrite(str(self.out / f"snapshot_{self.snapshots}.png"), view)
+            cv2.imwrite(str(self.out / f"snapshot_{self.snapshots}.png"), self.view.compose(view, panel, size))
+        elif key == ord("f"):
+            self.fullscreen = not self.fullscreen
+            cv2.setWindowProperty(self.WINDOW, cv2.WND_PROP_FULLSCREEN,
+                                  cv2.WINDOW_FULLSCREEN if self.fullscreen else cv2.WINDOW_NORMAL)
+        elif key == ord("h"):
+            self.keys = not self.keys
         return key != ord("q")
 
     def close(self) -> None:
         if self.sink is not None:
             self.sink.close()
+        if self.voice is not None:
+            self.voice.close()
         if not self.headless:
             cv2.destroyAllWindows()
+
+
+def _quiet_qt() -> None:
+    """Give Qt a font folder (matplotlib's) and mute its font-database chatter, before the first window."""
+    if "QT_QPA_FONTDIR" not in os.environ:
+        import matplotlib
+
+        os.environ["QT_QPA_FONTDIR"] = str(Path(matplotlib.get_data_path()) / "fonts" / "ttf")
+    os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.fonts=false;qt.qpa.*.warning=false")
+
+
+def _screen_size() -> tuple[int, int]:
+    """The screen's size in pixels (X11's xdpyinfo); 1280x720 when it cannot be told."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which("xdpyinfo")
+    if exe:
+        try:
+            out = subprocess.run([exe], capture_output=True, text=True, timeout=3).stdout
+            w, h = next(ln.split()[1] for ln in out.splitlines() if "dimensions:" in ln).split("x")
+            return int(w), int(h)
+        except (OSError, subprocess.SubprocessError, StopIteration, ValueError):
+            pass
+    return 1280, 720
+
+
+def _window_open(name: str) -> None:
+    """A resizable window filling 90 % of the screen (keeping the screen's shape); f makes it full screen."""
+    _quiet_qt()
+    sw, sh = _screen_size()
+    # free ratio: the picture is composed at the window's own size, so it fills it undistorted; no Qt toolbar
+    cv2.namedWindow(name, cv2.WINDOW_NORMAL | cv2.WINDOW_FREERATIO | cv2.WINDOW_GUI_NORMAL)
+    cv2.resizeWindow(name, int(sw * 0.9), int(sh * 0.9))
+    cv2.moveWindow(name, int(sw * 0.05), int(sh * 0.05))
+
+
+def _window_size(name: str) -> tuple[int, int]:
+    """The window's inner size now (the picture is drawn at it, so text stays sharp), at most 1920 wide."""
+    try:
+        _, _, w, h = cv2.getWindowImageRect(name)
+    except cv2.error:
+        w = h = 0
+    if w < 320 or h < 240:
+        w, h = 1280, 720
+    if w > 1920:
+        w, h = 1920, int(h * 1920 / w)
+    return w, h
 
 
 def run_live(*, camera: int | str = 0, source: str | Path | None = None, out: str | Path | None = None,
              model: str = "full", settings: Settings = Settings(), live: LiveSettings = LiveSettings(),
              headless: bool = False, record: str | Path | None = None, pdf: bool = True,
              max_seconds: float | None = None, realtime: bool = True, exercise: Exercise | None = None,
-             session_meta: Session = Session()):
+             session_meta: Session = Session(), voice=False, set_reps: int | None = None,
+             sides: bool = False):
     """Run a live session until q, the end of ``source``, a camera disconnect, or ``max_seconds``.
 
     Returns the :class:`knee_cv.api.Result` of the session (same outputs as ``analyze``), with the
     live per-rep verdicts, cues and timing under ``report["live"]``. ``session_meta`` names the subject,
-    the date (default: now, or the replayed file's recording time) and notes.
+    the date (default: now, or the replayed file's recording time) and notes. ``voice`` speaks the cues
+    and the count; ``set_reps`` counts the person through a set (``sides``: a single-leg set on each leg)
+    and ends the session when it is done.
     """
     from . import models
     from .files import ensure_dir
@@ -360,8 +478,12 @@ def run_live(*, camera: int | str = 0, source: str | Path | None = None, out: st
     except KneeCvError:
         src.close()
         raise
+    if set_reps is not None and set_reps < 1:
+        src.close()
+        raise InputError(f"--set {set_reps}: a set has at least 1 rep")
     loop = _Loop(settings, live, fps=src.fps, out=out, headless=headless, record=Path(record) if record else None,
-                 exercise=exercise)
+                 exercise=exercise, voice=_voice(voice) if voice else None,
+                 guide=SetGuide(set_reps, sides=sides) if set_reps else None)
     t_start = time.perf_counter()
     try:
         with PoseEstimator(resolved) as est:
@@ -376,6 +498,19 @@ def run_live(*, camera: int | str = 0, source: str | Path | None = None, out: st
     loop.stats.dropped = src.dropped
     return _session_result(loop, src, resolved, out=out, source=source, settings=settings, pdf=pdf,
                            meta=session_meta)
+
+
+def _voice(voice):
+    """A started :class:`knee_cv.voice.Voice` (``voice`` may be one already), or None after one warning line
+    when there is no speech."""
+    from .voice import Voice
+
+    v = voice if isinstance(voice, Voice) else Voice()
+    if not v.ready():
+        print(f"knee-cv: no voice: {v.error or 'the speech engine did not start'}; going on silently",
+              file=sys.stderr)
+        return None
+    return v
 
 
 def _session_result(loop: _Loop, src, resolved, *, out: Path, source, settings: Settings, pdf: bool,

@@ -300,3 +300,25 @@ def number(value: float | None) -> str:
 def share(value: float | None) -> str:
     """A share of reps for tables: ``40%``, or a dash when nothing was judged."""
     return "–" if value is None else f"{value:.0%}"
+
+
+#: The live window's keys, on screen (hidden with h) and in ``live --help``.
+LIVE_KEYS = "keys: q quit, c recalibrate, r reset count, s snapshot, f full screen, h hide keys"
+
+
+def set_summary(results) -> tuple[str, ...]:
+    """A finished set in a few lines: per knee, reps flagged and the worst value; the hip's flagged reps."""
+    lines = []
+    for side in SIDES:
+        judged = [r for r in results if r.knee_verdicts[side.index].judged]
+        if not judged:
+            lines.append(f"{side.value.capitalize()} knee: {NOT_JUDGED}")
+            continue
+        flagged = sum(not r.knee_verdicts[side.index].ok for r in judged)
+        worst = max(r.sides[side.index].valgus_measure_deg for r in judged)
+        lines.append(f"{side.value.capitalize()} knee: {flagged} of {len(judged)} reps flagged, "
+                     f"worst {signed(worst, 'deg')}")
+    hips = [r for r in results if r.hip_verdict.judged]
+    lines.append(f"Hip: {sum(not r.hip_verdict.ok for r in hips)} of {len(hips)} reps flagged" if hips
+                 else f"Hip: {NOT_JUDGED}")
+    return tuple(lines)

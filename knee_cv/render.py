@@ -45,12 +45,13 @@ def _text(img, text, org, scale, color=WHITE, th=2, outline=True):
     cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, color, th, cv2.LINE_AA)
 
 
-def _wrap_to_width(text: str, width: int, scale: float, thick: int) -> list[str]:
-    """Greedy word wrap so each line fits ``width`` pixels in OpenCV's Hershey font."""
+def wrap_to_width(text: str, width: int, scale: float, thick: int, *, font: int = cv2.FONT_HERSHEY_SIMPLEX
+                  ) -> list[str]:
+    """Greedy word wrap so each line fits ``width`` pixels in an OpenCV Hershey ``font``."""
     lines: list[str] = []
     for word in text.split():
         trial = f"{lines[-1]} {word}" if lines else word
-        if lines and cv2.getTextSize(trial, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)[0][0] <= width:
+        if lines and cv2.getTextSize(trial, font, scale, thick)[0][0] <= width:
             lines[-1] = trial
         else:
             lines.append(word)
@@ -120,7 +121,7 @@ class LowerBodyAnnotator:
             bottom = top - int(14 * s)
         if overlay.cue and overlay.big_cue:
             scale, thick = 1.4 * s, max(3, th + 1)
-            lines = _wrap_to_width(overlay.cue, w - int(20 * s), scale, thick)
+            lines = wrap_to_width(overlay.cue, w - int(20 * s), scale, thick)
             step = int(52 * s)
             for k, line in enumerate(lines):
                 _text(image, line, (int(10 * s), bottom - (len(lines) - 1 - k) * step), scale, AMBER, thick)

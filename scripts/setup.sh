@@ -21,11 +21,13 @@ if ! .venv/bin/knee-cv models fetch full --offline >/dev/null 2>&1; then
   fi
 fi
 
-# pdftotext/pdftoppm (PDF tests) and Xvfb + ImageMagick (the live-window test); optional for users.
+# pdftotext/pdftoppm (PDF tests), Xvfb + ImageMagick (the live-window test), espeak-ng (spoken cues);
+# optional for users.
 need=()
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
 command -v import >/dev/null 2>&1 || need+=(imagemagick)
+command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)   # live --voice (and its speech test)
 if [ ${#need[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   (apt-get install -y -q "${need[@]}" >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q "${need[@]}" >/dev/null; }) || echo "note: could not install ${need[*]}; the tests that need them will skip"
 fi

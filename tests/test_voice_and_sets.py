@@ -1,0 +1,146 @@
+"""Spoken cues (rendered to WAV, never blocking the loop) and the guided set."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import wave
+
+import numpy as np
+import pytest
+
+from conftest import clip
+from knee_cv.codes import Side
+from knee_cv.sets import Phase, SetGuide
+
+
+def _speech_available():
+    try:
+        import pyttsx3  # noqa: F401
+    except ImportError:
+        pytest.skip("pyttsx3 is not installed (pip install -e '.[test]')")
+    if sys.platform.startswith("linux") and not (shutil.which("espeak-ng") or shutil.which("espeak")):
+        pytest.skip("espeak-ng is not installed (scripts/setup.sh installs it on Debian/Ubuntu as root)")
+
+
+def _wav(path):
+    with wave.open(str(path)) as w:
+        a = np.frombuffer(w.readframes(w.getnframes()), np.int16).astype(float)
+        return w.getnframes() / w.getframerate(), a
+
+
+def test_a_cue_rendered_to_wav_is_audible_speech_of_plausible_length(tmp_path):
+    _speech_available()
+    from knee_cv.voice import render_to_wav
+
+    text = "Push your right knee out over your second toe"
+    seconds, a = _wav(render_to_wav(text, tmp_path / "cue.wav"))
+    assert 1.0 < seconds < 6.0                                    # about 2 s at 165 words per minute
+    loud = np.sqrt(np.mean(a ** 2))
+    assert loud > 500                                             # speech, not silence (int16 RMS)
+    frames = a[: len(a) // 441 * 441].reshape(-1, 441)            # 10 ms frames at 44.1 kHz (or 20 ms at 22 kHz)
+    voiced = np.mean(np.sqrt((frames ** 2).mean(1)) > 0.1 * loud)
+    assert 0.3 < voiced < 0.98                                    # words with pauses between them
+    short, _ = _wav(render_to_wav("Three", tmp_path / "count.wav"))
+    assert short < seconds / 2                                    # a count is short: it never outlasts a rep
+
+
+def test_say_never_blocks_the_frame_loop_and_keeps_the_newest_cue(tmp_path):
+    _speech_available()
+    from knee_cv.voice import Voice
+
+    v = Voice(to_files=tmp_path)
+    assert v.ready()
+    waits = []
+    for k in range(30):
+        t0 = time.perf_counter()
+        v.say(f"cue number {k}")
+        waits.append(time.perf_counter() - t0)
+    v.close(timeout=20)
+    assert max(waits) < 0.005                                     # queued, never spoken in the caller's thread
+    assert 1 <= len(v.spoken) < 30 and v.spoken[-1] == "cue number 29"   # stale cues are dropped, not queued
+    assert len(list(tmp_path.glob("say_*.wav"))) == len(v.spoken)
+
+
+def test_no_audio_device_is_one_warning_line(monkeypatch, capsys):
+    from knee_cv import live, voice
+
+    monkeypatch.setattr(voice, "_audio_problem", lambda: "no audio device found (aplay -l lists no sound card)")
+    assert live._voice(True) is None
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no voice" in err[0] and "going on silently" in err[0]
+
+
+def test_set_guide_counts_down_counts_reps_and_switches_legs():
+    g = SetGuide(2, sides=True, countdown_s=3.0, done_s=4.0)
+    steps = [g.update(0.0, False, 0)]
+    assert steps[0].phase is Phase.CALIBRATE and "left leg" in steps[0].banner
+    steps += [g.update(t, True, 0) for t in (1.0, 1.5, 2.6, 3.7, 4.1, 5.2)]
+    assert [s.banner for s in steps[1:]] == ["3", "3", "2", "1", "Go!", ""]
+    assert [s.speak for s in steps[1:]] == ["3", "", "2", "1", "Go!", ""]   # each said once
+    s = g.update(5.5, True, 1)
+    assert (s.phase, s.count, s.target, s.speak) == (Phase.REPS, 1, 2, "1")
+    s = g.update(7.0, True, 2)
+    assert s.phase is Phase.DONE and s.banner == "Set done (left leg)" and g.sets == [(Side.LEFT, 1, 2)]
+    s = g.update(11.5, True, 2)
+    assert s.recalibrate and s.side is Side.RIGHT and s.banner == "Now stand on your right leg"
+    s = g.update(12.0, True, 2)                                   # recalibrated: the right leg's countdown
+    assert s.phase is Phase.COUNTDOWN
+    g.update(14.0, True, 3)                                       # a rep during the countdown does not count
+    g.update(15.5, True, 3)
+    assert g.update(16.0, True, 3).count == 0
+    assert g.update(17.0, True, 5).phase is Phase.DONE
+    assert g.update(21.5, True, 5).phase is Phase.FINISHED and g.sets[-1] == (Side.RIGHT, 4, 5)
+    with pytest.raises(ValueError):
+        SetGuide(0)
+
+
+@pytest.mark.video
+def test_replay_in_set_mode_gives_the_verdicts_of_analyze_and_stops_after_the_set(tmp_path, analyzed, model_dir):
+    src = clip("squat_front_valgus_then_good.mp4")
+    env = dict(os.environ, KNEE_CV_MODELS=str(model_dir))
+    proc = subprocess.run([sys.executable, "-m", "knee_cv", "live", "--source", str(src), "--headless", "--out",
+                           str(tmp_path / "live"), "--set", "2", "--no-pdf"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    live = json.loads((tmp_path / "live" / "report.json").read_text())["live"]
+    sets = [e["text"] for e in live["events"] if e["event"] == "set"]
+    assert [x.split(":")[0] for x in sets] == ["calibrate", "countdown", "reps", "done", "finished"], sets
+    assert live["stats"]["frames_processed"] < 0.9 * 550         # it stopped when the set was done
+    batch = analyzed("squat_front_valgus_then_good.mp4").report
+    words = lambda r: (r["verdict"]["left"], r["verdict"]["right"])  # noqa: E731
+    n = len(live["reps"])
+    assert n >= 3
+    valgus = lambda reps: [any(f["code"] == "knee_valgus" for f in r["faults"]) for r in reps]  # noqa: E731
+    assert valgus(live["reps"]) == valgus(batch["reps"][:n])
+    assert all(words(r)[1] != "ok" for r in live["reps"][:3])     # the right knee caves on reps 1-3, as analyze says
+
+
+@pytest.mark.parametrize("size", [(640, 480), (1920, 1080)])
+def test_live_layout_never_draws_over_the_video_and_scales_with_the_window(size):
+    import cv2
+
+    from knee_cv.live_view import LiveView, Panel
+    from knee_cv.present import Tone
+
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 255, (480, 640, 3), dtype=np.uint8)
+    panel = Panel(3, 5, "Right knee caves in: moderate", Tone.MODERATE, 1.0,
+                  "Push your right knee out over your second toe", "", (), True)
+    img = LiveView().compose(frame, panel, size)
+    w, h = size
+    assert img.shape == (h, w, 3)
+    scale = min(int(w * (1 - 0.36)) / 640, h / 480)
+    vw, vh = int(640 * scale), int(480 * scale)
+    y0 = (h - vh) // 2
+    video = cv2.resize(frame, (vw, vh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    assert np.array_equal(img[y0:y0 + vh, :vw], video)            # the picture, legs included, is untouched
+    text = img[:, vw:]
+    orange = (np.abs(text.astype(int) - np.array(Tone.MODERATE.value.bgr)) < 10).all(-1)
+    rows = np.flatnonzero(orange.any(1))
+    assert 0.06 * h < rows.max() - rows.min() < 0.4 * h           # the verdict box: a share of the window's height
+    white = (text > 240).all(-1)
+    assert white.mean() > 0.01                                    # the big counter
