@@ -109,6 +109,9 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
         track = estimate_track(read_frames(path, info=info), est, width=info.width, height=info.height,
                                fps=info.fps, on_frame=seen)
     video = VideoMeta.from_info(info, len(track))
+    if not info.clock:
+        warnings.append(Notice(WarningCode.VIDEO_TIMING, "the video announces an impossible frame rate: its frames "
+                               "were timed at 30 fps, so times and speeds may be off"))
     if video.truncated:
         warnings.append(Notice(WarningCode.VIDEO_TRUNCATED, f"video ends early: only {len(track)} of the "
                                f"{info.frames} announced frames were readable (file cut off?); analyzed what was "

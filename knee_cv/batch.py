@@ -24,7 +24,7 @@ from pathlib import Path
 from . import present as P
 from .codes import FaultCode, Severity, Side, Verdict
 from .errors import InputError, KneeCvError
-from .files import atomic_path, ensure_dir, write_atomic
+from .files import atomic_path, ensure_dir, exclusive_lock, stop_on_signals, write_atomic
 from .models import sha256_of
 from .meta import Session
 from .reps import Exercise
@@ -66,19 +66,23 @@ def _safe_rel(rel: str) -> Path:
     return Path(*parts) if parts else Path("_")
 
 
-def discover(inputs: Iterable[str]) -> tuple[list[Found], list[dict]]:
+def discover(inputs: Iterable[str], *, exclude: Path | None = None) -> tuple[list[Found], list[dict]]:
     """Expand folders (recursively) and globs into candidate videos and skipped files.
 
     A file is a candidate if its content looks like a video or its name has a
     video extension (so a damaged ``.mp4`` is reported as failed, not ignored).
-    Returns ``(candidates, skipped)``; skipped entries are ``{"path", "reason"}``.
+    Every file is either a candidate or skipped with a reason (hidden files too); ``exclude`` (the results
+    folder, when it sits inside an input folder) is not searched. Returns ``(candidates, skipped)``; skipped
+    entries are ``{"path", "reason"}``.
     """
+    skip_dir = exclude.resolve() if exclude is not None else None
     found: dict[Path, Found] = {}
     skipped: list[dict] = []
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            pairs = [(f, f.relative_to(p)) for f in sorted(p.rglob("*")) if f.is_file()]
+            pairs = [(f, f.relative_to(p)) for f in sorted(p.rglob("*")) if f.is_file()
+                     and not (skip_dir is not None and f.resolve().is_relative_to(skip_dir))]
         else:
             matches = [Path(m) for m in sorted(glob.glob(item, recursive=True))] if glob.has_magic(item) else [p]
             if not matches or not all(m.exists() for m in matches):
@@ -86,7 +90,10 @@ def discover(inputs: Iterable[str]) -> tuple[list[Found], list[dict]]:
                 continue
             pairs = [(f, Path(f.name)) for f in matches if f.is_file()]
         for f, rel in pairs:
-            if f.name.startswith(".") or CACHE_DIR in f.parts:
+            if CACHE_DIR in f.parts:
+                continue
+            if any(part.startswith(".") for part in rel.parts):
+                skipped.append({"path": str(f), "reason": "hidden file (its name starts with a dot): not analyzed"})
                 continue
             if f.suffix.lower() in VIDEO_EXTENSIONS or sniff_video(f):
                 found.setdefault(f.resolve(), Found(f, rel))
@@ -327,14 +334,16 @@ def _local_map(jobs: list[Job], workers: int) -> Iterator[dict]:
         for job in jobs:
             yield process_video(job)
         return
-    import concurrent.futures as cf
     import multiprocessing as mp
 
     # spawn: MediaPipe's native threads do not survive fork
-    with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-        futures = [pool.submit(process_video, j) for j in jobs]
-        for fut in cf.as_completed(futures):
-            yield fut.result()
+    pool = mp.get_context("spawn").Pool(workers)
+    try:
+        yield from pool.imap_unordered(process_video, jobs)
+        pool.close()
+    finally:  # stopped early (a signal, Ctrl+C, an error): no worker may outlive the batch
+        pool.terminate()
+        pool.join()
 
 
 def _dask_map(jobs: list[Job], address: str) -> Iterator[dict]:
@@ -418,14 +427,16 @@ def run_batch(inputs: list[str], *, out: str | Path, workers: int | None = None,
     ``subjects`` (a CSV of ``file,subject`` rows; default ``subjects.csv`` in an input folder), else from the
     folder it sits in below the input folder, else ``session.subject``.
     """
-    from tqdm import tqdm
 
     if workers is not None and workers < 1:
         raise InputError(f"--workers must be at least 1, got {workers}")
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: --out must be a folder, and this is a file")
-    found, skipped = discover(inputs)
+    missing = [i for i in inputs if not glob.has_magic(i) and not Path(i).exists()]
+    if missing:  # a mistyped folder is an error, not "0 videos"
+        raise InputError(f"no such file or folder: {', '.join(missing)}")
+    found, skipped = discover(inputs, exclude=out)
     if not found:
         missing = [s["path"] for s in skipped if s["reason"] == "no such file or folder"]
         others = len(skipped) - len(missing)
@@ -433,6 +444,17 @@ def run_batch(inputs: list[str], *, out: str | Path, workers: int | None = None,
                          + (f"; no such file or folder: {', '.join(missing)}" if missing else "")
                          + (f"; {others} other files skipped" if others else ""))
     ensure_dir(out, "results folder")
+    with exclusive_lock(out / CACHE_DIR / "batch.lock", f"--out {out}"), stop_on_signals():
+        return _run(found, skipped, inputs, out=out, workers=workers, settings=settings, model=model, pdf=pdf,
+                    annotate=annotate, force=force, cluster=cluster, progress=progress, exercise=exercise,
+                    session=session, subjects=subjects, db=db, on_result=on_result)
+
+
+def _run(found, skipped, inputs, *, out: Path, workers, settings, model, pdf, annotate, force, cluster, progress,
+         exercise, session, subjects, db, on_result) -> dict:
+    """The batch itself, under the lock on ``out``."""
+    from tqdm import tqdm
+
     targets = assign_outputs(found, out)
     cache = out / CACHE_DIR / "landmarks"
     if cluster is None:
@@ -451,6 +473,7 @@ def run_batch(inputs: list[str], *, out: str | Path, workers: int | None = None,
     workers = workers or os.cpu_count() or 1
     rows: list[dict] = []
     results = _dask_map(jobs, cluster) if cluster else _local_map(jobs, min(workers, max(len(jobs), 1)))
+    write_summary(out, rows, skipped, len(jobs))  # at once: a batch stopped before its first video still has one
     with tqdm(total=len(jobs), unit="video", desc="batch", disable=not progress, file=sys.stderr) as bar:
         for row in results:
             rows.append(row)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 from pathlib import Path
@@ -10,10 +11,17 @@ from . import __version__
 from .errors import KneeCvError
 
 
+def _check_out(out: str | None) -> None:
+    if out is not None and not out.strip():
+        from .errors import InputError
+        raise InputError("--out is empty: give a folder name, or leave --out out for the default")
+
+
 def _analyze(args: argparse.Namespace) -> int:
     from .api import analyze, print_summary
     from .settings import load_settings
 
+    _check_out(args.out)
     result = analyze(args.video, from_landmarks=args.from_landmarks, model=args.model,
                      settings=load_settings(args.config), out_dir=args.out, progress=not args.quiet,
                      pdf=args.pdf, annotate=args.annotate, exercise=_exercise(args), session=_session(args))
@@ -95,6 +103,7 @@ def _batch(args: argparse.Namespace) -> int:
     from .batch import batch_text, run_batch
     from .settings import load_settings
 
+    _check_out(args.out)
     out = Path(args.out)
     summary = run_batch(args.inputs, out=out, workers=args.workers, settings=load_settings(args.config),
                         model=args.model, pdf=args.pdf, annotate=args.annotate, force=args.force,
@@ -195,6 +204,16 @@ def _common(p: argparse.ArgumentParser, *, config: bool = True, video: bool = Tr
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a hint for a file name that starts with "-" (argparse takes it for an option)."""
+
+    def error(self, message: str):
+        dashed = [a for a in sys.argv[1:] if a.startswith("-") and Path(a).exists()]
+        if dashed:
+            message += f"; a file name that starts with '-' needs '--' before it: knee-cv analyze -- {dashed[0]}"
+        super().error(message)
+
+
 def _progress_commands(sub) -> None:
     """guide, history, compare and models."""
     g = sub.add_parser("guide", help="how to film a squat or lunge so that knee-cv can judge it")
@@ -230,7 +249,7 @@ def _progress_commands(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="knee-cv", description="Rep-by-rep knee valgus and hip drop screening from video.",
+    p = _Parser(prog="knee-cv", description="Rep-by-rep knee valgus and hip drop screening from video.",
                                 epilog=FILMING)
     p.add_argument("--version", action="version", version=f"knee-cv {__version__}")
     p.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
@@ -284,6 +303,10 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+#: Errors of a full or limited disk, or of an output pipe that closed: one line and exit 5, never a traceback.
+_DISK_ERRORS = {errno.ENOSPC, errno.EPIPE, errno.EDQUOT, errno.EFBIG, errno.EROFS}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -295,8 +318,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"knee-cv: error: {printable(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("knee-cv: interrupted", file=sys.stderr)
+        print("knee-cv: interrupted; what was finished is kept", file=sys.stderr)
         return 130
+    except OSError as exc:
+        if exc.errno not in _DISK_ERRORS:
+            raise
+        from .present import printable
+        print(f"knee-cv: error: cannot write {printable(str(exc.filename or 'the output'))}: "
+              f"{exc.strerror} (free some space or choose another --out); finished files are kept", file=sys.stderr)
+        return 5
 
 
 if __name__ == "__main__":

@@ -91,6 +91,7 @@ class WarningCode(str, enum.Enum):
 
     VIDEO_TRUNCATED = "video_truncated"          # fewer frames readable than the file announced
     VIDEO_DAMAGED = "video_damaged"              # some stretch of the file could not be decoded
+    VIDEO_TIMING = "video_timing"                # an impossible frame rate: frames timed at 30 fps
     OTHER_PERSON = "other_person"                # frames showing someone else were ignored
     LOWER_BODY_HIDDEN = "lower_body_hidden"      # hips, knees and ankles never all in view
     SIDE_VIEW = "side_view"                      # the whole clip is side-on: nothing judged

@@ -63,3 +63,56 @@ def write_atomic(path: str | Path, data: bytes | str) -> None:
     """Write ``data`` to ``path`` via a temporary file and a rename."""
     with atomic_path(path) as tmp:
         tmp.write_bytes(data.encode() if isinstance(data, str) else data)
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str | Path, what: str) -> Iterator[None]:
+    """Hold an advisory lock on ``path`` (created if needed) for the block; a second holder is refused at once
+    with an :class:`~knee_cv.errors.InputError` naming ``what`` and the holder's process id."""
+    from .errors import InputError
+
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no advisory locks; the unique temporary names still keep files apart
+        yield
+        return
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            raise InputError(f"{what} is in use by another knee-cv run (process {holder}); wait for it to finish "
+                             "or choose another folder") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Treat SIGTERM and SIGHUP like Ctrl+C (KeyboardInterrupt) for the block, so a stop keeps what is done.
+
+    Only the main thread can set handlers; elsewhere this does nothing.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt(f"stopped by signal {signum}")
+
+    old = {s: signal.signal(s, stop) for s in (getattr(signal, n, None) for n in ("SIGTERM", "SIGHUP")) if s}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+

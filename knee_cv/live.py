@@ -459,7 +459,7 @@ def run_live(*, camera: int | str = 0, source: str | Path | None = None, out: st
     and ends the session when it is done.
     """
     from . import models
-    from .files import ensure_dir
+    from .files import ensure_dir, stop_on_signals
     from .pose import PoseEstimator
     from .sources import CameraSource, ReplaySource
 
@@ -486,7 +486,7 @@ def run_live(*, camera: int | str = 0, source: str | Path | None = None, out: st
                  guide=SetGuide(set_reps, sides=sides) if set_reps else None)
     t_start = time.perf_counter()
     try:
-        with PoseEstimator(resolved) as est:
+        with stop_on_signals(), PoseEstimator(resolved) as est:  # SIGTERM/SIGHUP save the session like q
             for fr in src:
                 if not loop.step(fr, est) or (max_seconds is not None and time.perf_counter() - t_start > max_seconds):
                     break

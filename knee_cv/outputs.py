@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import KneeCvError
+from .errors import KneeCvError, OutputError
 from .present import OverlayModel
 from .render import LowerBodyAnnotator, VideoSink
 
@@ -114,8 +114,8 @@ class FramePass:
     def join(self) -> str | None:
         """Wait for the pass to end; the annotated video's file name, or None. Re-raises a failure."""
         self._thread.join()
-        if self._error is not None and self.written is None and isinstance(self._error, OSError):
-            raise self._error
+        if self._error is not None and self.written is None and isinstance(self._error, (OSError, OutputError)):
+            raise self._error  # the output could not be written: the user must hear it (exit 5)
         if self._error is not None:
             log.warning("could not read the video for the pictures: %s", self._error)
         return self.written

@@ -168,7 +168,14 @@ class VideoSink:
 
     def write(self, frame: np.ndarray) -> None:
         if self._gen is not None:
-            self._gen.send(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420) if self._i420 else np.ascontiguousarray(frame))
+            try:
+                self._gen.send(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420) if self._i420
+                               else np.ascontiguousarray(frame))
+            except OSError as exc:  # ffmpeg exited: its pipe broke (disk full, a file-size limit, killed)
+                from .errors import OutputError
+                self._gen = None
+                raise OutputError(f"{self.path.name}: the video encoder stopped after {self.frames} frames "
+                                  f"({str(exc).splitlines()[0]}; disk full or a file-size limit?)") from None
         else:
             self._cv.write(frame)
         self.frames += 1
@@ -182,9 +189,22 @@ class VideoSink:
             if cv is not None:
                 cv.release()
             if keep and (gen is not None or cv is not None):
+                self._check_written()
                 self._file.commit(self.path)
         finally:
             self._file.discard()
+
+    def _check_written(self) -> None:
+        """Read the frame count back before the file is renamed into place: an encoder that stopped part-way
+        (disk full, a file-size limit) must not leave a complete-looking video."""
+        from .errors import OutputError
+
+        cap = cv2.VideoCapture(str(self._file.tmp))
+        got = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else 0
+        cap.release()
+        if got < 0.98 * self.frames:
+            raise OutputError(f"{self.path.name}: the video encoder wrote {got} of {self.frames} frames "
+                              "(disk full or a file-size limit?); the video was not kept")
 
     def __enter__(self) -> "VideoSink":
         return self

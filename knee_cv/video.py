@@ -32,6 +32,7 @@ class VideoInfo:
     width: int
     height: int
     backend: str = "opencv"   # or "ffmpeg": the codec is one OpenCV's bundled FFmpeg lacks (AV1)
+    clock: bool = True        # the container's frame rate and timestamps are believable (not over 1000 fps)
 
     @property
     def duration_s(self) -> float:
@@ -162,11 +163,12 @@ def probe(path: str | Path) -> VideoInfo:
         if not cap.read()[0]:  # a PNG or JPEG opens as a one-frame "video"
             raise InputError(f"{path}: has a single frame (a still image?), not a video")
         fps = cap.get(cv2.CAP_PROP_FPS)
-        if not np.isfinite(fps) or fps <= 0 or fps > 1000:
+        clock = bool(np.isfinite(fps) and 0 < fps <= 1000)
+        if not clock:  # its timestamps are as wrong as its rate: frames are timed at 30 fps instead
             log.warning("%s: container announces fps=%s; assuming 30", path, fps)
             fps = 30.0
         frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        return VideoInfo(str(path), float(fps), max(frames, 0), img.shape[1], img.shape[0], backend)
+        return VideoInfo(str(path), float(fps), max(frames, 0), img.shape[1], img.shape[0], backend, clock)
     finally:
         cap.release()
 
@@ -193,7 +195,7 @@ def read_frames(path: str | Path, *, info: VideoInfo | None = None, prefetch: in
                 ok, img = cap.read()
                 if not ok or img is None:
                     break
-                t = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+                t = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0 if info.clock else np.nan
                 if not np.isfinite(t) or t <= last_t or (i > 0 and t == 0):
                     t = max(i / info.fps, last_t + 1e-3)
                 last_t = t
