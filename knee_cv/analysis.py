@@ -5,6 +5,7 @@ import dataclasses
 
 import numpy as np
 
+from .cause import cause_hints
 from .codes import Notice, NotJudged
 from .codes import WarningCode as W
 from .exercises import Plan, build_plan
@@ -114,6 +115,7 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
                                f"{settings.reps.min_depth:.0%} of leg length below standing"))
     measure = judged_measure(metrics, reps, exercise, settings.faults)
     results = evaluate_reps(metrics, measure, reps, exercise, settings.faults, views=views)
+    results = [dataclasses.replace(r, causes=c) for r, c in zip(results, cause_hints(track, base, results))]
     hidden = sum(v.reason in (NotJudged.KNEE_HIDDEN, NotJudged.TOO_FEW_FRAMES)
                  for r in results for v in r.knee_verdicts)
     if hidden:
@@ -124,7 +126,7 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
     return dataclasses.replace(
         Analysis(view=view, yaw_deg=yaw, exercise=exercise, warnings=tuple(warnings), **empty),
         metrics=metrics, valgus_measure=measure, reps=tuple(results), faults=tuple(summary),
-        plan=build_plan(summary))
+        plan=build_plan(summary, drivers=[c.driver for r in results for c in r.causes if c is not None]))
 
 
 def _view_warnings(view: View, yaw: float, blocked: NotJudged | None, views, settings: Settings) -> list[Notice]:

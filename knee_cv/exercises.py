@@ -41,6 +41,7 @@ class Drill:
     why: str
     source: Source
     faults: tuple[FaultCode, ...]
+    driver: str = "hip"  # the cause it trains: hip, foot (foot and ankle) or both
 
     def dose_for(self, severity: Severity) -> str:
         """The dose at a fault's severity (see :data:`DOSE_RULE`)."""
@@ -77,15 +78,22 @@ LIBRARY: tuple[Drill, ...] = (
           "Gastrocnemius and soleus stretches against a wall; ankle circles and controlled ankle rotations.",
           "{n} holds of 30 s per muscle; 10 ankle circles each way",
           "Tight calves and limited dorsiflexion make the knee "
-          "cave to find depth; freeing the ankle removes that compensation.", COACH_DOC, (FaultCode.KNEE_VALGUS,)),
+          "cave to find depth; freeing the ankle removes that compensation.", COACH_DOC, (FaultCode.KNEE_VALGUS,),
+          "foot"),
     Drill("Single-leg balance", "control",
           "Stand on one leg with the knee soft and over the second toe; progress to eyes closed or a pillow.",
           "{n} × 30 s per leg", "Improves the brain-muscle communication that holds the knee in line.",
-          REALIGN_DOC, (FaultCode.KNEE_VALGUS, FaultCode.HIP_DROP, FaultCode.ASYMMETRY, FaultCode.KNEE_VARUS)),
+          REALIGN_DOC, (FaultCode.KNEE_VALGUS, FaultCode.HIP_DROP, FaultCode.ASYMMETRY, FaultCode.KNEE_VARUS),
+          "both"),
+    Drill("Supportive footwear and arch support", "support",
+          "Train in shoes that support your foot type; if the arch flattens, ask a physical therapist or podiatrist "
+          "whether arch supports (orthotics) suit you.", "wear them for every session ({n} checks of fit per week)",
+          "Flattening of the arch turns the shin inward and the knee with it; support limits that.",
+          REALIGN_DOC, (FaultCode.KNEE_VALGUS,), "foot"),
     Drill("Banded squat (band above the knees)", "control",
           "Squat with a mini-band just above the knees and keep pushing the knees out against it.",
           "{n} sets of 10", "The band is a constant sensory cue that retrains the knee-out pattern.",
-          VALGUS_DOC, (FaultCode.KNEE_VALGUS,)),
+          VALGUS_DOC, (FaultCode.KNEE_VALGUS,), "both"),
     Drill("Hamstring and IT band work", "mobility",
           "Standing or lying hamstring stretch; cross one leg behind the other and lean away, or foam-roll the "
           "outer thigh.", "{n} holds of 30 s per side", "Tightness on the outside of the thigh pulls the knee "
@@ -174,19 +182,34 @@ class Plan:
         return tuple(seen)
 
 
-def build_plan(faults, *, per_kind: dict[str, int] | None = None, max_cues: int = 4) -> Plan:
+def _lead(drivers) -> str:
+    """The cause the plan leads with: foot when the cause hints say so more often than hip, else hip."""
+    names = [getattr(d, "value", d) for d in drivers]
+    return "foot" if names.count("foot") > names.count("hip") else "hip"
+
+
+def build_plan(faults, *, drivers=(), per_kind: dict[str, int] | None = None, max_cues: int = 4) -> Plan:
     """The plan for a list of :class:`knee_cv.faults.FaultSummary`.
 
     Hip strength leads: the documents name weak hip abductors and external rotators as the primary driver of
     dynamic valgus (Knee Valgus: Causes and Corrective Exercises). Then mobility, then control, at most
     ``per_kind`` of each (3, 2, 1); within a kind, exercises that address worse and more of the found faults
-    come first. For a severe fault the mobility work leads (:data:`DOSE_RULE`).
+    come first. For a severe fault the mobility work leads (:data:`DOSE_RULE`). When the cause hints
+    (``drivers``, :class:`knee_cv.cause.Driver` per flagged knee) point to the foot and ankle more often than to
+    the hip, the ankle mobility and footwear advice lead instead (Knee Realignment: limited dorsiflexion and
+    pronation act from below).
     """
     if not faults:
         return Plan()
-    per_kind = per_kind or {"strength": 3, "mobility": 2, "control": 1}
-    order = ("mobility", "strength", "control") if any(f.severity is Severity.SEVERE for f in faults) \
-        else ("strength", "mobility", "control")
+    lead = _lead(drivers)
+    per_kind = per_kind or ({"mobility": 2, "support": 1, "strength": 2, "control": 1} if lead == "foot"
+                            else {"strength": 3, "mobility": 2, "control": 1})  # six exercises: one page
+    if lead == "foot":
+        order = ("mobility", "support", "strength", "control")
+    elif any(f.severity is Severity.SEVERE for f in faults):
+        order = ("mobility", "strength", "control")
+    else:
+        order = ("strength", "mobility", "control")
     items = []
     for kind in order:
         ranked = []
@@ -194,7 +217,7 @@ def build_plan(faults, *, per_kind: dict[str, int] | None = None, max_cues: int 
             hits = [f for f in faults if f.code in d.faults]
             if d.kind == kind and hits:
                 sev = max((f.severity for f in hits), key=lambda s: s.rank)
-                ranked.append(((-sev.rank, -len(hits), k), d, hits, sev))
+                ranked.append(((d.driver != lead and d.driver != "both", -sev.rank, -len(hits), k), d, hits, sev))
         ranked.sort(key=lambda x: x[0])
         items += [PlanItem(d, tuple(dict.fromkeys((f.code, f.side) for f in hits)), sev, d.dose_for(sev))
                   for _, d, hits, sev in ranked[:per_kind.get(kind, 0)]]

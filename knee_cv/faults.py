@@ -59,6 +59,7 @@ class RepResult:
     hip_verdict: Verdict
     view: RepView          # how this rep was filmed
     measure_kind: MeasureKind  # what ``SideMeasures.valgus_measure_deg`` is
+    causes: tuple = (None, None)  # per side: a :class:`knee_cv.cause.CauseHint` where valgus was flagged
 
     @property
     def asymmetry_deg(self) -> float:

@@ -288,7 +288,8 @@ def _numbers(a, r) -> str:
             ("Trunk lean (deg, toward side)",) + _by_side(r.trunk_lean_deg, r.trunk_lean_side),
             ("Knee/ankle separation", _fmt(r.knee_sep_ratio), ""),
             ("Left minus right knee (deg)", _fmt(r.asymmetry_deg), ""),
-            ("Depth (hip drop / leg length)", _fmt(r.rep.depth), "")]
+            ("Depth (hip drop / leg length)", _fmt(r.rep.depth), ""),
+            ("Likely driver (a hint)",) + tuple(c.driver.value.replace("_", " ") if c else "—" for c in r.causes)]
     return "\n".join(f"{x:<32}{y:>12}{z:>12}" for x, y, z in rows)
 
 

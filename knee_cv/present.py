@@ -322,3 +322,15 @@ def set_summary(results) -> tuple[str, ...]:
     lines.append(f"Hip: {sum(not r.hip_verdict.ok for r in hips)} of {len(hips)} reps flagged" if hips
                  else f"Hip: {NOT_JUDGED}")
     return tuple(lines)
+
+
+#: The cause hint in words (always a hint: the PDF and terminal say so).
+DRIVER_WORDS = {"hip": "mostly from the hip (the thigh tilts in)",
+                "foot": "mostly from the shank and foot (the shin tips in over the foot)",
+                "mixed": "from both the hip and the shank", "not_clear": "not clear"}
+
+
+def cause_text(side: Side, hint) -> str:
+    """``right knee: mostly from the hip (the thigh tilts in): thigh +6.1 deg, shank +1.0 deg, heel +0 %``."""
+    return (f"{side.value} knee: {DRIVER_WORDS[hint.driver.value]}: thigh {hint.thigh_deg:+.1f} deg, "
+            f"shank {hint.shank_deg:+.1f} deg, heel rise {hint.heel_rise_pct:+.0f} % of foot length")

@@ -39,6 +39,7 @@ def rep_dict(a, r) -> dict:
         d[s.value] = {"knee_valgus_deg": _num(sm.valgus_measure_deg, 2), "fppa_deg": _num(sm.fppa_deg, 2),
                       "knee_toe_medial_pct": _num(sm.knee_toe_medial_pct, 2), "trusted_frames": sm.trusted_frames,
                       "judged_frames": len(sm.judged_frames), **_verdict(v),
+                      "cause": _cause(r.causes[s.index]),
                       "judged_s": [_num(t[i], 3) for i in sm.judged_frames]}
     hip = _verdict(r.hip_verdict)
     d.update(pelvic_drop_deg=_num(abs(r.pelvic_drop_deg), 2), pelvic_drop_side=_side(r.pelvic_drop_side),
@@ -50,6 +51,14 @@ def rep_dict(a, r) -> dict:
              hip_reason=hip["reason"],
              faults=[_fault(f) for f in r.faults])
     return d
+
+
+def _cause(c) -> dict | None:
+    """A knee's cause hint (only where valgus was flagged)."""
+    if c is None:
+        return None
+    return {"driver": c.driver.value, "hint": P.DRIVER_WORDS[c.driver], "thigh_deg": _num(c.thigh_deg, 2),
+            "shank_deg": _num(c.shank_deg, 2), "heel_rise_pct": _num(c.heel_rise_pct, 1)}
 
 
 def _fault(f) -> dict:
@@ -202,6 +211,11 @@ def _fault_lines(a) -> list[str]:
     for f in a.faults:
         lines.append(f"    - {P.fault_phrase(f.code, f.side)}: {f.count} of {f.of_reps} reps, worst {f.severity.value} "
                      f"({P.signed(f.worst_value, f.unit)}; flagged from {P.signed(f.threshold, f.unit)})")
+    hints = [P.cause_text(s, c) for r in a.reps for s, c in zip(SIDES, r.causes) if c is not None]
+    if hints:
+        lines += ["", "  Likely driver (a hint from the video, not a diagnosis):"]
+        lines += [f"    - rep {r.rep.index}, {P.cause_text(s, c)}" for r in a.reps for s, c in zip(SIDES, r.causes)
+                  if c is not None][:6]
     lines += ["", "  Train (each exercise once; the PDF explains how):"]
     lines += [f"    - {i.drill.name}: {i.dose}" for i in a.plan.items]
     if a.plan.cues:

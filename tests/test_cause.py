@@ -1,0 +1,63 @@
+"""The cause hint (issue 18, first part): thigh and shank shares and heel rise, exact on synthetic geometry."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from knee_cv.analysis import analyze_track
+from knee_cv.cause import CauseSettings, Driver, classify, segment_tilts
+from knee_cv.codes import FaultCode
+from knee_cv.track import ANKLE, HEEL, HIP, KNEE
+from synth import squat_track
+
+
+@pytest.mark.parametrize("dx", [0.0, 20.0, -35.0, 80.0])
+def test_segment_tilts_are_exact(dx):
+    medial = np.array([1.0, 0.0])[:, None]
+    hip, knee, ankle = (np.array(p, float)[:, None] for p in ((0, 0), (dx, 200), (0, 400)))
+    thigh, shank = segment_tilts(hip, knee, ankle, medial)
+    assert thigh[0] == pytest.approx(np.degrees(np.arctan2(dx, 200)), abs=1e-9)
+    assert shank[0] == pytest.approx(np.degrees(np.arctan2(dx, 200)), abs=1e-9)
+    _, straight = segment_tilts(hip, knee, knee + np.array([[0.0], [200.0]]), medial)  # shank kept vertical
+    assert straight[0] == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("thigh, shank, heel, driver", [
+    (8.0, 1.0, 0.0, Driver.HIP), (1.0, 8.0, 0.0, Driver.FOOT), (5.0, 5.0, 0.0, Driver.MIXED),
+    (1.0, 1.0, 0.0, Driver.NOT_CLEAR), (1.0, 1.0, 30.0, Driver.FOOT), (5.0, 4.0, 30.0, Driver.FOOT),
+    (9.0, 1.0, 30.0, Driver.MIXED), (-4.0, 9.0, 0.0, Driver.FOOT), (float("nan"), 5.0, 0.0, Driver.NOT_CLEAR)])
+def test_classify_names_the_leading_segment(thigh, shank, heel, driver):
+    assert classify(thigh, shank, heel, CauseSettings()) is driver
+
+
+def _driven(kind: str, heel_rise: float = 0.0):
+    """A squat whose knees move 40 px medially at the bottom, carried by the thigh (the ankle follows the knee) or
+    by the shank (the hip follows the knee), optionally with the heel lifting by ``heel_rise`` px."""
+    clean, valgus = squat_track(reps=3), squat_track(reps=3, knee_shift_px=(40.0, 40.0))
+    shift = valgus.xyz[:, KNEE] - clean.xyz[:, KNEE]          # (T, 2 sides, 3), follows the rep phase
+    xyz = valgus.xyz.copy()
+    if kind == "hip":
+        xyz[:, ANKLE] += shift
+        xyz[:, HEEL] += shift
+    else:
+        xyz[:, HIP] += shift
+    if heel_rise:
+        phase = np.abs(shift[..., 0]) / 40.0                   # 0 standing, 1 at the bottom
+        xyz[:, HEEL, 1] -= heel_rise * phase
+    return analyze_track(valgus.replace(xyz=xyz))
+
+
+@pytest.mark.parametrize("kind, heel, driver", [("hip", 0.0, Driver.HIP), ("foot", 0.0, Driver.FOOT),
+                                                ("hip", 0.0, Driver.HIP), ("foot", 12.0, Driver.FOOT)])
+def test_the_hint_names_the_segment_that_moved(kind, heel, driver):
+    a = _driven(kind, heel)
+    hints = [c for r in a.reps for c in r.causes if c is not None]
+    assert hints and all(c.driver is driver for c in hints), hints
+    for c in hints:
+        moved, still = (c.thigh_deg, c.shank_deg) if kind == "hip" else (c.shank_deg, c.thigh_deg)
+        assert moved > 5.0 and abs(still) < 1.5
+    if heel:
+        assert all(c.heel_rise_pct > 15.0 for c in hints)
+    first = a.plan.items[0].drill
+    assert (first.driver == "foot") == (kind == "foot")          # the plan leads with the cause's training
+    assert any(f.code is FaultCode.KNEE_VALGUS for f in a.faults)
