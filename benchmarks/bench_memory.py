@@ -29,8 +29,9 @@ print(own, kids)
 
 
 def _peak_mb(video: Path, out: Path) -> tuple[float, float]:
-    res = subprocess.run([sys.executable, "-c", CHILD, str(video), str(out)], capture_output=True, text=True,
-                         check=True)
+    res = subprocess.run([sys.executable, "-c", CHILD, str(video), str(out)], capture_output=True, text=True)
+    if res.returncode:
+        raise SystemExit(f"{video.name}: analyze failed: {res.stderr.strip().splitlines()[-1:]}")
     own, kids = map(int, res.stdout.split()[-2:])
     return own / 1024, kids / 1024  # ru_maxrss is in KiB on Linux
 

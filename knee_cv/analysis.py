@@ -5,7 +5,7 @@ import dataclasses
 
 import numpy as np
 
-from .cause import cause_hints
+from .cause import hint_maker
 from .codes import Notice, NotJudged
 from .codes import WarningCode as W
 from .exercises import Plan, build_plan
@@ -114,8 +114,8 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
         warnings.append(Notice(W.NO_REPS, "no reps found: the hips never dropped by more than "
                                f"{settings.reps.min_depth:.0%} of leg length below standing"))
     measure = judged_measure(metrics, reps, exercise, settings.faults)
-    results = evaluate_reps(metrics, measure, reps, exercise, settings.faults, views=views)
-    results = [dataclasses.replace(r, causes=c) for r, c in zip(results, cause_hints(track, base, results))]
+    results = evaluate_reps(metrics, measure, reps, exercise, settings.faults, views=views,
+                            hints=hint_maker(track, base))
     hidden = sum(v.reason in (NotJudged.KNEE_HIDDEN, NotJudged.TOO_FEW_FRAMES)
                  for r in results for v in r.knee_verdicts)
     if hidden:

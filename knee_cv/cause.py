@@ -14,8 +14,8 @@ import enum
 
 import numpy as np
 
-from .codes import SIDES, FaultCode
-from .kinematics import Baseline, joints, medial_axis
+from .codes import FaultCode
+from .kinematics import Baseline, medial_axis
 from .track import ANKLE, HEEL, HIP, KNEE, TOE, PoseTrack
 
 
@@ -85,25 +85,87 @@ def classify(thigh: float, shank: float, heel_rise: float, cfg: CauseSettings = 
     return Driver.MIXED
 
 
-def cause_hints(track: PoseTrack, base: Baseline, results, cfg: CauseSettings = CauseSettings()) -> list:
-    """A :class:`CauseHint` per knee flagged for valgus in each rep (None elsewhere), shape ``[rep][side]``."""
-    hip, knee, ankle, heel, toe = joints(track, HIP, KNEE, ANKLE, HEEL, TOE)
+def hint_maker(track: PoseTrack, base: Baseline, cfg: CauseSettings = CauseSettings()):
+    """The ``hints`` callable of :func:`knee_cv.faults.evaluate_reps` for this track."""
+    return lambda faults, judged_frames: cause_hints(track, base, faults, judged_frames, cfg)
+
+
+def cause_hints(track: PoseTrack, base: Baseline, faults, judged_frames, cfg: CauseSettings = CauseSettings()
+                ) -> list:
+    """A :class:`CauseHint` per knee flagged for valgus in each rep (None elsewhere), shape ``[rep][side]``.
+
+    Each knee is read at its deepest judged frame, the moment the report's picture shows, against the
+    median of the standing frames. Vectorized over the flagged knees.
+
+    Parameters
+    ----------
+    faults : list of list of Fault
+        Each rep's faults.
+    judged_frames : list of ndarray
+        The judged frames of each knee, rep-major (``2 * rep + side``), in time order.
+    """
+
+    pairs = [(k, f.side.index) for k, fs in enumerate(faults) for f in fs
+             if f.code is FaultCode.KNEE_VALGUS and len(judged_frames[2 * k + f.side.index])]
+    out = [[None, None] for _ in faults]
+    if not pairs:
+        return [tuple(row) for row in out]
+    side = np.array([s for _, s in pairs])
+    frames = _deepest(track, [judged_frames[2 * k + s] for k, s in pairs])
+    stand = _standing(track, base)
+    t, sh, h = (np.round(x - st[side], d).tolist() for x, st, d in zip(_measures(track, base, frames, side), stand,
+                                                                        (2, 2, 1)))
+    for g, ((k, s), driver) in enumerate(zip(pairs, classify_many(np.array(t), np.array(sh), np.array(h), cfg))):
+        out[k][s] = CauseHint(driver, t[g], sh[g], h[g])
+    return [tuple(row) for row in out]
+
+
+def _standing(track: PoseTrack, base: Baseline) -> list[np.ndarray]:
+    """Per side, the median thigh tilt, shank tilt and heel lift of the standing frames, each shape (2,)."""
+    f = base.frames
+    hip, knee, ankle, heel, toe = (track.joint_xy(g)[:, f] for g in (HIP, KNEE, ANKLE, HEEL, TOE))
     thigh, shank = segment_tilts(hip, knee, ankle, medial_axis(hip))
-    lift = (toe[1] - heel[1]) / np.where(base.foot > 0, base.foot, np.nan) * 100  # heel above the toe, % foot
-    with np.errstate(all="ignore"):
-        stand = [np.nanmedian(x[base.frames], 0) for x in (thigh, shank, lift)]
-    out = []
-    for r in results:
-        flagged = {f.side for f in r.faults if f.code is FaultCode.KNEE_VALGUS}
-        row = []
-        for s in SIDES:
-            frames = r.sides[s.index].judged_frames
-            if s not in flagged or not len(frames):
-                row.append(None)
-                continue
-            with np.errstate(all="ignore"):
-                t, k, h = (float(np.nanmedian(x[frames, s.index]) - st[s.index]) for x, st in
-                           zip((thigh, shank, lift), stand))
-            row.append(CauseHint(classify(t, k, h, cfg), round(t, 2), round(k, 2), round(h, 1)))
-        out.append(tuple(row))
-    return out
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lift = (toe[1] - heel[1]) / np.where(base.foot > 0, base.foot, np.nan) * 100
+        return [np.nanmedian(x, 0) if np.isfinite(x).any() else np.full(2, np.nan) for x in (thigh, shank, lift)]
+
+
+def _deepest(track: PoseTrack, groups: list[np.ndarray]) -> np.ndarray:
+    """For each group of frames, the frame where the hips are lowest in the image (vectorized over groups)."""
+    from .groups import sort_groups
+
+    frames = np.concatenate(groups)
+    group = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    hip_y = track.joint_xy(HIP)[1].mean(1)[frames]
+    best = sort_groups(hip_y, group, np.ones(len(frames), bool), len(groups)).argmax()
+    middle = np.cumsum([len(g) for g in groups]) - np.array([len(g) for g in groups]) // 2 - 1
+    return frames[np.where(best >= 0, best, middle)]
+
+
+_DRIVERS = (Driver.HIP, Driver.FOOT, Driver.MIXED, Driver.NOT_CLEAR)
+
+
+def classify_many(thigh: np.ndarray, shank: np.ndarray, heel_rise: np.ndarray,
+                  cfg: CauseSettings = CauseSettings()) -> list[Driver]:
+    """:func:`classify` over arrays (the same rules, vectorized)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t, s = np.maximum(thigh, 0.0), np.maximum(shank, 0.0)
+        total = t + s
+        heel = np.isfinite(heel_rise) & (heel_rise >= cfg.heel_rise_pct)
+        share = t / total
+        quiet = ~np.isfinite(total) | (total < cfg.noise_deg)
+        code = np.where(quiet, np.where(heel, 1, 3),
+                        np.where((share >= cfg.lead_share) & ~heel, 0,
+                                 np.where((share <= 1 - cfg.lead_share) | (heel & (share < cfg.lead_share)), 1, 2)))
+    return [_DRIVERS[c] for c in code.tolist()]
+
+
+def _measures(track: PoseTrack, base: Baseline, frames: np.ndarray, side: np.ndarray):
+    """Thigh tilt, shank tilt (deg) and heel lift (% foot length) at ``frames`` of ``side``, each shape (N,)."""
+    at = lambda group: track.joint_xy(group)[:, frames, side]  # noqa: E731 - cached (2, T, 2) joints
+    thigh, shank = segment_tilts(at(HIP), at(KNEE), at(ANKLE),
+                                 medial_axis(track.joint_xy(HIP)[:, frames])[:, np.arange(len(frames)), side])
+    foot = np.where(base.foot > 0, base.foot, np.nan)[side]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lift = (at(TOE)[1] - at(HEEL)[1]) / foot * 100                   # heel above the toe
+    return thigh, shank, lift

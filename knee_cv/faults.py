@@ -231,7 +231,7 @@ def _knee_verdict(judged: bool, grade: int, blocked: NotJudged | None, rep: Rep,
 
 
 def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], exercise: Exercise,
-                  cfg: FaultSettings, *, views: list[RepView] | None = None) -> list[RepResult]:
+                  cfg: FaultSettings, *, views: list[RepView] | None = None, hints=None) -> list[RepResult]:
     """Measures, faults and verdicts for every rep, vectorized over reps and sides.
 
     Each knee is judged on its trusted frames at or past ``cfg.judge_from_depth_fraction``
@@ -245,6 +245,9 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     measure : ndarray, shape (T, 2)
         Output of :func:`valgus_measure`, degrees.
     reps : list of Rep
+    hints : callable, optional
+        ``hints(faults_per_rep, judged_frames) -> [(left, right), ...]``: the cause hint of each flagged knee
+        (:func:`knee_cv.cause.hint_maker`).
     views : list of RepView, optional
         How each rep was filmed (:func:`knee_cv.view.rep_views`). A rep seen side-on or with the body
         turned beyond ``cfg.max_yaw_deg`` judges no knee or hip, and its pelvic drop and trunk lean are NaN.
@@ -275,6 +278,7 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     judged_list, few = judged_knee.tolist(), (knees.deep < cfg.min_trusted_frames).tolist()
     out = []
     frames = knees.judged_frames
+    causes = hints(per_rep, frames) if hints is not None else [(None, None)] * len(reps)
     for k, rep in enumerate(reps):
         args, trusted, worst, judged, grade = side_args[k], n_trusted[k], worst_[k], judged_list[k], knee_grade[k]
         sides = (SideMeasures(*args[0], trusted[0], frames[2 * k], worst[0]),
@@ -284,7 +288,7 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
         hip = _SKIP[blocks[k]] if blocks[k] is not None else \
             _SKIP[NotJudged.TOO_FEW_FRAMES] if not np.isfinite(drop[k]) else _BY_GRADE[hip_grade[k]]
         out.append(RepResult(rep, sides, float(drop[k]), float(lean[k]), float(sep[k]), tuple(per_rep[k]),
-                             verdicts, hip, views[k], cfg.measure_kind(exercise, rep.depth)))
+                             verdicts, hip, views[k], cfg.measure_kind(exercise, rep.depth), causes[k]))
     return out
 
 

@@ -61,3 +61,12 @@ def test_the_hint_names_the_segment_that_moved(kind, heel, driver):
     first = a.plan.items[0].drill
     assert (first.driver == "foot") == (kind == "foot")          # the plan leads with the cause's training
     assert any(f.code is FaultCode.KNEE_VALGUS for f in a.faults)
+
+
+def test_the_vectorized_rule_is_the_rule():
+    from knee_cv.cause import classify_many
+
+    rng = np.random.default_rng(1)
+    t, s, h = rng.normal(3, 6, 500), rng.normal(3, 6, 500), rng.normal(5, 15, 500)
+    t[::50] = np.nan
+    assert classify_many(t, s, h) == [classify(*x) for x in zip(t, s, h)]
