@@ -20,6 +20,13 @@ def clip(name: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_history(tmp_path_factory):
+    """Sessions recorded by tests go to a temporary history database, never the user's own."""
+    os.environ["KNEE_CV_DB"] = str(tmp_path_factory.mktemp("history") / "history.sqlite3")
+    yield
+
+
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory) -> Path:
     """A models folder holding the verified full model, from models/ or ../shared."""

@@ -118,13 +118,20 @@ def test_change_is_judged_against_the_smallest_detectable_difference():
 def test_three_sessions_from_real_clips_show_the_knee_getting_better(tmp_path, analyzed, capsys):
     from knee_cv.cli import main
 
+    from knee_cv.api import analyze
+    from knee_cv.demo import render_video
+    from knee_cv.mannequin import RepSpec, Scenario
+
     db = tmp_path / "history.sqlite3"
-    clips = [("overhead_squat_front_mild_valgus_right.mov", "2026-01-05"),
-             ("squat_front_people_on_tv_background.mp4", "2026-02-02"),
-             ("squat_front_bodyweight_good.mp4", "2026-03-02")]
+    # session 1: the demo's mannequin with 12 cm of valgus on every rep; then two real clips with the knees
+    # over the toes
+    render = render_video(Scenario(reps=(RepSpec((12.0, 12.0)),) * 3), tmp_path / "valgus.mp4")
+    first = analyze(render, out_dir=tmp_path / "render", progress=False, pdf=False, annotate=False)
+    results = [(first, "mannequin", "2026-01-05"),
+               (analyzed("squat_front_people_on_tv_background.mp4"), "tv", "2026-02-02"),
+               (analyzed("squat_front_bodyweight_good.mp4"), "bodyweight", "2026-03-02")]
     folders = []
-    for name, date in clips:
-        result = analyzed(name)
+    for result, name, date in results:
         rep = dict(result.report, session={"subject": "Ana", "date": date, "notes": None})
         with History(db) as h:
             h.record(rep, subject="Ana", settings_hash="default", report_path=str(result.out_dir),
