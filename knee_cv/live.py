@@ -30,7 +30,7 @@ from .reps import Exercise, Rep, RepSegmenter, classify_exercise
 from .sets import Phase, SetGuide
 from .settings import Settings
 from .track import ANKLE, LM, N_LANDMARKS, TOE, PoseTrack
-from .view import View, frame_views, rep_views
+from .view import View, frame_views, rep_views, turn_deg
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class LiveEvent:
 
 
 def guidance(xyz: np.ndarray, vis: np.ndarray, image: np.ndarray | None, *, height: int,
-             min_visibility: float) -> str:
+             min_visibility: float, max_turn_deg: float = 30.0, upright: bool = True) -> str:
     """What the person should change for this frame to be usable ('' when nothing), from one frame's landmarks.
 
     Parameters
@@ -79,6 +79,11 @@ def guidance(xyz: np.ndarray, vis: np.ndarray, image: np.ndarray | None, *, heig
         return GUIDANCE["feet"]
     leg = float(np.mean(np.linalg.norm(xyz[[LM.LEFT_HIP, LM.RIGHT_HIP], :2] - xyz[ANKLE, :2], axis=-1)))
     if frame_views(xyz[None, :, :2], leg)[0] is not View.FRONT:
+        return GUIDANCE["turn"]
+    one = PoseTrack(xyz[None].astype(np.float32), vis[None].astype(np.float32), np.zeros(1), max(int(height), 1),
+                    max(int(height), 1), 30.0)
+    # the same turn rule as analyze (turned reps judge nothing); read standing: deep, the head comes forward
+    if upright and abs(float(turn_deg(one)[0])) > max_turn_deg:
         return GUIDANCE["turn"]
     if dark and float(np.mean(vis[23:])) < 0.7:
         return GUIDANCE["dark"]
@@ -143,7 +148,11 @@ class LiveSession:
         self.t.append(t)
         self.smooth_xyz.append(self.filter(xyz, t).astype(np.float32))
         i = len(self.t) - 1
-        self.guidance = guidance(xyz, vis, image, height=self.height, min_visibility=self.settings.trust.min_visibility)
+        b = self.baseline
+        upright = b is None or not (float(np.nanmean(xyz[[LM.LEFT_HIP, LM.RIGHT_HIP], 1])) - b.hip_y
+                                    > 0.25 * b.leg_length)
+        self.guidance = guidance(xyz, vis, image, height=self.height, min_visibility=self.settings.trust.min_visibility,
+                                 max_turn_deg=self.settings.faults.max_yaw_deg, upright=upright)
         if self.baseline is None:
             return self._calibrate(i, t)
         return self._step(i, t)

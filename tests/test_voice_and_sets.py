@@ -144,3 +144,18 @@ def test_live_layout_never_draws_over_the_video_and_scales_with_the_window(size)
     assert 0.06 * h < rows.max() - rows.min() < 0.4 * h           # the verdict box: a share of the window's height
     white = (text > 240).all(-1)
     assert white.mean() > 0.01                                    # the big counter
+
+
+def test_live_guidance_asks_a_turned_body_to_face_the_camera():
+    from knee_cv.live import guidance
+    from knee_cv.present import GUIDANCE
+    from knee_cv.track import LM
+    from synth import squat_track
+
+    tr = squat_track(reps=1)
+    xyz, vis = tr.xyz[0].copy(), tr.visibility[0]
+    assert guidance(xyz, vis, None, height=tr.height, min_visibility=0.5) == ""
+    width = abs(xyz[LM.LEFT_SHOULDER, 0] - xyz[LM.RIGHT_SHOULDER, 0])
+    mid = (xyz[LM.LEFT_SHOULDER, 0] + xyz[LM.RIGHT_SHOULDER, 0]) / 2
+    xyz[LM.NOSE, 0] = mid + 0.32 * np.tan(np.radians(45)) * width * np.sign(xyz[LM.LEFT_SHOULDER, 0] - mid)
+    assert guidance(xyz, vis, None, height=tr.height, min_visibility=0.5) == GUIDANCE["turn"]  # nose: 45 deg
