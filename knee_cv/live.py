@@ -90,6 +90,13 @@ def guidance(xyz: np.ndarray, vis: np.ndarray, image: np.ndarray | None, *, heig
     return ""
 
 
+def _upright(xyz: np.ndarray, base: Baseline | None) -> bool:
+    """Standing, or not yet calibrated: the hips less than a quarter leg length below standing."""
+    if base is None:
+        return True
+    return not float(np.nanmean(xyz[[LM.LEFT_HIP, LM.RIGHT_HIP], 1])) - base.hip_y > 0.25 * base.leg_length
+
+
 class LiveSession:
     """Per-frame state: smoothing, calibration, metrics, rep closing, cues. Pure numpy, no I/O."""
 
@@ -148,11 +155,8 @@ class LiveSession:
         self.t.append(t)
         self.smooth_xyz.append(self.filter(xyz, t).astype(np.float32))
         i = len(self.t) - 1
-        b = self.baseline
-        upright = b is None or not (float(np.nanmean(xyz[[LM.LEFT_HIP, LM.RIGHT_HIP], 1])) - b.hip_y
-                                    > 0.25 * b.leg_length)
         self.guidance = guidance(xyz, vis, image, height=self.height, min_visibility=self.settings.trust.min_visibility,
-                                 max_turn_deg=self.settings.faults.max_yaw_deg, upright=upright)
+                                 max_turn_deg=self.settings.faults.max_yaw_deg, upright=_upright(xyz, self.baseline))
         if self.baseline is None:
             return self._calibrate(i, t)
         return self._step(i, t)
