@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import glob
-import hashlib
 import io
 import json
 import logging
@@ -28,7 +27,7 @@ from .files import atomic_path, ensure_dir, exclusive_lock, stop_on_signals, wri
 from .models import sha256_of
 from .meta import Session
 from .reps import Exercise
-from .settings import Settings, as_dict
+from .settings import Settings, settings_key
 
 log = logging.getLogger(__name__)
 
@@ -192,10 +191,6 @@ class Job:
     exercise: str | None = None   # the movement if the user set it (Exercise value)
     session: Session = Session()  # subject, date and notes for this video's report
     db: str | None = None         # the history database to record a session with a subject in
-
-
-def settings_key(settings: Settings) -> str:
-    return hashlib.sha256(json.dumps(as_dict(settings), sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def _complete(out_dir: Path, sha: str, key: str, job: Job) -> dict | None:

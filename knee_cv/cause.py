@@ -72,17 +72,9 @@ def segment_tilts(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, medial: 
 
 
 def classify(thigh: float, shank: float, heel_rise: float, cfg: CauseSettings = CauseSettings()) -> Driver:
-    """The driver from the two tilt changes and the heel rise (see :class:`CauseSettings`)."""
-    total = max(thigh, 0.0) + max(shank, 0.0)
-    heel = np.isfinite(heel_rise) and heel_rise >= cfg.heel_rise_pct
-    if not np.isfinite(total) or total < cfg.noise_deg:
-        return Driver.FOOT if heel else Driver.NOT_CLEAR
-    share = max(thigh, 0.0) / total
-    if share >= cfg.lead_share and not heel:
-        return Driver.HIP
-    if share <= 1 - cfg.lead_share or (heel and share < cfg.lead_share):
-        return Driver.FOOT
-    return Driver.MIXED
+    """The driver from the two tilt changes and the heel rise (see :class:`CauseSettings` and
+    :func:`classify_many`, which holds the rule)."""
+    return classify_many(np.array([thigh], float), np.array([shank], float), np.array([heel_rise], float), cfg)[0]
 
 
 def hint_maker(track: PoseTrack, base: Baseline, cfg: CauseSettings = CauseSettings()):
@@ -147,7 +139,8 @@ _DRIVERS = (Driver.HIP, Driver.FOOT, Driver.MIXED, Driver.NOT_CLEAR)
 
 def classify_many(thigh: np.ndarray, shank: np.ndarray, heel_rise: np.ndarray,
                   cfg: CauseSettings = CauseSettings()) -> list[Driver]:
-    """:func:`classify` over arrays (the same rules, vectorized)."""
+    """The rule, over arrays: a segment leads with ``lead_share`` of the inward tilt; a heel rise of
+    ``heel_rise_pct`` points to the foot; under ``noise_deg`` in all, nothing is named."""
     with np.errstate(invalid="ignore", divide="ignore"):
         t, s = np.maximum(thigh, 0.0), np.maximum(shank, 0.0)
         total = t + s

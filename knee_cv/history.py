@@ -105,6 +105,11 @@ class SessionRow:
         return sum(p.verdict != "ok" for p in judged) / len(judged) if judged else None
 
 
+#: A stored session's columns, in :class:`SessionRow` order (a WHERE clause follows).
+_SESSIONS = ("SELECT session.id, subject.name, date, exercise, view, settings_hash, video_sha256, report_path, "
+             "tool_version, analyzed_at FROM session JOIN subject ON subject.id = session.subject_id ")
+
+
 class History:
     """The history database. Open with ``with History(path) as h:``; every write is one transaction."""
 
@@ -175,20 +180,14 @@ class History:
 
     def sessions(self, subject: str) -> list[SessionRow]:
         """A subject's sessions, oldest first; an :class:`InputError` for an unknown subject."""
-        rows = self.db.execute(
-            "SELECT session.id, subject.name, date, exercise, view, settings_hash, video_sha256, report_path, "
-            "tool_version, analyzed_at FROM session JOIN subject ON subject.id = session.subject_id "
-            "WHERE subject.name = ? ORDER BY date, session.id", (subject,)).fetchall()
+        rows = self.db.execute(_SESSIONS + "WHERE subject.name = ? ORDER BY date, session.id", (subject,)).fetchall()
         if not rows and not self.db.execute("SELECT 1 FROM subject WHERE name = ?", (subject,)).fetchone():
             known = ", ".join(n for n, *_ in self.subjects()) or "none yet"
             raise InputError(f"no subject {subject!r} in {self.path} (known: {known})")
         return [SessionRow(*r, parts=self._parts(r[0])) for r in rows]
 
     def session(self, session_id: int) -> SessionRow:
-        r = self.db.execute(
-            "SELECT session.id, subject.name, date, exercise, view, settings_hash, video_sha256, report_path, "
-            "tool_version, analyzed_at FROM session JOIN subject ON subject.id = session.subject_id "
-            "WHERE session.id = ?", (session_id,)).fetchone()
+        r = self.db.execute(_SESSIONS + "WHERE session.id = ?", (session_id,)).fetchone()
         if r is None:
             raise InputError(f"no session {session_id} in {self.path}")
         return SessionRow(*r, parts=self._parts(r[0]))
@@ -298,15 +297,13 @@ def _migrate(db: sqlite3.Connection, version: int) -> None:
 def record_result(history: History, result) -> int:
     """Record a :class:`knee_cv.api.Result` whose session names a subject; returns the session id."""
     import hashlib
-    import json as _json
 
     from .models import sha256_of
-    from .settings import as_dict
+    from .settings import settings_key
 
     video = result.video
     sha = video.sha256 or (sha256_of(Path(video.path)) if Path(video.path).is_file() else
                            hashlib.sha256(f"{video.path}|{result.analyzed_at}".encode()).hexdigest())
-    settings = hashlib.sha256(_json.dumps(as_dict(result.analysis.settings), sort_keys=True,
-                                          default=str).encode()).hexdigest()[:16]
-    return history.record(result.report, subject=result.session.subject, settings_hash=settings,
+    return history.record(result.report, subject=result.session.subject,
+                          settings_hash=settings_key(result.analysis.settings),
                           report_path=str(Path(result.out_dir).resolve()), video_sha256=sha)

@@ -209,3 +209,11 @@ def load_settings(path: str | Path | None) -> Settings:
 
 def as_dict(settings: Settings) -> dict:
     return dataclasses.asdict(settings)
+
+
+def settings_key(settings: Settings) -> str:
+    """A short hash of every setting: two results with the same key were judged alike (batch resume, history)."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(as_dict(settings), sort_keys=True, default=str).encode()).hexdigest()[:16]
