@@ -33,18 +33,25 @@ def shrink(img: np.ndarray, side: int = MAX_IMAGE_SIDE) -> np.ndarray:
     return cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
 
 
-def around_person(img: np.ndarray, xy: np.ndarray, pad: float = 0.25) -> np.ndarray:
-    """The part of ``img`` around the landmarks ``xy`` (33, 2), padded: a small person far away stays visible."""
+def person_box(shape: tuple, xy: np.ndarray, pad: float = 0.25) -> tuple[int, int, int, int]:
+    """``(x0, y0, x1, y1)``: the part of an image of ``shape`` around the landmarks ``xy`` (33, 2), padded, so
+    a small person far away stays visible; the whole image when the person fills most of it."""
+    h, w = shape[:2]
     pts = xy[np.isfinite(xy).all(1)]
     if len(pts) < 5:
-        return img
+        return 0, 0, w, h
     (x0, y0), (x1, y1) = pts.min(0), pts.max(0)
-    h, w = img.shape[:2]
     m = pad * max(x1 - x0, y1 - y0)
     x0, x1 = int(max(x0 - m, 0)), int(min(x1 + m, w))
     y0, y1 = int(max(y0 - m, 0)), int(min(y1 + m, h))
     if (x1 - x0) * (y1 - y0) > 0.6 * w * h or x1 - x0 < 16 or y1 - y0 < 16:
-        return img
+        return 0, 0, w, h
+    return x0, y0, x1, y1
+
+
+def around_person(img: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """``img`` cut to :func:`person_box`."""
+    x0, y0, x1, y1 = person_box(img.shape, xy)
     return img[y0:y1, x0:x1]
 
 

@@ -16,7 +16,7 @@ from . import exercises as ex
 from . import present as P
 from .codes import SIDES
 from .files import atomic_path
-from .outputs import around_person, shrink
+from .outputs import person_box, shrink
 
 A4 = (8.27, 11.69)
 SIDE_LINE = {"left": "#1f77b4", "right": "#d62728"}
@@ -83,13 +83,20 @@ def _picture(ax, a, r, frame, overlays, title: str) -> None:
     if frame is None:
         ax.text(0.5, 0.5, "(no video frame:\nanalysed from landmarks)", ha="center", va="center", fontsize=8)
     else:
-        img = frame.copy()
-        from .render import LowerBodyAnnotator
         ov = dataclasses.replace(overlays.at(r.worst_frame), legend=False, cue=None)
-        xy = a.track.xy[r.worst_frame] * (img.shape[1] / a.track.width)
-        LowerBodyAnnotator().annotate(img, xy, ov)
-        ax.imshow(shrink(around_person(img, xy), 480)[..., ::-1])
+        ax.imshow(_drawn(frame, a, r.worst_frame, ov)[..., ::-1])
     ax.set_title(_wrap(title, 60), fontsize=8)
+
+
+def _drawn(frame: np.ndarray, a, index: int, overlay) -> np.ndarray:
+    """Frame ``index`` cut around the person, then drawn on (so its texts fit the picture the reader sees),
+    shrunk for the page."""
+    from .render import LowerBodyAnnotator
+
+    xy = a.track.xy[index] * (frame.shape[1] / a.track.width)
+    x0, y0, x1, y1 = person_box(frame.shape, xy)
+    img = frame[y0:y1, x0:x1].copy()  # never draw on the shared frame
+    return shrink(LowerBodyAnnotator().annotate(img, xy - np.array([x0, y0]), overlay), 480)
 
 
 def _summary_page(pdf, plt, result, frames, overlays) -> None:
@@ -258,13 +265,9 @@ class _RepPage:
             self.img_ax.set_title("")
             self.img_ax.text(0.5, 0.5, "(no video frame:\nanalysed from landmarks)", ha="center", fontsize=9)
             return
-        img = frame.copy()
         ov = dataclasses.replace(overlay, values=tuple(
             f"{s.value[0].upper()}: {P.signed(a.valgus_measure[wf, s.index], 'deg')}" for s in SIDES), legend=False)
-        from .render import LowerBodyAnnotator
-        xy = a.track.xy[wf] * (img.shape[1] / a.track.width)
-        LowerBodyAnnotator().annotate(img, xy, ov)
-        self.img_ax.imshow(shrink(around_person(img, xy), 480)[..., ::-1])
+        self.img_ax.imshow(_drawn(frame, a, wf, ov)[..., ::-1])
         self.img_ax.set_title(f"Deepest judged moment, {a.track.t[wf]:.2f} s", fontsize=9)
 
     @staticmethod
