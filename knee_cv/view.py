@@ -76,25 +76,38 @@ def classify_view(track: PoseTrack, leg_length: float) -> View:
 NOSE_DEPTH = 0.32
 
 
-_TURN_JOINTS = np.array([LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.NOSE, LM.LEFT_HIP, LM.RIGHT_HIP])
+#: Heel-to-toe length over hip-to-ankle length (adult feet about 26 cm, legs 85-90 cm; feet turned out
+#: 10-20 degrees shorten the sideways reach by cos, about 0.95). Turning the body swings both feet sideways
+#: in the picture by ``FOOT_LEG * sin(turn)`` leg lengths on average, whatever their (symmetric) turn-out.
+FOOT_LEG = 0.29
+
+#: Where the nose and the feet both read the turn, they are averaged; alone, each is used as it is.
+_TURN_JOINTS = np.array([LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.NOSE, LM.LEFT_HIP, LM.RIGHT_HIP,
+                         LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX,
+                         LM.LEFT_ANKLE, LM.RIGHT_ANKLE])
 
 
 def turn_deg(track: PoseTrack, min_visibility: float = 0.5) -> np.ndarray:
     """How far the body is turned from facing the camera in each frame, degrees, from 2D positions.
 
-    The nose's offset from the shoulders' midpoint along the shoulder line, over the
-    projected shoulder width, is ``NOSE_DEPTH * tan(turn)``: the offset grows and the
-    width shrinks as the body turns, so the ratio needs no body size. + = turned
-    toward the subject's left. Where the nose is not seen (back views), MediaPipe's
-    relative depth of the shoulders is used instead: a weak hint (it read people turned
-    10-15 degrees as 29-46 degrees), so those frames say little.
+    Two cues, averaged where both are seen (the feet only in front views):
+
+    * the nose: its offset from the shoulders' midpoint along the shoulder line, over the
+      projected shoulder width, is ``NOSE_DEPTH * tan(turn)`` (the offset grows and the width
+      shrinks as the body turns, so no body size is needed);
+    * the feet: the heel-to-toe lines of both feet, along the shoulder line, average
+      ``FOOT_LEG * sin(turn)`` leg lengths (a symmetric turn-out cancels between the feet;
+      the cue is linear near 0 and does not move with squat depth, unlike the head).
+
+    + = turned toward the subject's left. Where neither is seen, MediaPipe's relative depth
+    of the shoulders is used: a weak hint (it read people turned 10-15 degrees as 29-46).
 
     Returns
     -------
     ndarray, shape (T,)
         Degrees in [-90, 90]; NaN without shoulders.
     """
-    (x, y) = track.joint_xy(_TURN_JOINTS)  # (T, 5) each: shoulders, nose, hips
+    (x, y) = track.joint_xy(_TURN_JOINTS)  # (T, 11) each: shoulders, nose, hips, heels, toes, ankles
     ax, ay = x[:, 0] - x[:, 1], y[:, 0] - y[:, 1]
     width = np.sqrt(ax * ax + ay * ay)
     mx, my = (x[:, 0] + x[:, 1]) / 2, (y[:, 0] + y[:, 1]) / 2
@@ -104,11 +117,30 @@ def turn_deg(track: PoseTrack, min_visibility: float = 0.5) -> np.ndarray:
         offset = (nx * ax + ny * ay) / width                             # along the shoulder line, pixels
         nose = np.degrees(np.arctan2(offset, NOSE_DEPTH * width))
         near = nx * nx + ny * ny < hx * hx + hy * hy  # a nose further from the shoulders than the hips is not one
-    seen = (track.visibility[:, LM.NOSE] >= min_visibility) & near
-    if seen.all():
-        return nose
+        feet = _feet_turn(x, y, ax / width, ay / width)
+    vis = track.visibility[:, _TURN_JOINTS]
+    nose_seen = (vis[:, 2] >= min_visibility) & near
+    # from behind, MediaPipe's toes and heels overlap and read the turn badly (a back squat 15 degrees off
+    # read 55): the feet count only in front views, where the subject's left shoulder is on the image right
+    feet_seen = (vis[:, 5:9] >= min_visibility).all(1) & np.isfinite(feet) & (ax > 0)
+    both = np.where(nose_seen & feet_seen, (nose + feet) / 2, np.where(nose_seen, nose, feet))
+    if (nose_seen | feet_seen).all():
+        return both
     dz = track.xyz[:, LM.LEFT_SHOULDER, 2] - track.xyz[:, LM.RIGHT_SHOULDER, 2]  # MediaPipe's relative depth
-    return np.where(seen, nose, np.degrees(np.arctan2(dz, np.abs(ax))))
+    return np.where(nose_seen | feet_seen, both, np.degrees(np.arctan2(dz, np.abs(ax))))
+
+
+def _feet_turn(x: np.ndarray, y: np.ndarray, ux: np.ndarray, uy: np.ndarray) -> np.ndarray:
+    """The feet cue of :func:`turn_deg`, degrees, shape (T,); NaN where a foot or the leg is missing.
+
+    ``x, y`` are the (T, 11) joints of ``_TURN_JOINTS``; ``ux, uy`` the shoulder line's unit vector.
+    The leg length is the clip's long hip-to-ankle distances (the 90th percentile: standing frames).
+    """
+    reach = ((x[:, 7] - x[:, 5] + x[:, 8] - x[:, 6]) * ux + (y[:, 7] - y[:, 5] + y[:, 8] - y[:, 6]) * uy) / 2
+    legs = np.hypot(x[:, 3:5] - x[:, 9:11], y[:, 3:5] - y[:, 9:11]).mean(1)
+    legs = legs[np.isfinite(legs)]
+    leg = np.percentile(legs, 90) if legs.size else np.nan
+    return np.degrees(np.arcsin(np.clip(reach / (FOOT_LEG * leg), -1.0, 1.0)))
 
 
 def body_yaw_deg(track: PoseTrack) -> float:

@@ -9,7 +9,7 @@ import pytest
 
 from knee_cv.codes import NotJudged
 from knee_cv.track import LM
-from knee_cv.view import NOSE_DEPTH, View, judging_block, turn_deg
+from knee_cv.view import FOOT_LEG, NOSE_DEPTH, View, judging_block, turn_deg
 from synth import squat_track
 
 
@@ -23,8 +23,48 @@ def test_turn_from_nose_offset_is_exact_on_a_synthetic_track(turn):
     # the nose NOSE_DEPTH shoulder widths in front of the shoulders, turned: offset = depth * tan(turn) * width
     xyz[:, LM.NOSE, 0] = mid[:, 0] + NOSE_DEPTH * np.tan(np.radians(turn)) * width
     xyz[:, LM.NOSE, 1] = mid[:, 1] - 80
-    got = turn_deg(track.replace(xyz=xyz))
+    vis = track.visibility.copy()
+    vis[:, [LM.LEFT_HEEL, LM.RIGHT_HEEL]] = 0.0        # feet unseen: the nose alone
+    got = turn_deg(track.replace(xyz=xyz, visibility=vis))
     np.testing.assert_allclose(got, turn, atol=1e-3)
+
+
+def _feet_turned(track, turn, toe_out=15.0):
+    """Both feet of ``track`` redrawn FOOT_LEG leg lengths long, turned out by ``toe_out`` and the body by ``turn``."""
+    xyz = track.xyz.copy()
+    hips, ankles = xyz[:, [LM.LEFT_HIP, LM.RIGHT_HIP], :2], xyz[:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE], :2]
+    leg = np.percentile(np.linalg.norm(hips - ankles, axis=-1).mean(1), 90)
+    for side, (heel, toe) in enumerate(((LM.LEFT_HEEL, LM.LEFT_FOOT_INDEX), (LM.RIGHT_HEEL, LM.RIGHT_FOOT_INDEX))):
+        out = toe_out if side == 0 else -toe_out           # the left foot turns out toward the image right
+        xyz[:, toe, 0] = xyz[:, heel, 0] + FOOT_LEG * leg * np.sin(np.radians(turn + out))
+    return xyz
+
+
+@pytest.mark.parametrize("turn", [0.0, 8.0, -20.0, 35.0])
+def test_turn_from_the_feet_is_exact_and_ignores_a_symmetric_turn_out(turn):
+    track = squat_track(reps=1)
+    vis = track.visibility.copy()
+    vis[:, LM.NOSE] = 0.0                                  # nose unseen: the feet alone
+    xyz = _feet_turned(track, turn, toe_out=0.0)
+    np.testing.assert_allclose(turn_deg(track.replace(xyz=xyz, visibility=vis)), turn, atol=1e-3)
+    # turned-out feet: sin(turn + out) + sin(turn - out) = 2 sin(turn) cos(out), so the reading is off by cos only
+    xyz = _feet_turned(track, turn, toe_out=15.0)
+    expect = np.degrees(np.arcsin(np.sin(np.radians(turn)) * np.cos(np.radians(15.0))))
+    np.testing.assert_allclose(turn_deg(track.replace(xyz=xyz, visibility=vis)), expect, atol=1e-3)
+
+
+def test_nose_and_feet_are_averaged_and_feet_do_not_count_from_behind():
+    track = squat_track(reps=1)
+    xyz = _feet_turned(track, 20.0, toe_out=0.0)
+    sh = xyz[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER], :2]
+    width = np.linalg.norm(sh[:, 0] - sh[:, 1], axis=-1)
+    xyz[:, LM.NOSE, 0] = sh.mean(1)[:, 0] + NOSE_DEPTH * np.tan(np.radians(10.0)) * width
+    xyz[:, LM.NOSE, 1] = sh.mean(1)[:, 1] - 80
+    np.testing.assert_allclose(turn_deg(track.replace(xyz=xyz)), 15.0, atol=1e-3)
+    back = xyz.copy()                                      # seen from behind: the left shoulder on the image left
+    back[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]] = xyz[:, [LM.RIGHT_SHOULDER, LM.LEFT_SHOULDER]]
+    got = turn_deg(track.replace(xyz=back))
+    assert np.all(np.abs(got + 10.0) < 1e-3)               # the nose alone (its offset is mirrored too)
 
 
 def test_judging_block_rules():
@@ -45,15 +85,15 @@ def _render_and_analyze(tmp_path, sc, name):
 @pytest.mark.video
 @pytest.mark.parametrize("height", [0.6, 0.9])
 def test_body_turn_read_on_renders(tmp_path, model_dir, height):
-    """Error <= 8 deg up to 20 deg of turn, and a side view from 70 deg on, at two camera heights.
+    """Error <= 8 deg up to 30 deg of turn, and a side view from 70 deg on, at two camera heights.
 
-    Issue 13 asks for 8 deg up to 45 deg; at 30-45 deg MediaPipe's nose on the drawn face errs by up to 17 deg
-    (README, "Body turn on the mannequin"), so that part is not claimed.
+    Issue 13 asks for 8 deg up to 45 deg; at -45 deg MediaPipe folds the drawn shoulders together and the
+    render reads as a side view (README, "Body turn on the mannequin"), so that part is not claimed.
     """
     from knee_cv.mannequin import RepSpec, Scenario
 
     os.environ["KNEE_CV_MODELS"] = str(model_dir)
-    for turn in (0, 10, -10, 20, -20, 70, 90):
+    for turn in (0, 10, -10, 20, -20, 30, -30, 70, 90):
         sc = Scenario(reps=(RepSpec(),), body_turn_deg=turn, camera_height=height)
         a = _render_and_analyze(tmp_path, sc, f"t{turn}")
         if abs(turn) >= 70:
