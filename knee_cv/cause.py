@@ -30,11 +30,13 @@ class Driver(str, enum.Enum):
 class CauseSettings:
     """When a share is named: changes below ``noise_deg`` are noise (about the knee measure's rep-to-rep SD of
     2.4 deg, scripts/noise_real.py); one segment leads when it carries ``lead_share`` of the inward tilt; a
-    heel rising by ``heel_rise_pct`` of the foot's length points to limited dorsiflexion."""
+    heel rising by ``heel_rise_pct`` % of leg length (about 3.5 cm) points to limited dorsiflexion. Leg length,
+    not the foot's: seen from the front the foot is foreshortened to a few pixels, so a share of it is mostly
+    noise (a still heel read 15 % of its projected foot on the mannequin)."""
 
     noise_deg: float = 3.0
     lead_share: float = 0.65
-    heel_rise_pct: float = 15.0
+    heel_rise_pct: float = 4.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,7 +49,7 @@ class CauseHint:
         Change from standing of the thigh's and the shank's inward tilt over the judged frames,
         degrees, + = the knee moved toward the midline.
     heel_rise_pct : float
-        Change from standing of the heel's height over the toe, % of the standing foot length, + = heel up.
+        Change from standing of the heel's height over the toe, % of leg length, + = heel up.
     """
 
     driver: Driver
@@ -113,12 +115,12 @@ def cause_hints(track: PoseTrack, base: Baseline, faults, judged_frames, cfg: Ca
 
 
 def _standing(track: PoseTrack, base: Baseline) -> list[np.ndarray]:
-    """Per side, the median thigh tilt, shank tilt and heel lift of the standing frames, each shape (2,)."""
+    """Per side, the median thigh tilt, shank tilt and heel lift (% leg) of the standing frames, each shape (2,)."""
     f = base.frames
     hip, knee, ankle, heel, toe = (track.joint_xy(g)[:, f] for g in (HIP, KNEE, ANKLE, HEEL, TOE))
     thigh, shank = segment_tilts(hip, knee, ankle, medial_axis(hip))
     with np.errstate(invalid="ignore", divide="ignore"):
-        lift = (toe[1] - heel[1]) / np.where(base.foot > 0, base.foot, np.nan) * 100
+        lift = (toe[1] - heel[1]) / base.leg_length * 100
         return [np.nanmedian(x, 0) if np.isfinite(x).any() else np.full(2, np.nan) for x in (thigh, shank, lift)]
 
 
@@ -154,11 +156,10 @@ def classify_many(thigh: np.ndarray, shank: np.ndarray, heel_rise: np.ndarray,
 
 
 def _measures(track: PoseTrack, base: Baseline, frames: np.ndarray, side: np.ndarray):
-    """Thigh tilt, shank tilt (deg) and heel lift (% foot length) at ``frames`` of ``side``, each shape (N,)."""
+    """Thigh tilt, shank tilt (deg) and heel lift (% leg length) at ``frames`` of ``side``, each shape (N,)."""
     at = lambda group: track.joint_xy(group)[:, frames, side]  # noqa: E731 - cached (2, T, 2) joints
     thigh, shank = segment_tilts(at(HIP), at(KNEE), at(ANKLE),
                                  medial_axis(track.joint_xy(HIP)[:, frames])[:, np.arange(len(frames)), side])
-    foot = np.where(base.foot > 0, base.foot, np.nan)[side]
     with np.errstate(invalid="ignore", divide="ignore"):
-        lift = (at(TOE)[1] - at(HEEL)[1]) / foot * 100                   # heel above the toe
+        lift = (at(TOE)[1] - at(HEEL)[1]) / base.leg_length * 100       # heel above the toe
     return thigh, shank, lift

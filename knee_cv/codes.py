@@ -79,6 +79,7 @@ class NotJudged(str, enum.Enum):
     TOO_FEW_FRAMES = "too_few_frames"  # the rep has too few usable frames near its bottom
     REAR_LEG = "rear_leg"              # the back leg of a lunge
     FREE_LEG = "free_leg"              # the lifted leg of a single-leg squat
+    TOO_SHALLOW = "too_shallow"        # single-leg squat screen: less knee bend than the protocol asks
 
 
 class VerdictState(str, enum.Enum):

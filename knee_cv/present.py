@@ -55,6 +55,7 @@ REASONS: dict[NotJudged, tuple[str, str | None]] = {
     NotJudged.TOO_FEW_FRAMES: ("too few clear frames", "move a little slower at the bottom"),
     NotJudged.REAR_LEG: ("rear leg", None),
     NotJudged.FREE_LEG: ("free leg", None),
+    NotJudged.TOO_SHALLOW: ("too shallow", "bend the knee to 45-60 degrees"),
 }
 
 #: Whole-sentence descriptions of each fault (reports, PDF findings).
@@ -333,4 +334,4 @@ DRIVER_WORDS = {"hip": "mostly from the hip (the thigh tilts in)",
 def cause_text(side: Side, hint) -> str:
     """``right knee: mostly from the hip (the thigh tilts in): thigh +6.1 deg, shank +1.0 deg, heel +0 %``."""
     return (f"{side.value} knee: {DRIVER_WORDS[hint.driver.value]}: thigh {hint.thigh_deg:+.1f} deg, "
-            f"shank {hint.shank_deg:+.1f} deg, heel rise {hint.heel_rise_pct:+.0f} % of foot length")
+            f"shank {hint.shank_deg:+.1f} deg, heel rise {hint.heel_rise_pct:+.0f} % of leg length")
