@@ -28,15 +28,23 @@ class Driver(str, enum.Enum):
 
 @dataclasses.dataclass(frozen=True)
 class CauseSettings:
-    """When a share is named: changes below ``noise_deg`` are noise (about the knee measure's rep-to-rep SD of
-    2.4 deg, scripts/noise_real.py); one segment leads when it carries ``lead_share`` of the inward tilt; a
-    heel rising by ``heel_rise_pct`` % of leg length (about 3.5 cm) points to limited dorsiflexion. Leg length,
-    not the foot's: seen from the front the foot is foreshortened to a few pixels, so a share of it is mostly
-    noise (a still heel read 15 % of its projected foot on the mannequin)."""
+    """When a share is named: a knee shift below ``noise_pct`` of leg length is noise (about twice the
+    knee-over-toe measure's rep-to-rep SD on labelled-good real reps); one segment leads when it carries
+    ``lead_share`` of the knee's inward shift; a heel rising by ``heel_rise_pct`` % of leg length (about 3.5 cm)
+    points to limited dorsiflexion. Leg length, not the foot's: seen from the front the foot is foreshortened to
+    a few pixels, so a share of it is mostly noise (a still heel read 15 % of its projected foot on the
+    mannequin)."""
 
-    noise_deg: float = 3.0
+    noise_pct: float = 2.0
     lead_share: float = 0.65
     heel_rise_pct: float = 4.0
+
+
+class Reference(str, enum.Enum):
+    """What a knee's bottom position is compared with."""
+
+    CLEAN_REPS = "clean_reps"  # the same knee at the bottom of this clip's judged reps without valgus
+    STANDING = "standing"      # standing still: includes the ordinary outward travel of a squatting knee
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,16 +54,30 @@ class CauseHint:
     Attributes
     ----------
     thigh_deg, shank_deg : float
-        Change from standing of the thigh's and the shank's inward tilt over the judged frames,
-        degrees, + = the knee moved toward the midline.
+        Change of the thigh's and the shank's inward tilt, degrees, + = the knee moved toward the midline.
+    thigh_pct, shank_pct : float
+        The knee's inward shift relative to the hip (thigh) and to the ankle (shank), change in % of leg
+        length. The driver is decided on these: unlike angles they do not depend on how short the thigh
+        looks when it points at the camera.
     heel_rise_pct : float
-        Change from standing of the heel's height over the toe, % of leg length, + = heel up.
+        Change of the heel's height over the toe, % of leg length, + = heel up.
+    reference : Reference
+        What the changes are measured from.
     """
 
     driver: Driver
     thigh_deg: float
     shank_deg: float
     heel_rise_pct: float
+    thigh_pct: float = float("nan")
+    shank_pct: float = float("nan")
+    reference: Reference = Reference.STANDING
+
+    @property
+    def thigh_share(self) -> float:
+        """The thigh's share of the inward shift (0-1), NaN when there is none."""
+        t, s = max(self.thigh_pct, 0.0), max(self.shank_pct, 0.0)
+        return t / (t + s) if t + s > 0 else float("nan")
 
 
 def segment_tilts(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, medial: np.ndarray
@@ -74,22 +96,23 @@ def segment_tilts(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, medial: 
 
 
 def classify(thigh: float, shank: float, heel_rise: float, cfg: CauseSettings = CauseSettings()) -> Driver:
-    """The driver from the two tilt changes and the heel rise (see :class:`CauseSettings` and
-    :func:`classify_many`, which holds the rule)."""
+    """The driver from the thigh's and the shank's part of the knee's inward shift (% leg) and the heel rise
+    (see :class:`CauseSettings` and :func:`classify_many`, which holds the rule)."""
     return classify_many(np.array([thigh], float), np.array([shank], float), np.array([heel_rise], float), cfg)[0]
 
 
 def hint_maker(track: PoseTrack, base: Baseline, cfg: CauseSettings = CauseSettings()):
     """The ``hints`` callable of :func:`knee_cv.faults.evaluate_reps` for this track."""
-    return lambda faults, judged_frames: cause_hints(track, base, faults, judged_frames, cfg)
+    return lambda faults, judged_frames, judged: cause_hints(track, base, faults, judged_frames, judged, cfg)
 
 
-def cause_hints(track: PoseTrack, base: Baseline, faults, judged_frames, cfg: CauseSettings = CauseSettings()
-                ) -> list:
+def cause_hints(track: PoseTrack, base: Baseline, faults, judged_frames, judged: np.ndarray,
+                cfg: CauseSettings = CauseSettings()) -> list:
     """A :class:`CauseHint` per knee flagged for valgus in each rep (None elsewhere), shape ``[rep][side]``.
 
     Each knee is read at its deepest judged frame, the moment the report's picture shows, against the
-    median of the standing frames. Vectorized over the flagged knees.
+    same knee at the bottom of the clip's judged reps without valgus (median), or against standing when
+    every rep of that knee was flagged. Vectorized over the knees.
 
     Parameters
     ----------
@@ -97,31 +120,47 @@ def cause_hints(track: PoseTrack, base: Baseline, faults, judged_frames, cfg: Ca
         Each rep's faults.
     judged_frames : list of ndarray
         The judged frames of each knee, rep-major (``2 * rep + side``), in time order.
+    judged : ndarray, shape (n_reps, 2), bool
+        Which knees were judged.
     """
-
-    pairs = [(k, f.side.index) for k, fs in enumerate(faults) for f in fs
-             if f.code is FaultCode.KNEE_VALGUS and len(judged_frames[2 * k + f.side.index])]
+    flagged = np.zeros((len(faults), 2), bool)
+    for k, fs in enumerate(faults):
+        for f in fs:
+            flagged[k, f.side.index] |= f.code is FaultCode.KNEE_VALGUS
+    has = np.array([[len(judged_frames[2 * k + s]) > 0 for s in (0, 1)] for k in range(len(faults))], bool)
     out = [[None, None] for _ in faults]
-    if not pairs:
+    pick, clean = flagged & has, np.asarray(judged, bool) & ~flagged & has
+    if not pick.any():
         return [tuple(row) for row in out]
-    side = np.array([s for _, s in pairs])
-    frames = _deepest(track, [judged_frames[2 * k + s] for k, s in pairs])
-    stand = _standing(track, base)
-    t, sh, h = (np.round(x - st[side], d).tolist() for x, st, d in zip(_measures(track, base, frames, side), stand,
-                                                                        (2, 2, 1)))
-    for g, ((k, s), driver) in enumerate(zip(pairs, classify_many(np.array(t), np.array(sh), np.array(h), cfg))):
-        out[k][s] = CauseHint(driver, t[g], sh[g], h[g])
+    ks, ss = np.nonzero(pick | clean)
+    frames = _deepest(track, [judged_frames[2 * k + s] for k, s in zip(ks, ss)])
+    values = np.stack(_measures(track, base, frames, ss), -1)                # (N, 5)
+    ref, kind = _reference(track, base, values, ss, clean[ks, ss])
+    for g in np.flatnonzero(pick[ks, ss]):
+        d = np.round(values[g] - ref[ss[g]], 2)
+        driver = classify_many(d[2:3], d[3:4], d[4:5], cfg)[0]
+        out[ks[g]][ss[g]] = CauseHint(driver, float(d[0]), float(d[1]), float(np.round(d[4], 1)), float(d[2]),
+                                      float(d[3]), kind[ss[g]])
     return [tuple(row) for row in out]
 
 
+def _reference(track: PoseTrack, base: Baseline, values: np.ndarray, side: np.ndarray, clean: np.ndarray):
+    """Per side, the reference values (2, 5) and their kind: the median over the clean knees, else standing."""
+    stand = np.stack(_standing(track, base), -1)                                # (2, 5)
+    ref, kind = stand.copy(), [Reference.STANDING, Reference.STANDING]
+    for s in (0, 1):
+        rows = values[clean & (side == s)]
+        if len(rows):
+            ref[s], kind[s] = np.nanmedian(rows, 0), Reference.CLEAN_REPS
+    return ref, kind
+
+
 def _standing(track: PoseTrack, base: Baseline) -> list[np.ndarray]:
-    """Per side, the median thigh tilt, shank tilt and heel lift (% leg) of the standing frames, each shape (2,)."""
+    """Per side, the median of each of :func:`_measures`' values over the standing frames, each shape (2,)."""
     f = base.frames
-    hip, knee, ankle, heel, toe = (track.joint_xy(g)[:, f] for g in (HIP, KNEE, ANKLE, HEEL, TOE))
-    thigh, shank = segment_tilts(hip, knee, ankle, medial_axis(hip))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lift = (toe[1] - heel[1]) / base.leg_length * 100
-        return [np.nanmedian(x, 0) if np.isfinite(x).any() else np.full(2, np.nan) for x in (thigh, shank, lift)]
+    T = len(f)
+    vals = _measures(track, base, np.repeat(f, 2), np.tile([0, 1], T))
+    return [np.nanmedian(v.reshape(T, 2), 0) if np.isfinite(v).any() else np.full(2, np.nan) for v in vals]
 
 
 def _deepest(track: PoseTrack, groups: list[np.ndarray]) -> np.ndarray:
@@ -141,14 +180,15 @@ _DRIVERS = (Driver.HIP, Driver.FOOT, Driver.MIXED, Driver.NOT_CLEAR)
 
 def classify_many(thigh: np.ndarray, shank: np.ndarray, heel_rise: np.ndarray,
                   cfg: CauseSettings = CauseSettings()) -> list[Driver]:
-    """The rule, over arrays: a segment leads with ``lead_share`` of the inward tilt; a heel rise of
-    ``heel_rise_pct`` points to the foot; under ``noise_deg`` in all, nothing is named."""
+    """The rule, over arrays of the thigh's and the shank's part of the knee's inward shift (% leg): a segment
+    leads with ``lead_share`` of the shift; a heel rise of ``heel_rise_pct`` points to the foot; under
+    ``noise_pct`` in all, nothing is named."""
     with np.errstate(invalid="ignore", divide="ignore"):
         t, s = np.maximum(thigh, 0.0), np.maximum(shank, 0.0)
         total = t + s
         heel = np.isfinite(heel_rise) & (heel_rise >= cfg.heel_rise_pct)
         share = t / total
-        quiet = ~np.isfinite(total) | (total < cfg.noise_deg)
+        quiet = ~np.isfinite(total) | (total < cfg.noise_pct)
         code = np.where(quiet, np.where(heel, 1, 3),
                         np.where((share >= cfg.lead_share) & ~heel, 0,
                                  np.where((share <= 1 - cfg.lead_share) | (heel & (share < cfg.lead_share)), 1, 2)))
@@ -156,10 +196,15 @@ def classify_many(thigh: np.ndarray, shank: np.ndarray, heel_rise: np.ndarray,
 
 
 def _measures(track: PoseTrack, base: Baseline, frames: np.ndarray, side: np.ndarray):
-    """Thigh tilt, shank tilt (deg) and heel lift (% leg length) at ``frames`` of ``side``, each shape (N,)."""
+    """At ``frames`` of ``side`` (each shape (N,)): thigh and shank tilt (deg), the knee's medial offset from the
+    hip and from the ankle (% leg) and the heel's height over the toe (% leg), each shape (N,)."""
     at = lambda group: track.joint_xy(group)[:, frames, side]  # noqa: E731 - cached (2, T, 2) joints
-    thigh, shank = segment_tilts(at(HIP), at(KNEE), at(ANKLE),
-                                 medial_axis(track.joint_xy(HIP)[:, frames])[:, np.arange(len(frames)), side])
+    hip, knee, ankle = at(HIP), at(KNEE), at(ANKLE)
+    medial = medial_axis(track.joint_xy(HIP)[:, frames])[:, np.arange(len(frames)), side]
+    thigh, shank = segment_tilts(hip, knee, ankle, medial)
     with np.errstate(invalid="ignore", divide="ignore"):
-        lift = (at(TOE)[1] - at(HEEL)[1]) / base.leg_length * 100       # heel above the toe
-    return thigh, shank, lift
+        scale = 100 / base.leg_length
+        from_hip = ((knee - hip) * medial).sum(0) * scale
+        from_ankle = ((knee - ankle) * medial).sum(0) * scale
+        lift = (at(TOE)[1] - at(HEEL)[1]) * scale                           # heel above the toe
+    return thigh, shank, from_hip, from_ankle, lift

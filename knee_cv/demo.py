@@ -72,7 +72,11 @@ def truth(sc: Scenario) -> dict:
             "index": k, "start_s": float(t[idx[0]]), "bottom_s": float(t[idx[np.argmax(depth[idx])]]),
             "end_s": float(t[idx[-1]]), "lead_leg": lead,
             "rendered": {"valgus_cm": list(spec.valgus_cm), "hip_drop_deg": spec.hip_drop_deg, "depth": spec.depth,
-                         "trunk_follow": spec.trunk_follow},
+                         "trunk_follow": spec.trunk_follow, "driver": spec.driver,
+                         "heel_rise_cm": spec.heel_rise_cm},
+            # the true driver of the valgus (issue 18): a heel rise is a foot sign whatever the knee does
+            "driver": (None if not any(spec.valgus_cm) else "foot" if spec.heel_rise_cm > 0 else spec.driver),
+            "heel_rise_pct": 100 * spec.heel_rise_cm / 100 / (sc.body.foot + sc.body.heel_back),
             "peak_fppa_deg": {s: float(fppa[deep, i].max()) for i, s in enumerate(("left", "right"))},
             "knee_toe_medial_pct": {s: float(100 * dev[deep, i].max()) for i, s in enumerate(("left", "right"))},
             "pelvic_drop_deg": float(abs(np.median(drop[deep]))),

@@ -246,7 +246,7 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
         Output of :func:`valgus_measure`, degrees.
     reps : list of Rep
     hints : callable, optional
-        ``hints(faults_per_rep, judged_frames) -> [(left, right), ...]``: the cause hint of each flagged knee
+        ``hints(faults_per_rep, judged_frames, judged) -> [(left, right), ...]``: the cause hint of each flagged knee
         (:func:`knee_cv.cause.hint_maker`).
     views : list of RepView, optional
         How each rep was filmed (:func:`knee_cv.view.rep_views`). A rep seen side-on or with the body
@@ -278,7 +278,7 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     judged_list, few = judged_knee.tolist(), (knees.deep < cfg.min_trusted_frames).tolist()
     out = []
     frames = knees.judged_frames
-    causes = hints(per_rep, frames) if hints is not None else [(None, None)] * len(reps)
+    causes = hints(per_rep, frames, judged_knee) if hints is not None else [(None, None)] * len(reps)
     for k, rep in enumerate(reps):
         args, trusted, worst, judged, grade = side_args[k], n_trusted[k], worst_[k], judged_list[k], knee_grade[k]
         sides = (SideMeasures(*args[0], trusted[0], frames[2 * k], worst[0]),

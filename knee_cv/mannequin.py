@@ -77,6 +77,15 @@ class RepSpec:
         The whole body turned about the vertical axis through the pelvis, degrees
         (+ = toward the subject's left: the left shoulder moves away from the camera;
         90 = a side view). None: the clip's ``body_turn_deg``.
+    driver : {"mixed", "hip", "foot"}
+        Where the valgus comes from (issue 18). ``"mixed"``: the knee swings in between a
+        still hip and a still foot, so thigh and shank tilt alike. ``"hip"``: femoral
+        adduction with the shank kept as upright as a planted foot allows: the pelvis (and
+        the body above it) shifts outward over the caving leg by 1.5 times the knee's inward
+        shift, so the thigh carries most of it. ``"foot"``: the shank tips in over the planted foot and the thigh
+        follows: the pelvis shifts inward with the knee, so the shank carries the tilt.
+    heel_rise_cm : float
+        Both planted heels lift at the bottom, pivoting on the toes (limited dorsiflexion), cm.
     """
 
     valgus_cm: tuple[float, float] = (0.0, 0.0)
@@ -84,6 +93,16 @@ class RepSpec:
     depth: float = 0.42
     trunk_follow: float = 1.0
     turn_deg: float | None = None  # body turn for this rep (and the standing before it); None: the clip's
+    driver: str = "mixed"
+    heel_rise_cm: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.driver not in DRIVER_SHIFT:
+            raise ValueError(f"driver must be one of {sorted(DRIVER_SHIFT)}, not {self.driver!r}")
+
+
+#: The pelvis's sideways shift per unit of the knee's inward shift, by driver: + = outward over the caving leg.
+DRIVER_SHIFT = {"mixed": 0.0, "hip": 1.5, "foot": -1.0}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,6 +134,23 @@ class Scenario:
         single = (RepSpec(depth=depth), RepSpec((9.0, 0.0), depth=depth), RepSpec(depth=depth),
                   RepSpec((11.0, 0.0), depth=depth))  # the left (lead) leg caves in
         return cls(exercise=exercise, reps=single, body=Body(toe_out_deg=5.0))  # feet straight on one leg
+
+    @classmethod
+    def drivers(cls, exercise: Exercise = Exercise.SINGLE_LEG_SQUAT, side: int = 1) -> "Scenario":
+        """Valgus from each driver on one knee (``side`` 0 = left, 1 = right), after a clean rep (issue 18):
+        hip-driven (7 cm), foot-driven (shank, 10 cm), mixed (10 cm), and foot-driven with the heels rising 6 cm.
+
+        A bilateral squat gets no hip-driven rep: a pelvis shifted that far over one leg moves the other
+        knee's measure with it, and the pair is rejected as implausible (README, "Trusted frames")."""
+        v = np.array((0.0, 1.0) if side else (1.0, 0.0))
+        depth = {Exercise.SINGLE_LEG_SQUAT: 0.22, Exercise.LUNGE: 0.30}.get(exercise, 0.42)
+        hip = () if exercise is Exercise.SQUAT else (RepSpec(tuple(7.0 * v), depth=depth, driver="hip"),)
+        reps = (RepSpec(depth=depth),) + hip + (
+            RepSpec(tuple(10.0 * v), depth=depth, driver="foot"), RepSpec(tuple(10.0 * v), depth=depth),
+            RepSpec(tuple(10.0 * v), depth=depth, driver="foot", heel_rise_cm=6.0))
+        if exercise is Exercise.SQUAT:
+            return cls(exercise=exercise, reps=reps)
+        return cls(exercise=exercise, reps=reps, lead_leg="right" if side else "left", body=Body(toe_out_deg=5.0))
 
 
 # --- kinematics ---------------------------------------------------------------
@@ -232,6 +268,12 @@ def pose_world(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # the free foot hangs below and in front of its hip and moves with it; a foot reaching far
         # forward would point the thigh at the camera and hide that hip (MediaPipe then misplaces it)
         ankle[:, free] = hips[:, free] + np.array([0.0, -b.free_foot[0], -b.free_foot[1]])
+    planted = [s for s in (0, 1) if not (sc.exercise is Exercise.SINGLE_LEG_SQUAT and s != lead)]
+    if sc.exercise is Exercise.LUNGE:
+        planted = [lead]                   # the rear foot is on its toes already
+    rise = np.array([s.heel_rise_cm for s in spec])[rep] / 100 * phase   # (T,) metres
+    pivot = b.foot / (b.foot + b.heel_back)  # the ankle rises this share of the heel's lift (pivot at the toes)
+    ankle[:, planted, 1] += (pivot * rise)[:, None]
     out = np.radians(b.toe_out_deg) * SIDE_SIGN
     forward = np.stack([np.sin(out), np.zeros(2), -np.cos(out)], -1)  # (2, 3): along each foot
     knees = np.stack([_knee_ik(hips[:, s], ankle[:, s], b.thigh, b.shank, np.broadcast_to(forward[s], (T, 3)))
@@ -247,6 +289,8 @@ def pose_world(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if sc.exercise is Exercise.SINGLE_LEG_SQUAT:
         toe[:, 1 - lead] = ankle[:, 1 - lead] + np.array([0.0, -0.02, -0.2])
         heel[:, 1 - lead] = ankle[:, 1 - lead] + np.array([0.0, -0.05, 0.04])
+    heel[:, planted, 1] += ((1 - pivot) * rise)[:, None]
+    toe[:, planted, 1] -= (pivot * rise)[:, None]
     neck, up, shoulders, elbows, wrists = _upper_body(b, pelvis, depth, trunk_tilt)
     X[:, J.PELVIS] = pelvis
     X[:, HIP2], X[:, KNEE2], X[:, ANKLE2] = hips, knees, ankle
@@ -255,7 +299,23 @@ def pose_world(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     X[:, J.HEAD] = neck + up * (b.neck + b.head_radius)
     X[:, [J.L_SHOULDER, J.R_SHOULDER]] = shoulders
     X[:, [J.L_ELBOW, J.R_ELBOW]], X[:, [J.L_WRIST, J.R_WRIST]] = elbows, wrists
+    _drive(X, valgus, np.array([DRIVER_SHIFT[s.driver] for s in spec])[rep], planted)
     return _turn(X, frame_turns(sc)), rep, t
+
+
+_LEG = np.array([[J.L_KNEE, J.L_ANKLE, J.L_HEEL, J.L_TOE], [J.R_KNEE, J.R_ANKLE, J.R_HEEL, J.R_TOE]])
+
+
+def _drive(X: np.ndarray, valgus: np.ndarray, shift: np.ndarray, planted: list[int]) -> None:
+    """Shift everything but the planted legs sideways, in place, so the thigh or the shank carries the valgus.
+
+    ``valgus`` (T, 2) is each knee's inward shift (m), ``shift`` (T,) the driver's factor (``DRIVER_SHIFT``).
+    """
+    dx = (shift[:, None] * SIDE_SIGN * valgus).sum(1)                     # (T,) metres along x
+    if not dx.any():
+        return
+    moved = np.setdiff1d(np.arange(N_JOINTS), _LEG[planted].ravel())
+    X[:, moved, 0] += dx[:, None]
 
 
 def project(sc: Scenario, xyz: np.ndarray) -> np.ndarray:

@@ -331,7 +331,14 @@ DRIVER_WORDS = {"hip": "mostly from the hip (the thigh tilts in)",
                 "mixed": "from both the hip and the shank", "not_clear": "not clear"}
 
 
+REFERENCE_WORDS = {"clean_reps": "against this knee's reps without valgus", "standing": "against standing"}
+
+
 def cause_text(side: Side, hint) -> str:
-    """``right knee: mostly from the hip (the thigh tilts in): thigh +6.1 deg, shank +1.0 deg, heel +0 %``."""
-    return (f"{side.value} knee: {DRIVER_WORDS[hint.driver.value]}: thigh {hint.thigh_deg:+.1f} deg, "
-            f"shank {hint.shank_deg:+.1f} deg, heel rise {hint.heel_rise_pct:+.0f} % of leg length")
+    """``right knee: mostly from the hip (the thigh tilts in): knee in 8 % of leg relative to the hip, 2 % relative
+    to the ankle (thigh +9.1 deg, shank +2.0 deg), heel rise +0 % of leg, against this knee's reps without valgus``.
+    """
+    return (f"{side.value} knee: {DRIVER_WORDS[hint.driver.value]}: knee in {hint.thigh_pct:+.0f} % of leg "
+            f"relative to the hip, {hint.shank_pct:+.0f} % relative to the ankle (thigh {hint.thigh_deg:+.1f} deg, "
+            f"shank {hint.shank_deg:+.1f} deg), heel rise {hint.heel_rise_pct:+.0f} % of leg, "
+            f"{REFERENCE_WORDS[hint.reference.value]}")

@@ -58,7 +58,8 @@ def _cause(c) -> dict | None:
     if c is None:
         return None
     return {"driver": c.driver.value, "hint": P.DRIVER_WORDS[c.driver], "thigh_deg": _num(c.thigh_deg, 2),
-            "shank_deg": _num(c.shank_deg, 2), "heel_rise_pct": _num(c.heel_rise_pct, 1)}
+            "shank_deg": _num(c.shank_deg, 2), "thigh_pct": _num(c.thigh_pct, 2), "shank_pct": _num(c.shank_pct, 2),
+            "heel_rise_pct": _num(c.heel_rise_pct, 1), "reference": c.reference.value}
 
 
 def _fault(f) -> dict:
