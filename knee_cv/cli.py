@@ -30,6 +30,18 @@ def _analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _screen(args: argparse.Namespace) -> int:
+    from .screen_out import run_screen, screen_text
+    from .settings import load_settings
+
+    _check_out(args.out)
+    res = run_screen(args.videos, out_dir=args.out or "knee_cv_out/screen", camera=args.camera,
+                     source=args.source, model=args.model, settings=load_settings(args.config),
+                     session=_session(args), progress=not args.quiet, pdf=args.pdf, headless=args.headless)
+    print(screen_text(res))
+    return 0
+
+
 def _remember(args: argparse.Namespace, result) -> None:
     """Record a session with a subject in the history database (``--db``, ``KNEE_CV_DB`` or the default)."""
     if not result.session.subject:
@@ -183,14 +195,15 @@ def _db(p: argparse.ArgumentParser) -> None:
 
 
 def _common(p: argparse.ArgumentParser, *, config: bool = True, video: bool = True, quiet: bool = True,
-            exercise: bool = True, session: bool = True) -> None:
+            exercise: bool = True, session: bool = True, db: bool = True) -> None:
     """Options several commands share, defined once."""
     if session:
         p.add_argument("--subject", metavar="NAME", help="who is filmed: shown on the PDF and stored in report.json")
         p.add_argument("--date", metavar="YYYY-MM-DD", help="session date (default: when the video was recorded, "
                                                              "from the file; live: today)")
         p.add_argument("--notes", metavar="TEXT", help="coach's notes for the report (for example the load used)")
-        _db(p)
+        if db:
+            _db(p)
     if exercise:
         p.add_argument("--exercise", default="auto", choices=["auto", "squat", "lunge", "single_leg_squat"],
                        help="the movement, if the automatic detection gets it wrong (default auto)")
@@ -289,6 +302,19 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "subjects.csv in the input folder, else each video's folder name)")
     _common(b)
     b.set_defaults(func=_batch)
+
+    sc = sub.add_parser("screen", help="the clinical single-leg squat screen: each leg's FPPA against the "
+                                       "published norms, and the left-right difference (one PDF page)",
+                        epilog="Film each leg: stand on it facing the camera and squat 5 times to about 45-60 "
+                               "degrees of knee bend, hands on the hips. " + FILMING)
+    sc.add_argument("videos", nargs="*", metavar="VIDEO", help="one video with both legs, or two (one per leg)")
+    sc.add_argument("--camera", type=int, metavar="N", help="guided live screen from camera N instead: 5 reps "
+                                                            "on the left leg, then 5 on the right")
+    sc.add_argument("--source", metavar="FILE", help="the guided live screen on a replayed video (tests)")
+    sc.add_argument("--headless", action="store_true", help="live screen without a window")
+    sc.add_argument("--out", metavar="DIR", help="output folder (default knee_cv_out/screen)")
+    _common(sc, video=False, exercise=False, db=False)
+    sc.set_defaults(func=_screen)
 
     d = sub.add_parser("demo", help="render a mannequin clip with known faults and analyze it (no video needed)")
     d.add_argument("--exercise", default="squat", choices=["squat", "lunge", "single_leg_squat"],

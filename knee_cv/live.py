@@ -461,7 +461,7 @@ def run_live(*, camera: int | str = 0, source: str | Path | None = None, out: st
              model: str = "full", settings: Settings = Settings(), live: LiveSettings = LiveSettings(),
              headless: bool = False, record: str | Path | None = None, pdf: bool = True,
              max_seconds: float | None = None, realtime: bool = True, exercise: Exercise | None = None,
-             session_meta: Session = Session(), voice=False, set_reps: int | None = None,
+             session_meta: Session = Session(), voice=False, set_reps: int | SetGuide | None = None,
              sides: bool = False):
     """Run a live session until q, the end of ``source``, a camera disconnect, or ``max_seconds``.
 
@@ -469,7 +469,7 @@ def run_live(*, camera: int | str = 0, source: str | Path | None = None, out: st
     live per-rep verdicts, cues and timing under ``report["live"]``. ``session_meta`` names the subject,
     the date (default: now, or the replayed file's recording time) and notes. ``voice`` speaks the cues
     and the count; ``set_reps`` counts the person through a set (``sides``: a single-leg set on each leg)
-    and ends the session when it is done.
+    and ends the session when it is done (a :class:`knee_cv.sets.SetGuide` instead of a number: its own set).
     """
     from . import models
     from .files import ensure_dir, stop_on_signals
@@ -491,12 +491,12 @@ def run_live(*, camera: int | str = 0, source: str | Path | None = None, out: st
     except KneeCvError:
         src.close()
         raise
-    if set_reps is not None and set_reps < 1:
+    if isinstance(set_reps, int) and set_reps < 1:
         src.close()
         raise InputError(f"--set {set_reps}: a set has at least 1 rep")
+    guide = set_reps if isinstance(set_reps, SetGuide) else SetGuide(set_reps, sides=sides) if set_reps else None
     loop = _Loop(settings, live, fps=src.fps, out=out, headless=headless, record=Path(record) if record else None,
-                 exercise=exercise, voice=_voice(voice) if voice else None,
-                 guide=SetGuide(set_reps, sides=sides) if set_reps else None)
+                 exercise=exercise, voice=_voice(voice) if voice else None, guide=guide)
     t_start = time.perf_counter()
     try:
         with stop_on_signals(), PoseEstimator(resolved) as est:  # SIGTERM/SIGHUP save the session like q

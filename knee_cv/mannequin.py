@@ -279,17 +279,8 @@ def pose_world(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     knees = np.stack([_knee_ik(hips[:, s], ankle[:, s], b.thigh, b.shank, np.broadcast_to(forward[s], (T, 3)))
                       for s in (0, 1)], 1)
     knees[:, :, 0] -= SIDE_SIGN * valgus     # medial = toward x = 0
-    heel = ankle + np.stack([-np.sin(out) * b.heel_back, np.full(2, -b.ankle_height + 0.02),
-                             np.cos(out) * b.heel_back], -1)
-    toe = ankle + np.stack([np.sin(out) * b.foot, np.full(2, -b.ankle_height + 0.02),
-                            -np.cos(out) * b.foot], -1)
-    if sc.exercise is Exercise.LUNGE:  # rear foot on its toes
-        toe[:, 1 - lead, 1] = 0.02
-        heel[:, 1 - lead, 1] = 0.14
-    if sc.exercise is Exercise.SINGLE_LEG_SQUAT:
-        toe[:, 1 - lead] = ankle[:, 1 - lead] + np.array([0.0, -0.02, -0.2])
-        heel[:, 1 - lead] = ankle[:, 1 - lead] + np.array([0.0, -0.05, 0.04])
-    heel[:, planted, 1] += ((1 - pivot) * rise)[:, None]
+    heel, toe = _feet(sc, ankle, out, lead)
+    heel[:, planted, 1] += ((1 - pivot) * rise)[:, None]   # the heel lifts, the toes stay on the floor
     toe[:, planted, 1] -= (pivot * rise)[:, None]
     neck, up, shoulders, elbows, wrists = _upper_body(b, pelvis, depth, trunk_tilt)
     X[:, J.PELVIS] = pelvis
@@ -301,6 +292,23 @@ def pose_world(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     X[:, [J.L_ELBOW, J.R_ELBOW]], X[:, [J.L_WRIST, J.R_WRIST]] = elbows, wrists
     _drive(X, valgus, np.array([DRIVER_SHIFT[s.driver] for s in spec])[rep], planted)
     return _turn(X, frame_turns(sc)), rep, t
+
+
+def _feet(sc: Scenario, ankle: np.ndarray, out: np.ndarray, lead: int) -> tuple[np.ndarray, np.ndarray]:
+    """Heels and toes (T, 2, 3) from the ankles, the feet turned out by ``out`` (radians per side): flat on the
+    floor, except a lunge's rear foot (on its toes) and a single-leg squat's free foot (lifted)."""
+    b = sc.body
+    heel = ankle + np.stack([-np.sin(out) * b.heel_back, np.full(2, -b.ankle_height + 0.02),
+                             np.cos(out) * b.heel_back], -1)
+    toe = ankle + np.stack([np.sin(out) * b.foot, np.full(2, -b.ankle_height + 0.02),
+                            -np.cos(out) * b.foot], -1)
+    if sc.exercise is Exercise.LUNGE:  # rear foot on its toes
+        toe[:, 1 - lead, 1] = 0.02
+        heel[:, 1 - lead, 1] = 0.14
+    if sc.exercise is Exercise.SINGLE_LEG_SQUAT:
+        toe[:, 1 - lead] = ankle[:, 1 - lead] + np.array([0.0, -0.02, -0.2])
+        heel[:, 1 - lead] = ankle[:, 1 - lead] + np.array([0.0, -0.05, 0.04])
+    return heel, toe
 
 
 _LEG = np.array([[J.L_KNEE, J.L_ANKLE, J.L_HEEL, J.L_TOE], [J.R_KNEE, J.R_ANKLE, J.R_HEEL, J.R_TOE]])

@@ -25,7 +25,7 @@ def _wrap(text: str, width: int = 95) -> str:
     return "\n".join(textwrap.fill(p, width) for p in text.split("\n"))
 
 
-def _tex(text: str) -> str:
+def tex_safe(text: str) -> str:
     """User text made safe for matplotlib: a "$" would start its math mode (and can crash it)."""
     return P.printable(text).replace("$", r"\$")
 
@@ -84,11 +84,11 @@ def _picture(ax, a, r, frame, overlays, title: str) -> None:
         ax.text(0.5, 0.5, "(no video frame:\nanalysed from landmarks)", ha="center", va="center", fontsize=8)
     else:
         ov = dataclasses.replace(overlays.at(r.worst_frame), legend=False, cue=None)
-        ax.imshow(_drawn(frame, a, r.worst_frame, ov)[..., ::-1])
+        ax.imshow(drawn_frame(frame, a, r.worst_frame, ov)[..., ::-1])
     ax.set_title(_wrap(title, 60), fontsize=8)
 
 
-def _drawn(frame: np.ndarray, a, index: int, overlay) -> np.ndarray:
+def drawn_frame(frame: np.ndarray, a, index: int, overlay) -> np.ndarray:
     """Frame ``index`` cut around the person, then drawn on (so its texts fit the picture the reader sees),
     shrunk for the page."""
     from .render import LowerBodyAnnotator
@@ -103,15 +103,15 @@ def _summary_page(pdf, plt, result, frames, overlays) -> None:
     a, v, ses = result.analysis, result.video, result.session
     fig = plt.figure(figsize=A4)
     fig.text(0.07, 0.955, "Knee and hip movement check", fontsize=18, weight="bold")
-    who = f"Subject: {_tex(ses.subject)}    " if ses.subject else ""
+    who = f"Subject: {tex_safe(ses.subject)}    " if ses.subject else ""
     meta = (f"{who}Date: {(ses.date or '')[:10]}    Exercise: {a.exercise.value.replace('_', ' ')}    "
             f"View: {a.view.value}    Reps: {len(a.reps)}\n"
-            f"Video: {_tex(Path(v.path).name)} ({v.duration_s:.1f} s)    Model: {result.model.name}    "
+            f"Video: {tex_safe(Path(v.path).name)} ({v.duration_s:.1f} s)    Model: {result.model.name}    "
             f"Analysed: {result.analyzed_at[:10]}")
     fig.text(0.07, 0.935, meta, fontsize=8.5, va="top", color="#333")
     y = 0.895
     if ses.notes:
-        note = _wrap("Notes: " + _tex(ses.notes), 110).split("\n")[:3]
+        note = _wrap("Notes: " + tex_safe(ses.notes), 110).split("\n")[:3]
         fig.text(0.07, y, "\n".join(note), fontsize=8.5, va="top", style="italic")
         y -= 0.014 * len(note) + 0.01
     if a.reps:
@@ -267,7 +267,7 @@ class _RepPage:
             return
         ov = dataclasses.replace(overlay, values=tuple(
             f"{s.value[0].upper()}: {P.signed(a.valgus_measure[wf, s.index], 'deg')}" for s in SIDES), legend=False)
-        self.img_ax.imshow(_drawn(frame, a, wf, ov)[..., ::-1])
+        self.img_ax.imshow(drawn_frame(frame, a, wf, ov)[..., ::-1])
         self.img_ax.set_title(f"Deepest judged moment, {a.track.t[wf]:.2f} s", fontsize=9)
 
     @staticmethod

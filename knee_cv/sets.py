@@ -45,12 +45,16 @@ class SetGuide:
         Single-leg: a set standing on the left leg, then one on the right.
     countdown_s, done_s : float
         Length of the countdown, and how long the summary stays up before the next leg or the end.
+    task : str
+        What to do, said while standing still before each set (``knee-cv screen``: the protocol's depth).
     """
 
-    def __init__(self, reps: int, *, sides: bool = False, countdown_s: float = 3.0, done_s: float = 5.0) -> None:
+    def __init__(self, reps: int, *, sides: bool = False, countdown_s: float = 3.0, done_s: float = 5.0,
+                 task: str = "") -> None:
         if reps < 1:
             raise ValueError("a set needs at least one rep")
         self.reps, self.sides, self.countdown_s, self.done_s = reps, sides, countdown_s, done_s
+        self.task = task
         self.legs = (Side.LEFT, Side.RIGHT) if sides else (None,)
         self.leg = 0
         self.phase, self.since, self.start_count = Phase.CALIBRATE, 0.0, 0
@@ -86,8 +90,9 @@ class SetGuide:
     def _banner(self, t: float, side: Side | None, done: int) -> str:
         leg = f"Stand on your {side.value} leg. " if side is not None else ""
         if self.phase is Phase.CALIBRATE:
-            return (f"Now stand on your {side.value} leg" if side is not None and self.leg else
-                    leg + "Stand still, facing the camera")
+            first = (f"Now stand on your {side.value} leg" if side is not None and self.leg else
+                     leg + "Stand still, facing the camera")
+            return f"{first}. {self.task}" if self.task else first
         if self.phase is Phase.COUNTDOWN:
             return f"{math.ceil(self.countdown_s - (t - self.since))}"
         if self.phase is Phase.REPS:

@@ -157,5 +157,9 @@ def test_live_guidance_asks_a_turned_body_to_face_the_camera():
     assert guidance(xyz, vis, None, height=tr.height, min_visibility=0.5) == ""
     width = abs(xyz[LM.LEFT_SHOULDER, 0] - xyz[LM.RIGHT_SHOULDER, 0])
     mid = (xyz[LM.LEFT_SHOULDER, 0] + xyz[LM.RIGHT_SHOULDER, 0]) / 2
-    xyz[LM.NOSE, 0] = mid + 0.32 * np.tan(np.radians(45)) * width * np.sign(xyz[LM.LEFT_SHOULDER, 0] - mid)
-    assert guidance(xyz, vis, None, height=tr.height, min_visibility=0.5) == GUIDANCE["turn"]  # nose: 45 deg
+    toward = np.sign(xyz[LM.LEFT_SHOULDER, 0] - mid)
+    xyz[LM.NOSE, 0] = mid + 0.32 * np.tan(np.radians(45)) * width * toward
+    leg = np.linalg.norm(xyz[LM.LEFT_HIP, :2] - xyz[LM.LEFT_ANKLE, :2])
+    for heel, toe in ((LM.LEFT_HEEL, LM.LEFT_FOOT_INDEX), (LM.RIGHT_HEEL, LM.RIGHT_FOOT_INDEX)):
+        xyz[toe, 0] = xyz[heel, 0] + 0.29 * leg * np.sin(np.radians(45)) * toward   # the feet turned with the body
+    assert guidance(xyz, vis, None, height=tr.height, min_visibility=0.5) == GUIDANCE["turn"]  # nose, feet: 45 deg
