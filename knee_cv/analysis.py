@@ -15,7 +15,9 @@ from .kinematics import Baseline, FrameMetrics, frame_metrics, joints, norm, sta
 from .reps import Exercise, classify_exercise, segment_reps
 from .settings import Settings
 from .track import HIP, SHOULDER, PoseTrack
-from .view import View, body_yaw_deg, classify_view, judging_block, rep_views, turn_deg
+from .present import rotation_hint
+from .view import (SIDEWAYS_DEG, View, body_axis_deg, body_yaw_deg, classify_view, judging_block, rep_views,
+                   turn_deg)
 
 @dataclasses.dataclass(frozen=True)
 class Analysis:
@@ -109,7 +111,14 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
         exercise = Exercise.SQUAT if reps else Exercise.UNKNOWN
         reps = [dataclasses.replace(r, lead_leg=None) for r in reps]
     views = rep_views(track, metrics.depth, reps, base.leg_length, turns)
-    warnings += _view_warnings(view, yaw, judging_block(view, yaw, settings.faults.max_yaw_deg), views, settings)
+    axis = body_axis_deg(track)
+    axis = float(np.nanmedian(axis)) if np.isfinite(axis).any() else 0.0
+    if abs(axis) > SIDEWAYS_DEG:  # lying across the picture: its "side view" is a rotated front view
+        view = View.UNKNOWN
+        warnings.append(Notice(W.PICTURE_SIDEWAYS, rotation_hint(axis)))
+    else:
+        warnings += _view_warnings(view, yaw, judging_block(view, yaw, settings.faults.max_yaw_deg), views,
+                                   settings)
     if not reps:
         warnings.append(Notice(W.NO_REPS, "no reps found: the hips never dropped by more than "
                                f"{settings.reps.min_depth:.0%} of leg length below standing"))
@@ -130,7 +139,7 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
 
 
 def _view_warnings(view: View, yaw: float, blocked: NotJudged | None, views, settings: Settings) -> list[Notice]:
-    reps_blocked = [judging_block(v.view, v.turn_deg, settings.faults.max_yaw_deg) for v in views]
+    reps_blocked = [judging_block(v.view, v.turn_deg, settings.faults.max_yaw_deg, v.axis_deg) for v in views]
     n = sum(b is not None for b in reps_blocked)
     if blocked is NotJudged.SIDE_VIEW or (views and n == len(views) and NotJudged.SIDE_VIEW in reps_blocked):
         return [Notice(W.SIDE_VIEW, "side view: frontal-plane measures (knee valgus, FPPA, pelvic drop, trunk lean) "

@@ -106,9 +106,16 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
     warnings: list[Notice] = []
     with PoseEstimator(resolved) as est, tqdm(total=info.frames or None, unit="frame", desc="pose",
                                               disable=not progress, leave=False, file=sys.stderr) as bar:
-        track = estimate_track(read_frames(path, info=info), est, width=info.width, height=info.height,
+        gaps: list = []
+        track = estimate_track(read_frames(path, info=info, gaps=gaps), est, width=info.width, height=info.height,
                                fps=info.fps, on_frame=seen)
-    video = VideoMeta.from_info(info, len(track))
+    skipped = sum(max(int(round((g.before_s - g.after_s) * info.fps)) - 1, 1) for g in gaps)
+    video = VideoMeta.from_info(info, len(track), frames_skipped=skipped)
+    if gaps:
+        spans = ", ".join(f"{g.after_s:.2f}-{g.before_s:.2f} s" for g in gaps[:5]) + (" ..." if len(gaps) > 5 else "")
+        warnings.append(Notice(WarningCode.VIDEO_DAMAGED, f"damaged video: {len(gaps)} stretch(es) could not be "
+                               f"decoded and were skipped (between {spans}; about {skipped} frames); the rest "
+                               "was analyzed"))
     if not info.clock:
         warnings.append(Notice(WarningCode.VIDEO_TIMING, "the video announces an impossible frame rate: its frames "
                                "were timed at 30 fps, so times and speeds may be off"))

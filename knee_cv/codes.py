@@ -80,6 +80,7 @@ class NotJudged(str, enum.Enum):
     REAR_LEG = "rear_leg"              # the back leg of a lunge
     FREE_LEG = "free_leg"              # the lifted leg of a single-leg squat
     TOO_SHALLOW = "too_shallow"        # single-leg squat screen: less knee bend than the protocol asks
+    SIDEWAYS = "picture_sideways"      # the person lies across the picture: a video turned without its rotation tag
 
 
 class VerdictState(str, enum.Enum):
@@ -99,6 +100,7 @@ class WarningCode(str, enum.Enum):
     TURNED = "turned"                            # the whole clip is turned beyond the judged range
     REPS_NOT_JUDGED = "reps_not_judged"          # some reps side-on or turned
     VIEW_UNKNOWN = "view_unknown"                # front or back could not be told
+    PICTURE_SIDEWAYS = "picture_sideways"        # the picture is turned 90 degrees: rotate the video
     NO_REPS = "no_reps"                          # no rep deep enough
     KNEES_HIDDEN = "knees_hidden"                # some knee-reps had too few trusted frames
     CAMERA_DISCONNECTED = "camera_disconnected"  # live: the source stopped

@@ -255,7 +255,7 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     if not reps:
         return []
     views = views or [RepView(View.FRONT, 0.0)] * len(reps)
-    blocks = [judging_block(v.view, v.turn_deg, cfg.max_yaw_deg) for v in views]
+    blocks = [judging_block(v.view, v.turn_deg, cfg.max_yaw_deg, v.axis_deg) for v in views]
     open_ = np.array([b is None for b in blocks])
     seg = Segments.from_bounds([r.start for r in reps], [r.end for r in reps])
     f, n = seg.frame, seg.n

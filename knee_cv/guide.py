@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .present import FILMING_GUIDE, filming_line
+from .present import FILMING_GUIDE, filming_line, rotation_hint
 from .track import LM
+from .view import SIDEWAYS_DEG
 
 
 def guide_text() -> str:
@@ -73,6 +74,7 @@ class PreCheck:
     _dark: int = 0
     _found: int = 0
     _jumps: int = 0
+    _lying: float = 0.0   # frames with the body across the picture, signed by the head's side
     _last_hip: tuple[float, float] | None = None
     done: bool = False
 
@@ -94,6 +96,10 @@ class PreCheck:
             torso = abs((xyz[LM.LEFT_SHOULDER, 1] + xyz[LM.RIGHT_SHOULDER, 1]
                          - xyz[LM.LEFT_HIP, 1] - xyz[LM.RIGHT_HIP, 1]) / 2)
             self._side += bool(torso > 0 and shoulder < 0.3 * torso)
+            up = (xyz[LM.LEFT_ANKLE, :2] + xyz[LM.RIGHT_ANKLE, :2] - xyz[LM.LEFT_SHOULDER, :2]
+                  - xyz[LM.RIGHT_SHOULDER, :2]) / 2
+            if abs(np.degrees(np.arctan2(-up[0], up[1]))) > SIDEWAYS_DEG:
+                self._lying += 1.0 if up[0] < 0 else -1.0
             hip = (float(xyz[LM.LEFT_HIP, 0] + xyz[LM.RIGHT_HIP, 0]) / 2,
                    float(xyz[LM.LEFT_HIP, 1] + xyz[LM.RIGHT_HIP, 1]) / 2)
             if self._last_hip is not None and torso > 0 and np.hypot(hip[0] - self._last_hip[0],
@@ -109,6 +115,8 @@ class PreCheck:
         """The guide lines for what was seen in most of the watched frames."""
         out = []
         seen = max(self._found, 1)
+        if self._found and abs(self._lying) > 0.5 * seen:  # a turned picture explains the rest
+            return [rotation_hint(self._lying)[0].upper() + rotation_hint(self._lying)[1:] + "."]
         if self._found and self._feet_out > 0.5 * seen:
             out.append(filming_line("feet"))
         if self._found and self._side > 0.5 * seen:

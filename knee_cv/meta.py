@@ -25,6 +25,8 @@ class VideoMeta:
     ----------
     frames : int
         Frames the container announced (live: frames received).
+    frames_skipped : int
+        Frames lost to damaged stretches in the middle of the file (estimated from the time they span).
     frames_read : int
         Frames actually decoded and analyzed.
     duration_s : float
@@ -40,16 +42,18 @@ class VideoMeta:
     duration_s: float
     sha256: str | None = None
     live: bool = False
+    frames_skipped: int = 0
 
     @property
     def truncated(self) -> bool:
-        return ends_early(self.frames_read, self.frames)
+        return ends_early(self.frames_read + self.frames_skipped, self.frames)
 
     @classmethod
-    def from_info(cls, info: VideoInfo, frames_read: int, *, sha256: str | None = None) -> "VideoMeta":
-        """From a decoded video file."""
+    def from_info(cls, info: VideoInfo, frames_read: int, *, sha256: str | None = None,
+                  frames_skipped: int = 0) -> "VideoMeta":
+        """From a decoded video file; ``frames_skipped`` were lost to damaged stretches in the middle."""
         return cls(info.path, round(info.fps, 3), info.frames, frames_read, info.width, info.height,
-                   round(frames_read / info.fps, 3), sha256)
+                   round(frames_read / info.fps, 3), sha256, frames_skipped=frames_skipped)
 
     @classmethod
     def from_track(cls, raw: PoseTrack, path: str, *, announced: int | None = None, sha256: str | None = None,

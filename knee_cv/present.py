@@ -56,6 +56,7 @@ REASONS: dict[NotJudged, tuple[str, str | None]] = {
     NotJudged.REAR_LEG: ("rear leg", None),
     NotJudged.FREE_LEG: ("free leg", None),
     NotJudged.TOO_SHALLOW: ("too shallow", "bend the knee to 45-60 degrees"),
+    NotJudged.SIDEWAYS: ("picture sideways", "rotate the video upright"),
 }
 
 #: Whole-sentence descriptions of each fault (reports, PDF findings).
@@ -115,6 +116,18 @@ NOT_JUDGED = "not judged"
 
 #: The cue and a flagged hip line in the video and live window (BGR): amber, apart from the verdict tones.
 CUE_BGR = (0, 190, 255)
+
+
+def rotation_hint(axis_deg: float) -> str:
+    """The warning for a sideways picture, saying which way to turn it (``axis_deg``: the body's long axis,
+    :func:`knee_cv.view.body_axis_deg`, + = head toward the image right)."""
+    right = axis_deg > 0
+    way, flag = ("counter-clockwise", "transpose=2") if right else ("clockwise", "transpose=1")
+    side = "right" if right else "left"
+    return (f"the picture is turned sideways (the person lies across it, head to the image {side}"
+            "): the video was probably filmed with the phone on its side and lost its rotation tag, so nothing is "
+            f"judged; rotate it 90 degrees {way} and analyze again (for example: ffmpeg -i in.mp4 -vf {flag} "
+            "upright.mp4)")
 
 
 def verdict_word(v: Verdict) -> str:

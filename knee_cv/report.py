@@ -106,7 +106,8 @@ def _version() -> str:
 def to_dict(result) -> dict:
     """The report.json document of a :class:`knee_cv.api.Result` (schema in README)."""
     a = result.analysis
-    video = {k: v for k, v in dataclasses.asdict(result.video).items() if k not in ("sha256", "live") or v}
+    video = {k: v for k, v in dataclasses.asdict(result.video).items()
+             if k not in ("sha256", "live", "frames_skipped") or v}
     video["truncated"] = result.video.truncated
     doc = {
         "schema_version": SCHEMA_VERSION,

@@ -24,13 +24,14 @@ def _worst(leg: LegScreen):
 
 
 def _frame(res: ScreenResult, rep) -> np.ndarray | None:
-    from .video import iter_frames_at
+    from .video import iter_frames_at, probe
 
     part = res.screen.parts[rep.part]
     video = res.results[part.clip].video.path
     if not video or not Path(video).is_file():
         return None
-    return next((img for _, img in iter_frames_at(video, [part.start + rep.frame])), None)
+    frames = iter_frames_at(video, [part.start + rep.frame], backend=probe(video).backend)
+    return next((img for _, img in frames), None)
 
 
 def _leg_lines(leg: LegScreen) -> list[str]:

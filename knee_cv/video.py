@@ -40,6 +40,21 @@ class VideoInfo:
 
 
 @dataclasses.dataclass(frozen=True)
+class Gap:
+    """A damaged stretch the decoder skipped: between the good frames at ``after_s`` and ``before_s`` (seconds);
+    ``reads`` failed reads."""
+
+    after_s: float
+    before_s: float
+    reads: int
+
+
+#: Failed reads in a row before a file is taken to have ended: a damaged packet costs one or a few reads
+#: (OpenCV's decoder then resumes at the next keyframe), the end of a file fails every time and fast.
+MAX_BAD_READS = 50
+
+
+@dataclasses.dataclass(frozen=True)
 class Frame:
     """One decoded frame: ``image`` is BGR uint8 of shape (H, W, 3); ``t`` in seconds."""
 
@@ -173,32 +188,40 @@ def probe(path: str | Path) -> VideoInfo:
         cap.release()
 
 
-def read_frames(path: str | Path, *, info: VideoInfo | None = None, prefetch: int = 8) -> Iterator[Frame]:
+def read_frames(path: str | Path, *, info: VideoInfo | None = None, prefetch: int = 8,
+                gaps: list | None = None) -> Iterator[Frame]:
     """Yield upright frames with timestamps, decoding in a background thread.
 
     Decoding overlaps with whatever the consumer does (pose estimation), which
     is what keeps the whole analysis close to the pose model's own speed.
     Timestamps come from the container (``CAP_PROP_POS_MSEC``) and fall back
     to ``index / fps`` where the container gives none or goes backwards.
+    A damaged stretch in the middle of a file is skipped, not taken for its end
+    (up to ``MAX_BAD_READS`` failed reads in a row); each one is appended to
+    ``gaps`` as a :class:`Gap`.
     """
     path = Path(path)
     info = info or probe(path)
     q: queue.Queue = queue.Queue(maxsize=prefetch)
     stop = threading.Event()
+    skipped = gaps if gaps is not None else []
 
     def worker() -> None:
         cap = None
         try:
             cap = _open(path, info.backend)  # inside try: a failure must reach the consumer, not leave it waiting
-            i, last_t = 0, -1.0
-            while not stop.is_set():
+            i, last_t, bad = 0, -1.0, 0
+            while not stop.is_set() and bad <= MAX_BAD_READS:
                 ok, img = cap.read()
                 if not ok or img is None:
-                    break
+                    bad += 1
+                    continue
                 t = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0 if info.clock else np.nan
                 if not np.isfinite(t) or t <= last_t or (i > 0 and t == 0):
                     t = max(i / info.fps, last_t + 1e-3)
-                last_t = t
+                if bad and i:
+                    skipped.append(Gap(round(last_t, 3), round(t, 3), bad))
+                bad, last_t = 0, t
                 q.put(Frame(i, t, img))
                 i += 1
         except Exception as exc:  # noqa: BLE001 - handed to the consumer, which re-raises it
@@ -244,9 +267,16 @@ def iter_frames_at(path: str | Path, indices, *, max_skip: int = 300, backend: s
             if i - pos > max_skip:
                 cap.set(cv2.CAP_PROP_POS_FRAMES, i)
                 pos = i
-            while pos < i and cap.grab():
-                pos += 1
+            bad = 0  # damaged packets are skipped as read_frames skips them, so indices stay aligned
+            while pos < i and bad <= MAX_BAD_READS:
+                if cap.grab():
+                    pos, bad = pos + 1, 0
+                else:
+                    bad += 1
             ok, img = cap.read()
+            while (not ok or img is None) and bad <= MAX_BAD_READS:
+                bad += 1
+                ok, img = cap.read()
             if not ok or img is None:
                 break
             yield i, img

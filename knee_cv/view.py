@@ -151,14 +151,32 @@ def body_yaw_deg(track: PoseTrack) -> float:
 
 
 class RepView(NamedTuple):
-    """How one rep was filmed: the view and the body's turn (standing frames of the rep), degrees."""
+    """How one rep was filmed: the view, the body's turn (standing frames of the rep) and its long axis against
+    the image vertical (:func:`body_axis_deg`), degrees."""
 
     view: View
     turn_deg: float
+    axis_deg: float = 0.0
 
 
-def judging_block(view: View, turn: float, max_turn_deg: float) -> NotJudged | None:
+#: The body's long axis further than this from the image vertical: the person lies across the picture, which
+#: is a video turned 90 degrees without its rotation tag, not a standing person (a deep squat's trunk seen from
+#: the side leans under 45 degrees).
+SIDEWAYS_DEG = 60.0
+
+
+def body_axis_deg(track: PoseTrack) -> np.ndarray:
+    """The line from the ankles' midpoint to the shoulders' midpoint against the image's up, degrees, shape (T,):
+    0 = upright, +90 = head toward the image right, -90 = toward the left; NaN where a joint is missing."""
+    (x, y) = track.joint_xy(np.array([LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_ANKLE, LM.RIGHT_ANKLE]))
+    return np.degrees(np.arctan2((x[:, 0] + x[:, 1] - x[:, 2] - x[:, 3]) / 2,
+                                 (y[:, 2] + y[:, 3] - y[:, 0] - y[:, 1]) / 2))
+
+
+def judging_block(view: View, turn: float, max_turn_deg: float, axis: float = 0.0) -> NotJudged | None:
     """Why nothing seen from this view can be judged in the frontal plane, or None (analyze and live mode)."""
+    if abs(axis) > SIDEWAYS_DEG:
+        return NotJudged.SIDEWAYS
     if view is View.SIDE:
         return NotJudged.SIDE_VIEW
     if view in (View.FRONT, View.BACK) and abs(turn) > max_turn_deg:
@@ -196,4 +214,7 @@ def rep_views(track: PoseTrack, depth: np.ndarray, reps, leg_length: float,
     g = sort_groups(turns[f], seg.group, upright, seg.n)
     everywhere = sort_groups(turns[f], seg.group, np.ones(len(f), bool), seg.n)
     turn = np.where(g.count > 0, g.quantile(0.5), everywhere.quantile(0.5))
-    return [RepView(_VIEW_ORDER[k], float(t)) for k, t in zip(kind.tolist(), turn.tolist())]
+    axis = body_axis_deg(track)[f]
+    axis = sort_groups(axis, seg.group, np.isfinite(axis), seg.n).quantile(0.5)
+    return [RepView(_VIEW_ORDER[k], float(t), float(a) if np.isfinite(a) else 0.0)
+            for k, t, a in zip(kind.tolist(), turn.tolist(), axis.tolist())]

@@ -155,3 +155,44 @@ def test_an_encoder_stopped_by_a_file_size_limit_is_exit_5_and_keeps_finished_fi
     assert not (tmp_path / "o" / "annotated.mp4").exists()             # no complete-looking broken video
     assert (tmp_path / "o" / "reps.csv").stat().st_size > 0             # what was finished is kept
     assert not [p for p in (tmp_path / "o").iterdir() if p.name.startswith(".")]  # and no temporary files
+
+
+@pytest.mark.video
+def test_a_clip_damaged_mid_file_is_analyzed_through_with_the_bad_time_range_named(tmp_path, model_dir):
+    """Issue 15: reading stopped at the first damaged packet (115 of 408 frames, "file cut off?"). Now the
+    damaged stretches are skipped, named with their times, and the clip is not called cut off."""
+    data = bytearray(clip("squat_front_bodyweight_good.mp4").read_bytes())
+    rng = np.random.default_rng(1)
+    for frac in (0.3, 0.6):
+        at = int(len(data) * frac)
+        data[at:at + 4000] = rng.integers(0, 256, 4000, dtype=np.uint8).tobytes()
+    bad = tmp_path / "damaged.mp4"
+    bad.write_bytes(bytes(data))
+    env = dict(os.environ, KNEE_CV_MODELS=str(model_dir))
+    p = subprocess.run([sys.executable, "-m", "knee_cv", "analyze", str(bad), "--out", str(tmp_path / "o"), "-q",
+                        "--no-pdf", "--no-video"], capture_output=True, text=True, env=env, timeout=300)
+    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
+    doc = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert doc["video"]["frames_read"] >= 400 and not doc["video"]["truncated"]
+    (w,) = [w for w in doc["warnings"] if w["code"] == "video_damaged"]
+    assert "could not be decoded and were skipped (between " in w["message"] and " s" in w["message"]
+    assert "damaged video" in p.stdout and len(doc["reps"]) == 10
+
+
+@pytest.mark.video
+def test_a_video_turned_sideways_without_its_tag_gets_the_rotation_not_film_from_the_front(tmp_path, model_dir):
+    import imageio_ffmpeg
+
+    src = clip("squat_front_bodyweight_good.mp4")
+    turned = tmp_path / "turned.mp4"                      # pixels turned 90 degrees clockwise, no rotation tag
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-i", str(src), "-vf", "transpose=1",
+                    "-c:v", "libx264", "-preset", "ultrafast", str(turned)], check=True)
+    env = dict(os.environ, KNEE_CV_MODELS=str(model_dir))
+    p = subprocess.run([sys.executable, "-m", "knee_cv", "analyze", str(turned), "--out", str(tmp_path / "o"),
+                        "--no-pdf", "--no-video"], capture_output=True, text=True, env=env, timeout=300)
+    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
+    doc = json.loads((tmp_path / "o" / "report.json").read_text())
+    codes = [w["code"] for w in doc["warnings"]]
+    assert "picture_sideways" in codes and "side_view" not in codes and doc["view"] == "unknown"
+    assert "rotate it 90 degrees counter-clockwise" in p.stdout and "transpose=2" in p.stderr  # early, and at the end
+    assert not any(r[s]["judged"] for r in doc["reps"] for s in ("left", "right", "hip"))

@@ -25,3 +25,28 @@ def test_fault_codes_and_severities_are_spelled_only_in_their_enums():
     found = [f"{f.name}:{k + 1}: {line.strip()}" for f in sorted(PKG.rglob("*.py")) if f.name != "codes.py"
              for k, line in enumerate(f.read_text().splitlines()) if codes.search(line)]
     assert not found, found
+
+
+def test_report_schema_lists_every_code_the_code_can_write():
+    """The schema's enums are the code's enums: a report with a newer warning or reason must still validate
+    (the schema had lost video_timing)."""
+    from knee_cv.codes import NotJudged, WarningCode
+    from knee_cv.schema import report_schema
+
+    enums = []
+
+    def walk(o):
+        if isinstance(o, dict):
+            if isinstance(o.get("enum"), list):
+                enums.append([e for e in o["enum"] if e is not None])
+            for v in o.values():
+                walk(v)
+        elif isinstance(o, list):
+            for v in o:
+                walk(v)
+
+    walk(report_schema())
+    reasons = [e for e in enums if "knee_hidden" in e]
+    codes = [e for e in enums if "video_truncated" in e]
+    assert reasons and all(e == [m.value for m in NotJudged] for e in reasons)
+    assert codes and all(e == [m.value for m in WarningCode] for e in codes)

@@ -69,3 +69,38 @@ def test_error_mid_stream_reaches_the_consumer(tmp_path, monkeypatch):
     monkeypatch.setattr(video, "_open", lambda p, *a: Broken(real_open(p, *a)))
     with pytest.raises(OSError, match="device error"):
         list(video.read_frames(path, info=video.probe(path)))
+
+
+def _damaged_h264(tmp_path, n=150):
+    """An H.264 clip of ``n`` distinct frames with two stretches of its bytes overwritten by noise."""
+    from knee_cv.render import VideoSink
+
+    with VideoSink(tmp_path / "clip.mp4", 30.0, (96, 64), fast=False) as sink:
+        yy, xx = np.mgrid[0:64, 0:96]
+        for k in range(n):                                         # a moving pattern: every frame differs
+            sink.write(np.dstack([(xx * 3 + k * 5) % 256, (yy * 4 + k * 3) % 256, np.full_like(xx, k)]).astype(np.uint8))
+    data = bytearray(sink.path.read_bytes())
+    rng = np.random.default_rng(3)
+    for frac in (0.35, 0.7):
+        at = int(len(data) * frac)
+        data[at:at + 300] = rng.integers(0, 256, 300, dtype=np.uint8).tobytes()
+    bad = tmp_path / "damaged.mp4"
+    bad.write_bytes(bytes(data))
+    return bad, n
+
+
+def test_a_damaged_stretch_mid_file_is_skipped_and_reported_not_taken_for_the_end(tmp_path):
+    bad, n = _damaged_h264(tmp_path)
+    info = video.probe(bad)
+    gaps: list = []
+    frames = list(video.read_frames(bad, info=info, gaps=gaps))
+    assert len(frames) >= 0.9 * n                                  # before: reading stopped at the first bad packet
+    assert frames[-1].t > 0.9 * (n - 1) / 30.0                     # ... the end of the clip was reached
+    assert gaps and all(0 < g.after_s < g.before_s < n / 30.0 for g in gaps)
+    ts = [f.t for f in frames]
+    assert all(b > a for a, b in zip(ts, ts[1:]))
+    # the pictures' decoder skips the same packets, so frame k is the same picture in both
+    want = [0, len(frames) // 2, len(frames) - 1]
+    got = dict(video.iter_frames_at(bad, want, backend=info.backend))
+    for k in want:
+        assert np.array_equal(got[k], frames[k].image), k

@@ -72,6 +72,9 @@ def test_judging_block_rules():
     assert judging_block(View.FRONT, 31.0, 30.0) is NotJudged.TURNED
     assert judging_block(View.BACK, -31.0, 30.0) is NotJudged.TURNED
     assert judging_block(View.FRONT, 29.0, 30.0) is None
+    assert judging_block(View.FRONT, 0.0, 30.0, 85.0) is NotJudged.SIDEWAYS     # a picture turned on its side
+    assert judging_block(View.SIDE, 0.0, 30.0, -70.0) is NotJudged.SIDEWAYS
+    assert judging_block(View.FRONT, 0.0, 30.0, 40.0) is None                     # a leaning trunk is not lying
 
 
 def _render_and_analyze(tmp_path, sc, name):
@@ -118,3 +121,31 @@ def test_clip_turning_between_reps_is_judged_rep_by_rep(tmp_path, model_dir):
     assert not a.reps[0].faults
     assert {(f.code.value, f.side.value) for f in a.reps[2].faults if f.code.value == "knee_valgus"} == \
         {("knee_valgus", "left"), ("knee_valgus", "right")}
+
+
+@pytest.mark.parametrize("turn", ["clockwise", "counter-clockwise"])
+def test_a_picture_turned_sideways_asks_for_a_rotation_and_judges_nothing(turn):
+    """A phone video that lost its rotation tag shows a person lying across the picture: that is not a side
+    view (issue 15); the warning says which way to rotate, and no knee or hip is judged."""
+    from knee_cv.analysis import analyze_track
+    from knee_cv.codes import WarningCode
+    from knee_cv.view import body_axis_deg
+
+    track = squat_track(reps=3, knee_shift_px=(30.0, 30.0))
+    xyz = track.xyz.copy()
+    x, y = xyz[..., 0].copy(), xyz[..., 1].copy()
+    if turn == "clockwise":       # the picture turned 90 degrees clockwise: the head ends up on the image right
+        xyz[..., 0], xyz[..., 1] = track.height - y, x
+    else:
+        xyz[..., 0], xyz[..., 1] = y, track.width - x
+    sideways = track.replace(xyz=xyz, width=track.height, height=track.width)
+    axis = np.nanmedian(body_axis_deg(sideways))
+    assert abs(abs(axis) - 90) < 10 and (axis > 0) == (turn == "clockwise")
+    a = analyze_track(sideways)
+    (w,) = [w for w in a.warnings if w.code is WarningCode.PICTURE_SIDEWAYS]
+    assert ("counter-clockwise" in w) == (turn == "clockwise") and "transpose=" in w
+    assert a.view is View.UNKNOWN and not any(w.code is WarningCode.SIDE_VIEW for w in a.warnings)
+    assert all(not v.judged for r in a.reps for v in (*r.knee_verdicts, r.hip_verdict))
+    assert not a.faults
+    upright = analyze_track(track)                        # the same clip upright: judged, valgus found
+    assert upright.faults and not any(w.code is WarningCode.PICTURE_SIDEWAYS for w in upright.warnings)
