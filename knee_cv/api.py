@@ -76,6 +76,16 @@ def _preload_matplotlib() -> None:
                      name="knee-cv-preload", daemon=True).start()
 
 
+#: Room the outputs take besides the annotated video: report, CSVs, landmarks and the PDF, with a margin.
+BASE_OUTPUT_BYTES = 30_000_000
+
+
+def output_bytes(video: str | Path | None, *, annotate: bool, pdf: bool) -> int:
+    """About how much an analysis writes: the annotated video is about as large as the source at most."""
+    size = Path(video).stat().st_size if video is not None and annotate and Path(video).is_file() else 0
+    return BASE_OUTPUT_BYTES // (1 if pdf else 2) + size
+
+
 def default_out_dir(video: str | Path, root: str | Path = "knee_cv_out") -> Path:
     return Path(root) / Path(video).stem
 
@@ -175,16 +185,17 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
         _preload_matplotlib()
     timings: dict[str, float] = {}
     lap = _Laps(timings)
-    if out_dir is not None:
-        ensure_dir(out_dir)  # before the slow pose pass
+    out = Path(out_dir) if out_dir else Path(from_landmarks).parent if from_landmarks else default_out_dir(video)
+    if from_landmarks is None:
+        probe(video)  # a bad input is its own error, before any folder is made
+    if out_dir is not None or from_landmarks is None:  # before the slow pose pass: writable, with room
+        ensure_dir(out, need_bytes=output_bytes(video, annotate=annotate, pdf=pdf))
     if from_landmarks is not None:
         if video is not None:
             probe(video)  # the pictures' source must open: say so now, not after the analysis
         raw, vmeta, mmeta, warnings = load_landmarks(from_landmarks, video)
-        out = Path(out_dir) if out_dir else Path(from_landmarks).parent
     else:
         raw, vmeta, mmeta, warnings = extract_landmarks(video, model=model, progress=progress)
-        out = Path(out_dir) if out_dir else default_out_dir(video)
     if source_sha256:
         vmeta = dataclasses.replace(vmeta, sha256=source_sha256)
     lap("landmarks")

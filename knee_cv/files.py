@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,8 +11,9 @@ from pathlib import Path
 from .errors import OutputError
 
 
-def ensure_dir(path: str | Path, what: str = "output folder") -> Path:
-    """Create ``path`` (and parents) or raise :class:`OutputError` saying why; call before slow work."""
+def ensure_dir(path: str | Path, what: str = "output folder", *, need_bytes: int = 0) -> Path:
+    """Create ``path`` (and parents), write to it, and check it has ``need_bytes`` free, or raise
+    :class:`OutputError` saying why; call before slow work, so a full disk is found before the pose pass."""
     path = Path(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -19,8 +21,12 @@ def ensure_dir(path: str | Path, what: str = "output folder") -> Path:
             probe.write(b"x" * 4096)  # a 0-byte file can be created even on a full disk
             probe.flush()
             os.fsync(probe.fileno())
+        free = shutil.disk_usage(path).free
     except OSError as exc:
         raise OutputError(f"{path}: cannot use as {what} ({exc.strerror or exc})") from None
+    if free < need_bytes:
+        raise OutputError(f"{path}: only {free / 1e6:.0f} MB free, and the outputs need about "
+                          f"{need_bytes / 1e6:.0f} MB; free some space or choose another --out")
     return path
 
 

@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import numpy as np
+import pytest
 
 from conftest import clip
 
@@ -128,3 +130,27 @@ def test_unwritable_output_is_one_line_exit_5(tmp_path, capsys):
                  "--no-pdf"]) == 5
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot use as output folder" in err[0]
+
+
+def test_a_full_disk_is_found_before_the_pose_pass(tmp_path, capsys, monkeypatch):
+    """Issue 15: the write check used to pass on a full disk (a 0-byte file can still be made), and analyze died
+    after the pose pass. Now the folder's free space is checked against what the outputs need, first."""
+    import shutil
+    from collections import namedtuple
+
+    from knee_cv import api, pipeline
+    from knee_cv.cli import main
+    from knee_cv.render import VideoSink
+
+    with VideoSink(tmp_path / "v.mp4", 10.0, (64, 48), fast=False) as sink:
+        for k in range(5):
+            sink.write(np.full((48, 64, 3), 40 * k, np.uint8))
+    Usage = namedtuple("Usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: Usage(10**9, 10**9 - 2_000_000, 2_000_000))
+    monkeypatch.setattr(pipeline, "estimate_track", lambda *a, **k: pytest.fail("pose ran on a full disk"))
+    monkeypatch.setattr(api, "estimate_track", lambda *a, **k: pytest.fail("pose ran on a full disk"))
+    assert main(["analyze", str(sink.path), "--out", str(tmp_path / "out")]) == 5
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "only 2 MB free" in err[0] and "choose another --out" in err[0]
+    need = api.output_bytes(sink.path, annotate=True, pdf=True)
+    assert need == api.BASE_OUTPUT_BYTES + sink.path.stat().st_size

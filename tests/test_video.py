@@ -78,7 +78,8 @@ def _damaged_h264(tmp_path, n=150):
     with VideoSink(tmp_path / "clip.mp4", 30.0, (96, 64), fast=False) as sink:
         yy, xx = np.mgrid[0:64, 0:96]
         for k in range(n):                                         # a moving pattern: every frame differs
-            sink.write(np.dstack([(xx * 3 + k * 5) % 256, (yy * 4 + k * 3) % 256, np.full_like(xx, k)]).astype(np.uint8))
+            img = np.dstack([(xx * 3 + k * 5) % 256, (yy * 4 + k * 3) % 256, np.full_like(xx, k)])
+            sink.write(img.astype(np.uint8))
     data = bytearray(sink.path.read_bytes())
     rng = np.random.default_rng(3)
     for frac in (0.35, 0.7):
