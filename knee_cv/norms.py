@@ -54,17 +54,8 @@ class Group:
     label: str
 
 
-@dataclasses.dataclass(frozen=True)
-class Band:
-    """A published range (low-high) of a measure, with its source."""
-
-    low: float
-    high: float
-    label: str
-
-
 #: Single-leg squat peak FPPA, deg (Herrington, Knee 2014): female controls and patellofemoral pain.
 SLS_FPPA_CONTROL = Group(8.4, 5.1, "controls 8.4 ± 5.1 deg (Herrington 2014)")
 SLS_FPPA_PFP = Group(16.8, 5.4, "patellofemoral pain 16.8 ± 5.4 deg (Herrington 2014)")
 #: FPPA smallest detectable difference (Munro, Herrington & Carolan 2012).
-SLS_FPPA_SDD = Band(7.5, 8.9, "smallest detectable difference 7.5-8.9 deg (Munro 2012)")
+SLS_FPPA_SDD = Norm(7.5, 8.9, "smallest detectable difference 7.5-8.9 deg (Munro 2012)")

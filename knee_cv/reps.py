@@ -32,7 +32,10 @@ class RepSettings:
     max_rep_s: float = 20.0        # a rep's standing level is looked for this far either side of its bottom
     stand_fraction: float = 0.35   # a rep starts/ends where depth is below this share of its own depth
     lunge_knee_gap: float = 0.12   # knee height difference at the bottom that marks a one-legged rep
-    single_leg_ankle_gap: float = 0.10  # ankle height difference that marks a lifted foot
+    single_leg_ankle_gap: float = 0.10  # ankle height difference that marks a lifted foot, if the knees differ too
+    #: ankle height difference that marks a one-legged rep on its own: a body turned 20-25 degrees seen from a
+    #: high camera shows its planted feet up to about 0.15 leg lengths apart in height, its knees far less
+    foot_only_gap: float = 0.20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,7 +187,9 @@ def classify_exercise(xy: np.ndarray, leg_length: float, reps: list[Rep], settin
     # the lower knee belongs to the foot that looks higher (the rear foot, further from the camera),
     # and a single-leg squat when the lifted foot's knee is lifted too. Which of the two is decided
     # among the one-legged reps, so a camera angle that blurs one cue cannot make a lunge a squat.
-    one_legged = (np.abs(knee_gap) > settings.lunge_knee_gap) | (np.abs(ankle_gap) > settings.single_leg_ankle_gap)
+    knees, feet = np.abs(knee_gap), np.abs(ankle_gap)
+    one_legged = ((knees > settings.lunge_knee_gap) | (feet > settings.foot_only_gap)
+                  | ((feet > settings.single_leg_ankle_gap) & (knees > settings.lunge_knee_gap / 2)))
     if force is Exercise.SQUAT or (force is None and np.mean(one_legged) <= 0.5):
         return Exercise.SQUAT, reps
     lunge = knee_gap * ankle_gap < 0

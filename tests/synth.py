@@ -48,3 +48,13 @@ def squat_track(*, fps: float = 30.0, reps: int = 3, rep_s: float = 2.0, stand_s
                                                                  hip_y + dy + depth_px * phase]
     vis = np.ones((T, N_LANDMARKS), np.float32)
     return PoseTrack(xyz, vis, t, 640, 800, fps)
+
+
+def damage(data: bytes, fractions=(0.3, 0.6), length: int = 4000, seed: int = 1) -> bytes:
+    """``data`` with ``length`` bytes of noise written at each of ``fractions`` of its length (a damaged file)."""
+    out = bytearray(data)
+    rng = np.random.default_rng(seed)
+    for frac in fractions:
+        at = int(len(out) * frac)
+        out[at:at + length] = rng.integers(0, 256, length, dtype=np.uint8).tobytes()
+    return bytes(out)

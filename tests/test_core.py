@@ -206,6 +206,10 @@ def test_core_throughput_one_hour_at_60fps():
     # the right foot is lifted and its knee with it: a single-leg squat on the left leg
     ([-0.33, -0.37, -0.34, -0.30], [-0.30, -0.31, -0.30, -0.26], R.Exercise.SINGLE_LEG_SQUAT, "left"),
     ([0.01, -0.02, 0.04, 0.13], [0.0, 0.01, -0.03, 0.0], R.Exercise.SQUAT, None),  # one odd rep of four
+    # a body turned 20-25 degrees under a high camera: the feet look 0.10-0.15 apart, the knees do not
+    ([-0.04, 0.03, -0.02, 0.02], [-0.04, -0.10, -0.15, -0.13], R.Exercise.SQUAT, None),
+    # ... while a foot lifted higher than that marks a one-legged rep, and its knee lifted too a single-leg squat
+    ([-0.05, -0.04, -0.06, -0.05], [-0.25, -0.27, -0.24, -0.26], R.Exercise.SINGLE_LEG_SQUAT, "left"),
 ])
 def test_classify_exercise_from_knee_and_foot_heights(knee_gaps, ankle_gaps, kind, lead):
     leg = 400.0

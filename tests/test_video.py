@@ -80,13 +80,10 @@ def _damaged_h264(tmp_path, n=150):
         for k in range(n):                                         # a moving pattern: every frame differs
             img = np.dstack([(xx * 3 + k * 5) % 256, (yy * 4 + k * 3) % 256, np.full_like(xx, k)])
             sink.write(img.astype(np.uint8))
-    data = bytearray(sink.path.read_bytes())
-    rng = np.random.default_rng(3)
-    for frac in (0.35, 0.7):
-        at = int(len(data) * frac)
-        data[at:at + 300] = rng.integers(0, 256, 300, dtype=np.uint8).tobytes()
+    from synth import damage
+
     bad = tmp_path / "damaged.mp4"
-    bad.write_bytes(bytes(data))
+    bad.write_bytes(damage(sink.path.read_bytes(), (0.35, 0.7), 300, seed=3))
     return bad, n
 
 
