@@ -18,6 +18,7 @@ from .errors import InputError, NoPersonError
 from .files import atomic_path, ensure_dir, write_atomic
 from .meta import ModelMeta, Session, VideoMeta, session_date
 from .pipeline import estimate_track
+from .present import damaged_text, truncated_text
 from .pose import PoseEstimator
 from .reps import Exercise
 from .report import frames_csv, report_json, reps_csv, summary_text, to_dict
@@ -122,17 +123,12 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
     skipped = sum(max(int(round((g.before_s - g.after_s) * info.fps)) - 1, 1) for g in gaps)
     video = VideoMeta.from_info(info, len(track), frames_skipped=skipped)
     if gaps:
-        spans = ", ".join(f"{g.after_s:.2f}-{g.before_s:.2f} s" for g in gaps[:5]) + (" ..." if len(gaps) > 5 else "")
-        warnings.append(Notice(WarningCode.VIDEO_DAMAGED, f"damaged video: {len(gaps)} stretch(es) could not be "
-                               f"decoded and were skipped (between {spans}; about {skipped} frames); the rest "
-                               "was analyzed"))
+        warnings.append(Notice(WarningCode.VIDEO_DAMAGED, damaged_text(gaps, skipped)))
     if not info.clock:
         warnings.append(Notice(WarningCode.VIDEO_TIMING, "the video announces an impossible frame rate: its frames "
                                "were timed at 30 fps, so times and speeds may be off"))
     if video.truncated:
-        warnings.append(Notice(WarningCode.VIDEO_TRUNCATED, f"video ends early: only {len(track)} of the "
-                               f"{info.frames} announced frames were readable (file cut off?); analyzed what was "
-                               "there"))
+        warnings.append(Notice(WarningCode.VIDEO_TRUNCATED, truncated_text(len(track), info.frames)))
     if not track.detected.any():
         raise NoPersonError(f"{path}: no person found in any of {len(track)} frames")
     return track, video, ModelMeta(resolved.name, resolved.sha256), warnings

@@ -80,8 +80,10 @@ def discover(inputs: Iterable[str], *, exclude: Path | None = None) -> tuple[lis
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            pairs = [(f, f.relative_to(p)) for f in sorted(p.rglob("*")) if f.is_file()
-                     and not (skip_dir is not None and f.resolve().is_relative_to(skip_dir))]
+            entries = [f for f in sorted(p.rglob("*"))
+                       if not (skip_dir is not None and f.resolve().is_relative_to(skip_dir))]
+            pairs = [(f, f.relative_to(p)) for f in entries if f.is_file()]
+            skipped += [{"path": str(f), "reason": why} for f in entries if (why := _not_a_file(f))]
         else:
             matches = [Path(m) for m in sorted(glob.glob(item, recursive=True))] if glob.has_magic(item) else [p]
             if not matches or not all(m.exists() for m in matches):
@@ -99,6 +101,18 @@ def discover(inputs: Iterable[str], *, exclude: Path | None = None) -> tuple[lis
             else:
                 skipped.append({"path": str(f), "reason": "not a video (by content and extension)"})
     return list(found.values()), skipped
+
+
+def _not_a_file(f: Path) -> str | None:
+    """Why a folder entry that is neither a regular file nor a folder searched is not analyzed (None if it is one
+    of those): every entry of an input folder is accounted for."""
+    if f.is_symlink() and not f.exists():
+        return "broken or looping symbolic link"
+    if f.is_symlink() and f.is_dir():
+        return "symbolic link to a folder: not followed (give the folder itself as an input)"
+    if not f.is_file() and not f.is_dir():
+        return "not a regular file (a pipe, socket or device)"
+    return None
 
 
 #: Names batch writes at the top of ``--out``: no video's folder may take them.

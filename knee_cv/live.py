@@ -526,6 +526,19 @@ def _voice(voice):
     return v
 
 
+def _replay_warnings(src) -> list[Notice]:
+    """A replayed file that ran out early, or had damaged stretches, says so as ``analyze`` does."""
+    from .meta import ends_early
+    from .present import damaged_text, truncated_text
+
+    out = []
+    if getattr(src, "gaps", None):
+        out.append(Notice(WarningCode.VIDEO_DAMAGED, damaged_text(src.gaps)))
+    if getattr(src, "ended", False) and ends_early(src.decoded, src.info.frames):
+        out.append(Notice(WarningCode.VIDEO_TRUNCATED, truncated_text(src.decoded, src.info.frames)))
+    return out
+
+
 def _session_result(loop: _Loop, src, resolved, *, out: Path, source, settings: Settings, pdf: bool,
                     meta: Session):
     """Write the session's outputs through the same writer as ``analyze``."""
@@ -543,6 +556,7 @@ def _session_result(loop: _Loop, src, resolved, *, out: Path, source, settings: 
     if src.disconnected:
         warnings.append(Notice(WarningCode.CAMERA_DISCONNECTED,
                                f"{src.name} disconnected after {raw.t[-1]:.1f} s; the session up to then was kept"))
+    warnings += _replay_warnings(src)
     if session.baseline is None:
         warnings.append(Notice(WarningCode.CALIBRATION_INCOMPLETE, "calibration never completed: stand still, whole "
                                f"body in view, for {session.live.calibration_s:g} s at the start"))

@@ -118,6 +118,20 @@ NOT_JUDGED = "not judged"
 CUE_BGR = (0, 190, 255)
 
 
+def damaged_text(gaps, frames: int | None = None) -> str:
+    """The warning for damaged stretches skipped in a video (:class:`knee_cv.video.Gap`), with their times."""
+    spans = ", ".join(f"{g.after_s:.2f}-{g.before_s:.2f} s" for g in gaps[:5]) + (" ..." if len(gaps) > 5 else "")
+    lost = f"; about {frames} frames" if frames is not None else ""
+    return (f"damaged video: {len(gaps)} stretch(es) could not be decoded and were skipped (between {spans}{lost}); "
+            "the rest was analyzed")
+
+
+def truncated_text(read: int, announced: int) -> str:
+    """The warning for a video that ends before its announced length."""
+    return (f"video ends early: only {read} of the {announced} announced frames were readable (file cut off?); "
+            "analyzed what was there")
+
+
 def rotation_hint(axis_deg: float) -> str:
     """The warning for a sideways picture, saying which way to turn it (``axis_deg``: the body's long axis,
     :func:`knee_cv.view.body_axis_deg`, + = head toward the image right)."""

@@ -83,6 +83,9 @@ class ReplaySource:
         self.name = Path(path).name
         self.disconnected = False
         self.dropped = 0
+        self.decoded = 0           # frames read from the file
+        self.ended = False         # the file ran out (not stopped early by the session)
+        self.gaps: list = []       # damaged stretches skipped (knee_cv.video.Gap)
         self._latest: LiveFrame | None = None
         self._done = False
         self._stop = threading.Event()
@@ -93,11 +96,12 @@ class ReplaySource:
         from .video import read_frames
 
         start = None
-        frames = read_frames(self.path, info=self.info)
+        frames = read_frames(self.path, info=self.info, gaps=self.gaps)
         try:
             for fr in frames:
                 if self._stop.is_set():
                     break
+                self.decoded += 1
                 start = start if start is not None else time.perf_counter() - fr.t
                 delay = start + fr.t - time.perf_counter()
                 if self.realtime and delay > 0:
@@ -109,6 +113,7 @@ class ReplaySource:
                         self.dropped += 1
                     self._latest = LiveFrame(fr.index, fr.t, fr.image, time.perf_counter())
                     self._cond.notify()
+            self.ended = not self._stop.is_set()
         finally:
             frames.close()  # stops and joins the decoder thread: native threads must not outlive the interpreter
             with self._cond:

@@ -60,6 +60,31 @@ def test_dot_files_reserved_names_and_the_out_folder_are_accounted_for(tmp_path)
         run_batch([str(tmp_path / "typo")], out=tmp_path / "out", progress=False)
 
 
+def test_pipes_links_loops_and_a_video_named_summary_json_are_each_accounted_for(tmp_path):
+    """Every entry of an input folder is a candidate or skipped with a reason: FIFOs, symlink loops, dangling
+    links and links to folders used to appear nowhere."""
+    d = tmp_path / "in"
+    d.mkdir()
+    video = b"\x00\x00\x00\x18ftypmp42" + bytes(64)
+    (d / "summary.json").write_bytes(video)                          # a video under a name batch writes itself
+    (d / "ok.mp4").write_bytes(video)
+    os.mkfifo(d / "pipe.mp4")
+    (d / "loop").symlink_to(d / "loop")
+    (d / "dangling.mp4").symlink_to(d / "gone.mp4")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "x.mp4").write_bytes(video)
+    (d / "linked").symlink_to(tmp_path / "elsewhere")
+    found, skipped = discover([str(d)])
+    reasons = {Path(s["path"]).name: s["reason"] for s in skipped}
+    assert sorted(f.rel.as_posix() for f in found) == ["ok.mp4", "summary.json"]
+    assert reasons == {"pipe.mp4": "not a regular file (a pipe, socket or device)",
+                       "loop": "broken or looping symbolic link", "dangling.mp4": "broken or looping symbolic link",
+                       "linked": "symbolic link to a folder: not followed (give the folder itself as an input)"}
+    from knee_cv.batch import assign_outputs
+    outs = assign_outputs(found, tmp_path / "out")
+    assert all(o.name not in ("summary.json", "summary.csv", "reps.csv") for o in outs.values())
+
+
 @pytest.mark.video
 def test_sigterm_stops_a_batch_cleanly_with_its_workers_and_a_summary(tmp_path, model_dir):
     d = tmp_path / "in"
@@ -193,3 +218,47 @@ def test_a_video_turned_sideways_without_its_tag_gets_the_rotation_not_film_from
     assert "picture_sideways" in codes and "side_view" not in codes and doc["view"] == "unknown"
     assert "rotate it 90 degrees counter-clockwise" in p.stdout and "transpose=2" in p.stderr  # early, and at the end
     assert not any(r[s]["judged"] for r in doc["reps"] for s in ("left", "right", "hip"))
+
+
+@pytest.mark.video
+def test_a_cut_off_clip_replayed_in_live_mode_says_so(tmp_path, model_dir):
+    import imageio_ffmpeg
+
+    from knee_cv.live import run_live
+
+    full = tmp_path / "full.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(clip("squat_front_bodyweight_good.mp4")),
+                    "-c", "copy", "-movflags", "+faststart", str(full)], check=True)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(full.read_bytes()[: int(full.stat().st_size * 0.55)])
+    os.environ["KNEE_CV_MODELS"] = str(model_dir)
+    res = run_live(source=cut, out=tmp_path / "live", headless=True, realtime=False, pdf=False)
+    (w,) = [w for w in res.analysis.warnings if w.code.value == "video_truncated"]
+    from knee_cv.video import probe
+    assert "video ends early: only" in w and f"of the {probe(cut).frames} announced frames" in w
+
+
+def test_a_disk_filling_up_during_a_batch_is_exit_5_with_the_first_summary_kept(tmp_path, capsys, monkeypatch):
+    """Issue 15: the main process crashed in write_summary and no summary was written."""
+    import errno
+
+    from knee_cv import batch
+    from knee_cv.cli import main
+
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(64))   # fails fast in its worker
+    real, calls = batch.write_atomic, []
+
+    def filling(path, data):
+        calls.append(Path(path).name)
+        if len(calls) > 3:                                         # the first summary (3 files) fits, then full
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        real(path, data)
+
+    monkeypatch.setattr(batch, "write_atomic", filling)
+    assert main(["batch", str(d), "--out", str(tmp_path / "out"), "--workers", "1", "--no-pdf", "--no-video", "-q",
+                 "--db", str(tmp_path / "h.sqlite3")]) == 5
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "No space left on device" in err[0] and "finished files are kept" in err[0]
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["counts"]["candidates"] == 1

@@ -148,3 +148,11 @@ def test_guide_command_prints_the_rules_and_draws_the_setup(tmp_path, capsys):
     out = capsys.readouterr().out
     assert all(rule in out for _, rule in FILMING_GUIDE)
     assert (tmp_path / "setup.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("name", [r"bad_$\notacommand$", r"ok_$\alpha$"])
+def test_file_names_with_math_signs_print_as_written(tmp_path, name):
+    """Issue 15: a file named bad_$\\notacommand$.mp4 crashed the PDF (matplotlib mathtext) and ok_$\\alpha$.mp4
+    printed as ok_α."""
+    pages = _pdf_text(_write(tmp_path, _valgus(2), name))
+    assert f"{name}.mp4" in pages[0]
