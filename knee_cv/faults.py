@@ -168,21 +168,29 @@ def _knee_stats(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], seg
                   np.add.reduceat(deep, first), enough, worst_, by_side.members(of=np.repeat(f, 2)))
 
 
-def _flag(reps: list[Rep], value: np.ndarray, drop: np.ndarray, judged_knee: np.ndarray, hip_judged: np.ndarray,
-          exercise: Exercise, cfg: FaultSettings) -> tuple[list[list[Fault]], np.ndarray, np.ndarray]:
+def _flag(reps: list[Rep], value: np.ndarray, toe: np.ndarray, drop: np.ndarray, judged_knee: np.ndarray,
+          hip_judged: np.ndarray, exercise: Exercise, cfg: FaultSettings
+          ) -> tuple[list[list[Fault]], np.ndarray, np.ndarray]:
     """Faults per rep from the per-rep measures; only judged knees and hips are flagged.
 
+    ``toe`` is each knee's peak knee-over-toe deviation (n, 2), % of leg length, + = medial: valgus is only
+    flagged where the knee went medial of its toe line (NaN: the toe was not seen, no veto).
     Returns the faults of each rep, and the worst grade (0 = ok .. 3 = severe) per knee (n, 2) and hip (n,).
     """
     n, single = len(reps), exercise.one_legged
     worse = np.where(value[:, 0] > value[:, 1], 0, 1)  # asymmetry names the side with more valgus
     raw = np.array([cfg.measure_kind(exercise, r.depth) is MeasureKind.FPPA for r in reps])
     valgus_grade = np.where(raw[:, None], cfg.valgus_single_leg.grade(value), cfg.valgus_squat.grade(value))
+    with np.errstate(invalid="ignore"):  # the coaching definition: valgus is the knee drifting inside the toes
+        valgus_grade = np.where(toe <= cfg.valgus_min_toe_pct, 0, valgus_grade)
     # a lunging or single-leg knee moving outward over the foot is normal; varus is judged in deep squats only
     varus_grade = np.where(raw[:, None], 0, cfg.varus_squat.grade(value))
     knee_fault = ((np.where(judged_knee, valgus_grade + varus_grade, 0)) > 0).any(1)
-    # a difference that a knee fault already explains is that fault, not a second one (reported as a number)
-    both = judged_knee.all(1) & (not single) & ~knee_fault
+    # a difference that a knee fault already explains is that fault, not a second one (reported as a number);
+    # nor is it one when the knee reading more valgus stayed outside its toe line (the same veto as valgus)
+    with np.errstate(invalid="ignore"):
+        inside = ~(toe[np.arange(n), worse] <= cfg.valgus_min_toe_pct)
+    both = judged_knee.all(1) & (not single) & ~knee_fault & inside
     onset = np.where(raw, cfg.valgus_single_leg.onset, cfg.valgus_squat.onset)
     checks = [  # (code, side index (n,), signed value (n,), grade (n,), onset (n,), unit)
         *[(FaultCode.KNEE_VALGUS, np.full(n, s), value[:, s], np.where(judged_knee[:, s], valgus_grade[:, s], 0),
@@ -272,7 +280,7 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     both = metrics.knee_trusted[f].all(1) & (metrics.knee_trusted[f] & deep[:, None]).any(1)
     sep = _reduce(np.minimum, metrics.knee_sep_ratio[f], both, seg.first, np.inf)
     judged_knee = _judged_knees(reps, knees, open_, exercise)
-    per_rep, knee_grade, hip_grade = _flag(reps, knees.value, drop, judged_knee, open_, exercise, cfg)
+    per_rep, knee_grade, hip_grade = _flag(reps, knees.value, knees.toe, drop, judged_knee, open_, exercise, cfg)
     side_args, n_trusted = np.stack([knees.value, knees.fppa, knees.toe], -1).tolist(), knees.trusted.tolist()
     knee_grade, hip_grade, worst_ = knee_grade.tolist(), hip_grade.tolist(), knees.worst.tolist()
     judged_list, few = judged_knee.tolist(), (knees.deep < cfg.min_trusted_frames).tolist()

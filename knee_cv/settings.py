@@ -98,6 +98,11 @@ class FaultSettings:
     #: in a bilateral squat, knees whose measures differ by more than this in one frame (twice the severe
     #: asymmetry onset) are both untrusted there: one of them is misplaced, and we cannot tell which
     max_plausible_gap_deg: float = 40.0
+    #: valgus is flagged only where the knee went further medial of its toe line than this at some judged frame
+    #: (% of leg length): the source documents define valgus as the knee drifting inside the second toe, and a
+    #: knee that stayed outside it is not collapsing whatever the angle says (every labelled-valgus knee-rep of
+    #: the real clips went 2-7 % inside; README, "Valgus in deep squats")
+    valgus_min_toe_pct: float = 0.0
 
     def valgus(self, exercise: Exercise) -> Threshold:
         """The knee-valgus threshold for deep reps of ``exercise`` (see :meth:`valgus_for`)."""
@@ -136,6 +141,7 @@ RANGES: dict[str, tuple[float, float, bool, bool]] = {
     "judge_from_depth_fraction": (0.0, 1.0, False, True), "max_yaw_deg": (0.0, 90.0, True, True),
     "min_trusted_frames": (1, 1000, True, True), "max_plausible_deg": (10.0, 180.0, True, True),
     "max_plausible_gap_deg": (5.0, 360.0, True, True), "shallow_depth": (0.0, 1.0, True, False),
+    "valgus_min_toe_pct": (-100.0, 100.0, True, True),
 }
 
 

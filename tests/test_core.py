@@ -1,6 +1,8 @@
 """Exact unit tests of the numpy core on synthetic landmarks with known geometry."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -183,7 +185,17 @@ def test_threshold_change_changes_verdicts():
     tr = squat_track(reps=2, knee_shift_px=(-70.0, -70.0))
     assert not analyze_track(tr).faults
     strict = Settings(faults=Settings().faults.__class__(valgus_squat=Threshold(-20.0, 0.0, 10.0, "deg", "test")))
-    assert {f.code for f in analyze_track(tr, strict).faults} == {"knee_valgus"}
+    assert not analyze_track(tr, strict).faults        # the knees stay outside their toe lines: never valgus ...
+    strict = dataclasses.replace(strict, faults=dataclasses.replace(strict.faults, valgus_min_toe_pct=-50.0))
+    assert {f.code for f in analyze_track(tr, strict).faults} == {"knee_valgus"}  # ... unless that rule is relaxed
+
+
+def test_valgus_needs_the_knee_inside_its_toe_line():
+    """The same depth-adjusted angle is valgus with the knee inside its toe line, and not with it outside."""
+    inside, outside = (analyze_track(squat_track(reps=2, knee_shift_px=(s, s))) for s in (-10.0, -20.0))
+    assert inside.reps[0].sides[0].knee_toe_medial_pct > 0 > outside.reps[0].sides[0].knee_toe_medial_pct
+    assert outside.reps[0].sides[0].valgus_measure_deg > Settings().faults.valgus_squat.severe  # the angle alone
+    assert {f.code for f in inside.faults} == {"knee_valgus"} and not outside.faults
 
 
 def test_core_throughput_one_hour_at_60fps():
