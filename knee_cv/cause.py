@@ -136,11 +136,12 @@ def cause_hints(track: PoseTrack, base: Baseline, faults, judged_frames, judged:
     frames = _deepest(track, [judged_frames[2 * k + s] for k, s in zip(ks, ss)])
     values = np.stack(_measures(track, base, frames, ss), -1)                # (N, 5)
     ref, kind = _reference(track, base, values, ss, clean[ks, ss])
-    for g in np.flatnonzero(pick[ks, ss]):
-        d = np.round(values[g] - ref[ss[g]], 2)
-        driver = classify_many(d[2:3], d[3:4], d[4:5], cfg)[0]
-        out[ks[g]][ss[g]] = CauseHint(driver, float(d[0]), float(d[1]), float(np.round(d[4], 1)), float(d[2]),
-                                      float(d[3]), kind[ss[g]])
+    g = np.flatnonzero(pick[ks, ss])
+    d = np.round(values[g] - ref[ss[g]], 2)                                     # (n_flagged, 5)
+    d[:, 4] = np.round(d[:, 4], 1)
+    drivers = classify_many(d[:, 2], d[:, 3], d[:, 4], cfg)
+    for (k, s), row, driver in zip(zip(ks[g].tolist(), ss[g].tolist()), d.tolist(), drivers):
+        out[k][s] = CauseHint(driver, row[0], row[1], row[4], row[2], row[3], kind[s])
     return [tuple(row) for row in out]
 
 
