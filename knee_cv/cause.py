@@ -63,6 +63,11 @@ class CauseHint:
         Change of the heel's height over the toe, % of leg length, + = heel up.
     reference : Reference
         What the changes are measured from.
+    foot_turn_deg : float
+        Change of the foot's turn-out, degrees, + = the toes turned further out (a flattening arch turns the
+        foot out); from the sideways reach of the heel-to-toe line (``knee_cv.view.FOOT_LEG``), NaN where the
+        foot is not seen. Reported, not used to decide the driver: MediaPipe's foot points are its least
+        reliable.
     """
 
     driver: Driver
@@ -72,6 +77,7 @@ class CauseHint:
     thigh_pct: float = float("nan")
     shank_pct: float = float("nan")
     reference: Reference = Reference.STANDING
+    foot_turn_deg: float = float("nan")
 
     @property
     def thigh_share(self) -> float:
@@ -134,20 +140,20 @@ def cause_hints(track: PoseTrack, base: Baseline, faults, judged_frames, judged:
         return [tuple(row) for row in out]
     ks, ss = np.nonzero(pick | clean)
     frames = _deepest(track, [judged_frames[2 * k + s] for k, s in zip(ks, ss)])
-    values = np.stack(_measures(track, base, frames, ss), -1)                # (N, 5)
+    values = np.stack(_measures(track, base, frames, ss), -1)                # (N, 6)
     ref, kind = _reference(track, base, values, ss, clean[ks, ss])
     g = np.flatnonzero(pick[ks, ss])
-    d = np.round(values[g] - ref[ss[g]], 2)                                     # (n_flagged, 5)
-    d[:, 4] = np.round(d[:, 4], 1)
+    d = np.round(values[g] - ref[ss[g]], 2)                                     # (n_flagged, 6)
+    d[:, 4:] = np.round(d[:, 4:], 1)
     drivers = classify_many(d[:, 2], d[:, 3], d[:, 4], cfg)
     for (k, s), row, driver in zip(zip(ks[g].tolist(), ss[g].tolist()), d.tolist(), drivers):
-        out[k][s] = CauseHint(driver, row[0], row[1], row[4], row[2], row[3], kind[s])
+        out[k][s] = CauseHint(driver, row[0], row[1], row[4], row[2], row[3], kind[s], row[5])
     return [tuple(row) for row in out]
 
 
 def _reference(track: PoseTrack, base: Baseline, values: np.ndarray, side: np.ndarray, clean: np.ndarray):
-    """Per side, the reference values (2, 5) and their kind: the median over the clean knees, else standing."""
-    stand = np.stack(_standing(track, base), -1)                                # (2, 5)
+    """Per side, the reference values (2, 6) and their kind: the median over the clean knees, else standing."""
+    stand = np.stack(_standing(track, base), -1)                                # (2, 6)
     ref, kind = stand.copy(), [Reference.STANDING, Reference.STANDING]
     for s in (0, 1):
         rows = values[clean & (side == s)]
@@ -198,14 +204,18 @@ def classify_many(thigh: np.ndarray, shank: np.ndarray, heel_rise: np.ndarray,
 
 def _measures(track: PoseTrack, base: Baseline, frames: np.ndarray, side: np.ndarray):
     """At ``frames`` of ``side`` (each shape (N,)): thigh and shank tilt (deg), the knee's medial offset from the
-    hip and from the ankle (% leg) and the heel's height over the toe (% leg), each shape (N,)."""
+    hip and from the ankle (% leg), the heel's height over the toe (% leg) and the foot's turn-out (deg)."""
+    from .view import FOOT_LEG
+
     at = lambda group: track.joint_xy(group)[:, frames, side]  # noqa: E731 - cached (2, T, 2) joints
-    hip, knee, ankle = at(HIP), at(KNEE), at(ANKLE)
+    hip, knee, ankle, heel, toe = at(HIP), at(KNEE), at(ANKLE), at(HEEL), at(TOE)
     medial = medial_axis(track.joint_xy(HIP)[:, frames])[:, np.arange(len(frames)), side]
     thigh, shank = segment_tilts(hip, knee, ankle, medial)
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = 100 / base.leg_length
         from_hip = ((knee - hip) * medial).sum(0) * scale
         from_ankle = ((knee - ankle) * medial).sum(0) * scale
-        lift = (at(TOE)[1] - at(HEEL)[1]) * scale                           # heel above the toe
-    return thigh, shank, from_hip, from_ankle, lift
+        lift = (toe[1] - heel[1]) * scale                                   # heel above the toe
+        outward = -((toe - heel) * medial).sum(0) / (FOOT_LEG * base.leg_length)
+        turn_out = np.degrees(np.arcsin(np.clip(outward, -1.0, 1.0)))
+    return thigh, shank, from_hip, from_ankle, lift, turn_out

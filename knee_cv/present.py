@@ -367,5 +367,6 @@ def cause_text(side: Side, hint) -> str:
     """
     return (f"{side.value} knee: {DRIVER_WORDS[hint.driver.value]}: knee in {hint.thigh_pct:+.0f} % of leg "
             f"relative to the hip, {hint.shank_pct:+.0f} % relative to the ankle (thigh {hint.thigh_deg:+.1f} deg, "
-            f"shank {hint.shank_deg:+.1f} deg), heel rise {hint.heel_rise_pct:+.0f} % of leg, "
-            f"{REFERENCE_WORDS[hint.reference.value]}")
+            f"shank {hint.shank_deg:+.1f} deg), heel rise {hint.heel_rise_pct:+.0f} % of leg"
+            + (f", foot turned out {hint.foot_turn_deg:+.0f} deg" if np.isfinite(hint.foot_turn_deg) else "")
+            + f", {REFERENCE_WORDS[hint.reference.value]}")

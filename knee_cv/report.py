@@ -59,7 +59,8 @@ def _cause(c) -> dict | None:
         return None
     return {"driver": c.driver.value, "hint": P.DRIVER_WORDS[c.driver], "thigh_deg": _num(c.thigh_deg, 2),
             "shank_deg": _num(c.shank_deg, 2), "thigh_pct": _num(c.thigh_pct, 2), "shank_pct": _num(c.shank_pct, 2),
-            "heel_rise_pct": _num(c.heel_rise_pct, 1), "reference": c.reference.value}
+            "heel_rise_pct": _num(c.heel_rise_pct, 1), "foot_turn_deg": _num(c.foot_turn_deg, 1),
+            "reference": c.reference.value}
 
 
 def _fault(f) -> dict:

@@ -115,3 +115,29 @@ def test_the_hint_names_the_rendered_driver_on_the_mannequin(tmp_path, model_dir
         assert hint.driver in ok, named
     heel = [n[4] for n in named]  # MediaPipe under-reads a rendered 6 cm rise (6.8 % of leg) as 3-5 %
     assert heel[-1] > max(heel[:-1]) + 1.0 and heel[-1] > 2.5, named
+
+
+def test_foot_turn_out_change_is_measured_from_the_heel_to_toe_line():
+    """The toes (10 px outward of their heels standing) swinging a further 20 px outward at the bottom read as
+    asin(reach / (FOOT_LEG x leg)) minus its standing value, at the hint's frame (the deepest judged one)."""
+    from knee_cv.kinematics import standing_baseline
+    from knee_cv.track import TOE
+    from knee_cv.view import FOOT_LEG
+
+    clean, valgus = squat_track(reps=3), squat_track(reps=3, knee_shift_px=(40.0, 40.0))
+    phase = np.abs(valgus.xyz[:, KNEE, 0] - clean.xyz[:, KNEE, 0]) / 40.0      # (T, 2): 0 standing, 1 bottom
+    xyz = valgus.xyz.copy()
+    lateral = np.sign(xyz[:, TOE, 0] - xyz[:, TOE, 0].mean(1, keepdims=True))  # each toe's outward direction
+    xyz[:, TOE, 0] += 20.0 * phase * lateral
+    a = analyze_track(valgus.replace(xyz=xyz))
+    reach = FOOT_LEG * standing_baseline(clean).leg_length
+    checked = 0
+    for r in a.reps:
+        for side, c in enumerate(r.causes):
+            if c is None:
+                continue
+            p = phase[r.sides[side].worst_frame, side]
+            expect = np.degrees(np.arcsin((10 + 20 * p) / reach) - np.arcsin(10 / reach))
+            assert c.foot_turn_deg == pytest.approx(expect, abs=0.15) and p > 0.5, (c, expect)
+            checked += 1
+    assert checked >= 4
