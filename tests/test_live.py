@@ -119,3 +119,12 @@ def test_window_without_display_is_one_line_exit_2(tmp_path, model_dir):
     proc = subprocess.run([sys.executable, "-m", "knee_cv", "live", "--camera", "0", "--out", str(tmp_path / "x")],
                           capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 2 and "--headless" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_calibration_message_counts_down_the_setting():
+    """Issue 15: the message said 2 s while the setting was 2.5 s; it counts down from the setting itself."""
+    track = squat_track(fps=30.0, reps=1)
+    for seconds in (2.5, 4.0):
+        s = LiveSession(live=LiveSettings(calibration_s=seconds), width=track.width, height=track.height, fps=30.0)
+        first = s.update(track.t[0], track.xyz[0], track.visibility[0])
+        assert first.banner == f"Calibrating: stand still facing the camera ({seconds:.1f} s)"
