@@ -361,12 +361,21 @@ DRIVER_WORDS = {"hip": "mostly from the hip (the thigh tilts in)",
 REFERENCE_WORDS = {"clean_reps": "against this knee's reps without valgus", "standing": "against standing"}
 
 
+def _whole(value: float) -> str:
+    """A signed whole number that never prints as "-0" ("n/a" when not measured)."""
+    return f"{int(round(value)):+d}" if np.isfinite(value) else "n/a"
+
+
+def _tenth(value: float) -> str:
+    return f"{value:+.1f}" if np.isfinite(value) else "n/a"
+
+
 def cause_text(side: Side, hint) -> str:
-    """``right knee: mostly from the hip (the thigh tilts in): knee in 8 % of leg relative to the hip, 2 % relative
-    to the ankle (thigh +9.1 deg, shank +2.0 deg), heel rise +0 % of leg, against this knee's reps without valgus``.
-    """
-    return (f"{side.value} knee: {DRIVER_WORDS[hint.driver.value]}: knee in {hint.thigh_pct:+.0f} % of leg "
-            f"relative to the hip, {hint.shank_pct:+.0f} % relative to the ankle (thigh {hint.thigh_deg:+.1f} deg, "
-            f"shank {hint.shank_deg:+.1f} deg), heel rise {hint.heel_rise_pct:+.0f} % of leg"
-            + (f", foot turned out {hint.foot_turn_deg:+.0f} deg" if np.isfinite(hint.foot_turn_deg) else "")
+    """``right knee: mostly from the hip (the thigh tilts in): knee in +8 % of leg relative to the hip, +2 %
+    relative to the ankle (thigh +9.1 deg, shank +2.0 deg), heel rise +0 % of leg, foot turned out +1 deg,
+    against this knee's reps without valgus``."""
+    return (f"{side.value} knee: {DRIVER_WORDS[hint.driver.value]}: knee in {_whole(hint.thigh_pct)} % of leg "
+            f"relative to the hip, {_whole(hint.shank_pct)} % relative to the ankle "
+            f"(thigh {_tenth(hint.thigh_deg)} deg, shank {_tenth(hint.shank_deg)} deg), heel rise {_whole(hint.heel_rise_pct)} % of leg"
+            + (f", foot turned out {_whole(hint.foot_turn_deg)} deg" if np.isfinite(hint.foot_turn_deg) else "")
             + f", {REFERENCE_WORDS[hint.reference.value]}")
