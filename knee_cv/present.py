@@ -376,6 +376,7 @@ def cause_text(side: Side, hint) -> str:
     against this knee's reps without valgus``."""
     return (f"{side.value} knee: {DRIVER_WORDS[hint.driver.value]}: knee in {_whole(hint.thigh_pct)} % of leg "
             f"relative to the hip, {_whole(hint.shank_pct)} % relative to the ankle "
-            f"(thigh {_tenth(hint.thigh_deg)} deg, shank {_tenth(hint.shank_deg)} deg), heel rise {_whole(hint.heel_rise_pct)} % of leg"
+            f"(thigh {_tenth(hint.thigh_deg)} deg, shank {_tenth(hint.shank_deg)} deg), "
+            f"heel rise {_whole(hint.heel_rise_pct)} % of leg"
             + (f", foot turned out {_whole(hint.foot_turn_deg)} deg" if np.isfinite(hint.foot_turn_deg) else "")
             + f", {REFERENCE_WORDS[hint.reference.value]}")
