@@ -110,9 +110,9 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
     if view is View.SIDE and forced is None:
         exercise = Exercise.SQUAT if reps else Exercise.UNKNOWN
         reps = [dataclasses.replace(r, lead_leg=None) for r in reps]
-    views = rep_views(track, metrics.depth, reps, base.leg_length, turns)
-    axis = body_axis_deg(track)
-    axis = float(np.nanmedian(axis)) if np.isfinite(axis).any() else 0.0
+    axes = body_axis_deg(track)
+    views = rep_views(track, metrics.depth, reps, base.leg_length, turns, axes)
+    axis = float(np.nanmedian(axes)) if np.isfinite(axes).any() else 0.0
     if abs(axis) > SIDEWAYS_DEG:  # lying across the picture: its "side view" is a rotated front view
         view = View.UNKNOWN
         warnings.append(Notice(W.PICTURE_SIDEWAYS, rotation_hint(axis)))

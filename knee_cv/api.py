@@ -24,7 +24,7 @@ from .reps import Exercise
 from .report import frames_csv, report_json, reps_csv, summary_text, to_dict
 from .settings import Settings
 from .track import PoseTrack
-from .video import probe, read_frames
+from .video import VideoInfo, probe, read_frames
 
 @dataclasses.dataclass(frozen=True)
 class OutputOptions:
@@ -91,20 +91,20 @@ def default_out_dir(video: str | Path, root: str | Path = "knee_cv_out") -> Path
     return Path(root) / Path(video).stem
 
 
-def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool = True
+def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool = True, info: VideoInfo | None = None
                       ) -> tuple[PoseTrack, VideoMeta, ModelMeta, list[str]]:
     """Decode ``path`` and run pose estimation on every frame.
 
     Returns the raw track, what was read of the video, the model used, and warnings
     (for example a video that ends before its announced frame count). With ``progress``,
     filming problems seen in the first 3 s (feet cut off, side view, too dark, someone
-    else in view) are printed at once, not after the slow pass.
+    else in view) are printed at once, not after the slow pass. ``info``: the video's :func:`probe`, if done.
     """
     from tqdm import tqdm
 
     from .guide import PreCheck
 
-    info = probe(path)
+    info = info or probe(path)
     check = PreCheck(info.fps)
 
     def seen(fr, xyz, vis) -> None:
@@ -182,8 +182,7 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
     timings: dict[str, float] = {}
     lap = _Laps(timings)
     out = Path(out_dir) if out_dir else Path(from_landmarks).parent if from_landmarks else default_out_dir(video)
-    if from_landmarks is None:
-        probe(video)  # a bad input is its own error, before any folder is made
+    info = probe(video) if from_landmarks is None else None  # a bad input is its own error, before any folder
     if out_dir is not None or from_landmarks is None:  # before the slow pose pass: writable, with room
         ensure_dir(out, need_bytes=output_bytes(video, annotate=annotate, pdf=pdf))
     if from_landmarks is not None:
@@ -191,7 +190,7 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
             probe(video)  # the pictures' source must open: say so now, not after the analysis
         raw, vmeta, mmeta, warnings = load_landmarks(from_landmarks, video)
     else:
-        raw, vmeta, mmeta, warnings = extract_landmarks(video, model=model, progress=progress)
+        raw, vmeta, mmeta, warnings = extract_landmarks(video, model=model, progress=progress, info=info)
     if source_sha256:
         vmeta = dataclasses.replace(vmeta, sha256=source_sha256)
     lap("landmarks")

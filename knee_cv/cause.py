@@ -1,11 +1,12 @@
-"""Why a knee caves in, as a hint from the frontal view: how much the thigh and how much the shank tilted in.
+"""Why a knee caves in, as a hint from the frontal view: how far the knee moved in relative to the hip and to the ankle.
 
 The source documents name two families of drivers with different training: the hip
 (weak abductors and external rotators: the thigh adducts) and the foot and ankle
 (pronation or limited dorsiflexion: the shank tips in over the foot, the heel may
-lift). In a frontal view the knee's inward shift is the sum of the thigh's and the
-shank's inward tilt, so each segment's change from standing gives its share. This
-is a hint, never a diagnosis, and it is not validated on real people.
+lift). Each flagged knee is compared with the same knee at the bottom of its reps
+without valgus (or standing): its inward shift relative to the hip is the thigh's
+part, relative to the ankle the shank's; a rising heel points to the foot. This is a
+hint, never a diagnosis, and it is not validated on real people.
 """
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from .present import FILMING_GUIDE, filming_line, rotation_hint
 from .track import LM
-from .view import SIDEWAYS_DEG
+from .view import SIDEWAYS_DEG, axis_deg
 
 
 def guide_text() -> str:
@@ -96,10 +96,9 @@ class PreCheck:
             torso = abs((xyz[LM.LEFT_SHOULDER, 1] + xyz[LM.RIGHT_SHOULDER, 1]
                          - xyz[LM.LEFT_HIP, 1] - xyz[LM.RIGHT_HIP, 1]) / 2)
             self._side += bool(torso > 0 and shoulder < 0.3 * torso)
-            up = (xyz[LM.LEFT_ANKLE, :2] + xyz[LM.RIGHT_ANKLE, :2] - xyz[LM.LEFT_SHOULDER, :2]
-                  - xyz[LM.RIGHT_SHOULDER, :2]) / 2
-            if abs(np.degrees(np.arctan2(-up[0], up[1]))) > SIDEWAYS_DEG:
-                self._lying += 1.0 if up[0] < 0 else -1.0
+            axis = float(axis_deg(xyz[:, :2]))
+            if abs(axis) > SIDEWAYS_DEG:
+                self._lying += np.sign(axis)
             hip = (float(xyz[LM.LEFT_HIP, 0] + xyz[LM.RIGHT_HIP, 0]) / 2,
                    float(xyz[LM.LEFT_HIP, 1] + xyz[LM.RIGHT_HIP, 1]) / 2)
             if self._last_hip is not None and torso > 0 and np.hypot(hip[0] - self._last_hip[0],

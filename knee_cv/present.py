@@ -358,6 +358,16 @@ DRIVER_WORDS = {"hip": "mostly from the hip (the thigh tilts in)",
                 "mixed": "from both the hip and the shank", "not_clear": "not clear"}
 
 
+#: Where a single-leg squat screen places a leg (knee_cv.screen.band_of) and its left-right difference.
+BAND_WORDS = {"below": "below the control range (the knee stays out, toward varus)",
+              "control": "within the control range (mean ± 1 SD)",
+              "above": "above the control range, within 1 SD of the patellofemoral-pain group's mean",
+              "pfp": "at or above the patellofemoral-pain group's mean", "none": "no judged reps"}
+DIFFERENCE_WORDS = {"above": "larger than the smallest detectable difference: a real left-right difference",
+                    "borderline": "within the smallest detectable difference's range: possibly noise",
+                    "within": "smaller than the smallest detectable difference: may be noise",
+                    "none": "needs judged reps on both legs"}
+
 REFERENCE_WORDS = {"clean_reps": "against this knee's reps without valgus", "standing": "against standing"}
 
 
@@ -366,17 +376,13 @@ def _whole(value: float) -> str:
     return f"{int(round(value)):+d}" if np.isfinite(value) else "n/a"
 
 
-def _tenth(value: float) -> str:
-    return f"{value:+.1f}" if np.isfinite(value) else "n/a"
-
-
 def cause_text(side: Side, hint) -> str:
     """``right knee: mostly from the hip (the thigh tilts in): knee in +8 % of leg relative to the hip, +2 %
     relative to the ankle (thigh +9.1 deg, shank +2.0 deg), heel rise +0 % of leg, foot turned out +1 deg,
     against this knee's reps without valgus``."""
     return (f"{side.value} knee: {DRIVER_WORDS[hint.driver.value]}: knee in {_whole(hint.thigh_pct)} % of leg "
             f"relative to the hip, {_whole(hint.shank_pct)} % relative to the ankle "
-            f"(thigh {_tenth(hint.thigh_deg)} deg, shank {_tenth(hint.shank_deg)} deg), "
+            f"(thigh {number(hint.thigh_deg)} deg, shank {number(hint.shank_deg)} deg), "
             f"heel rise {_whole(hint.heel_rise_pct)} % of leg"
             + (f", foot turned out {_whole(hint.foot_turn_deg)} deg" if np.isfinite(hint.foot_turn_deg) else "")
             + f", {REFERENCE_WORDS[hint.reference.value]}")

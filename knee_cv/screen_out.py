@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from pathlib import Path
 
 import numpy as np
 
+from . import present as P
+from .codes import finite_or_none as _num
 from .errors import InputError
 from .files import ensure_dir, write_atomic
 from .meta import Session
@@ -20,14 +21,6 @@ from .norms import SLS_FPPA_CONTROL, SLS_FPPA_PFP, SLS_FPPA_SDD
 from .screen import LegScreen, Screen, ScreenSettings, build_screen
 from .settings import Settings
 
-BAND_WORDS = {"below": "below the control range (the knee stays out, toward varus)",
-              "control": "within the control range (mean ± 1 SD)",
-              "above": "above the control range, within 1 SD of the patellofemoral-pain group's mean",
-              "pfp": "at or above the patellofemoral-pain group's mean", "none": "no judged reps"}
-DIFFERENCE_WORDS = {"above": "larger than the smallest detectable difference: a real left-right difference",
-                    "borderline": "within the smallest detectable difference's range: possibly noise",
-                    "within": "smaller than the smallest detectable difference: may be noise",
-                    "none": "needs judged reps on both legs"}
 SOURCES = ("Herrington L. Knee valgus angle during single leg squat and landing in patellofemoral pain "
            "patients and controls. Knee 2014",
            "Munro A, Herrington L, Carolan M. Reliability of 2-dimensional video assessment of frontal-plane "
@@ -94,10 +87,6 @@ def run_screen(videos=(), *, out_dir: str | Path, camera: int | None = None, sou
     return res
 
 
-def _num(v: float, digits: int = 1):
-    return round(float(v), digits) if v is not None and math.isfinite(v) else None
-
-
 def _leg_dict(leg: LegScreen, screen: Screen) -> dict:
     return {
         "reps": [{"clip": screen.parts[r.part].clip + 1, "rep": r.index, "knee_bend_deg": _num(r.bend_deg, 0),
@@ -139,33 +128,27 @@ def screen_report(res: ScreenResult) -> dict:
 
 def screen_text(res: ScreenResult) -> str:
     """A few lines for the terminal."""
-    from .present import DRIVER_WORDS, reason_label
-
     s = res.screen
     lines = ["Single-leg squat screen (peak FPPA per rep, + = valgus)"]
     for leg in s.legs:
-        vals = ", ".join(f"{r.fppa_deg:+.1f}" if r.judged else f"- ({reason_label(r.reason)})" for r in leg.reps)
+        vals = ", ".join(f"{r.fppa_deg:+.1f}" if r.judged else f"- ({P.reason_label(r.reason)})" for r in leg.reps)
         lines.append(f"  Standing on the {leg.side.value} leg: {len(leg.judged)} of {len(leg.reps)} reps judged"
                      f" [{vals}]")
         if leg.judged:
-            lines.append(f"    mean {leg.mean_fppa_deg:+.1f} deg: {BAND_WORDS[leg.band]}"
+            lines.append(f"    mean {leg.mean_fppa_deg:+.1f} deg: {P.BAND_WORDS[leg.band]}"
                          + ("; valgus flagged" if leg.flagged else ""))
-            lines.append(f"    pelvic drop {_signed(leg.mean_of('pelvic_drop_deg'))}, trunk lean "
-                         f"{_signed(leg.mean_of('trunk_lean_deg'))} (+ = toward the subject's left)")
+            lines.append(f"    pelvic drop {P.number(leg.mean_of('pelvic_drop_deg'))} deg, trunk lean "
+                         f"{P.number(leg.mean_of('trunk_lean_deg'))} deg (+ = toward the subject's left)")
         if leg.driver is not None:
-            lines.append(f"    likely driver (a hint): {DRIVER_WORDS[leg.driver.value]}")
+            lines.append(f"    likely driver (a hint): {P.DRIVER_WORDS[leg.driver.value]}")
     if np.isfinite(s.difference_deg):
-        lines.append(f"  Left minus right: {s.difference_deg:+.1f} deg, {DIFFERENCE_WORDS[s.difference_state]} "
+        lines.append(f"  Left minus right: {s.difference_deg:+.1f} deg, {P.DIFFERENCE_WORDS[s.difference_state]} "
                      f"({SLS_FPPA_SDD.label})")
     else:
-        lines.append(f"  Left minus right: {DIFFERENCE_WORDS['none']}")
+        lines.append(f"  Left minus right: {P.DIFFERENCE_WORDS['none']}")
     lines.append(f"  Norms: {SLS_FPPA_CONTROL.label}; {SLS_FPPA_PFP.label}")
     lines.append(f"  Report: {res.out_dir / 'report.json'}")
     if (res.out_dir / "screen.pdf").exists():
         lines.append(f"  PDF: {res.out_dir / 'screen.pdf'}")
     lines.append("  A screening aid, not a diagnosis.")
     return "\n".join(lines)
-
-
-def _signed(v: float) -> str:
-    return f"{v:+.1f} deg" if np.isfinite(v) else "n/a"

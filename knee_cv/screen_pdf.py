@@ -13,7 +13,7 @@ from .files import atomic_path
 from .norms import SLS_FPPA_CONTROL, SLS_FPPA_PFP, SLS_FPPA_SDD
 from .pdf import A4, drawn_frame, tex_safe
 from .screen import LegScreen
-from .screen_out import BAND_WORDS, DIFFERENCE_WORDS, SOURCES, ScreenResult
+from .screen_out import SOURCES, ScreenResult
 
 
 def _worst(leg: LegScreen):
@@ -41,7 +41,7 @@ def _leg_lines(leg: LegScreen) -> list[str]:
         lines.append(f"rep {r.index}: {value}   (knee bend about {r.bend_deg:.0f} deg)")
     if leg.judged:
         sd = f" ± {leg.sd_fppa_deg:.1f}" if np.isfinite(leg.sd_fppa_deg) else ""
-        lines += ["", f"Mean peak FPPA: {leg.mean_fppa_deg:+.1f}{sd} deg", BAND_WORDS[leg.band],
+        lines += ["", f"Mean peak FPPA: {leg.mean_fppa_deg:+.1f}{sd} deg", P.BAND_WORDS[leg.band],
                   "Valgus flagged by knee-cv" if leg.flagged else "No valgus flagged by knee-cv",
                   f"Pelvic drop {leg.mean_of('pelvic_drop_deg'):+.1f} deg, trunk lean "
                   f"{leg.mean_of('trunk_lean_deg'):+.1f} deg"]
@@ -93,9 +93,9 @@ def write_screen_pdf(path: Path, res: ScreenResult) -> None:
                  style="italic")
     n = max(_leg_column(fig, res, leg, x) for leg, x in zip(s.legs, (0.07, 0.53)))
     y = min(0.485 - 0.0135 * n - 0.02, 0.25)
-    diff = (f"Left minus right mean peak FPPA: {s.difference_deg:+.1f} deg, {DIFFERENCE_WORDS[s.difference_state]} "
+    diff = (f"Left minus right mean peak FPPA: {s.difference_deg:+.1f} deg, {P.DIFFERENCE_WORDS[s.difference_state]} "
             f"({SLS_FPPA_SDD.label})." if np.isfinite(s.difference_deg) else
-            "Left minus right: " + DIFFERENCE_WORDS["none"] + ".")
+            "Left minus right: " + P.DIFFERENCE_WORDS["none"] + ".")
     norms = (f"Norms for the single-leg squat: {SLS_FPPA_CONTROL.label}; {SLS_FPPA_PFP.label}. The groups overlap: "
              "a value says where a person sits, not whether they have knee pain. 2D FPPA agrees only loosely with 3D "
              "motion capture in this task, so read it as a screen.")

@@ -165,12 +165,23 @@ class RepView(NamedTuple):
 SIDEWAYS_DEG = 60.0
 
 
+def axis_deg(xy: np.ndarray) -> np.ndarray:
+    """The line from the ankles' midpoint to the shoulders' midpoint against the image's up, degrees:
+    0 = upright, +90 = head toward the image right, -90 = toward the left; NaN where a joint is missing.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (..., 33, 2), pixels
+        One frame's landmarks (live mode's pre-check) or a whole track's.
+    """
+    up = (xy[..., [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER], :].sum(-2)
+          - xy[..., [LM.LEFT_ANKLE, LM.RIGHT_ANKLE], :].sum(-2)) / 2     # ankles' midpoint -> shoulders' midpoint
+    return np.degrees(np.arctan2(up[..., 0], -up[..., 1]))
+
+
 def body_axis_deg(track: PoseTrack) -> np.ndarray:
-    """The line from the ankles' midpoint to the shoulders' midpoint against the image's up, degrees, shape (T,):
-    0 = upright, +90 = head toward the image right, -90 = toward the left; NaN where a joint is missing."""
-    (x, y) = track.joint_xy(np.array([LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_ANKLE, LM.RIGHT_ANKLE]))
-    return np.degrees(np.arctan2((x[:, 0] + x[:, 1] - x[:, 2] - x[:, 3]) / 2,
-                                 (y[:, 2] + y[:, 3] - y[:, 0] - y[:, 1]) / 2))
+    """:func:`axis_deg` of every frame of ``track``, shape (T,)."""
+    return axis_deg(track.xy)
 
 
 def judging_block(view: View, turn: float, max_turn_deg: float, axis: float = 0.0) -> NotJudged | None:
@@ -185,7 +196,7 @@ def judging_block(view: View, turn: float, max_turn_deg: float, axis: float = 0.
 
 
 def rep_views(track: PoseTrack, depth: np.ndarray, reps, leg_length: float,
-              turns: np.ndarray | None = None) -> list[RepView]:
+              turns: np.ndarray | None = None, axes: np.ndarray | None = None) -> list[RepView]:
     """The view of each rep on its own, so an edited clip that cuts between views is judged rep by rep.
 
     A rep is side-on when most of its frames are; otherwise front or back by the
@@ -195,8 +206,8 @@ def rep_views(track: PoseTrack, depth: np.ndarray, reps, leg_length: float,
 
     Parameters
     ----------
-    turns : ndarray, shape (T,), optional
-        :func:`turn_deg` of the track, if already computed.
+    turns, axes : ndarray, shape (T,), optional
+        :func:`turn_deg` and :func:`body_axis_deg` of the track, if already computed.
     """
     from .groups import Segments, sort_groups
 
@@ -214,7 +225,7 @@ def rep_views(track: PoseTrack, depth: np.ndarray, reps, leg_length: float,
     g = sort_groups(turns[f], seg.group, upright, seg.n)
     everywhere = sort_groups(turns[f], seg.group, np.ones(len(f), bool), seg.n)
     turn = np.where(g.count > 0, g.quantile(0.5), everywhere.quantile(0.5))
-    axis = body_axis_deg(track)[f]
+    axis = (body_axis_deg(track) if axes is None else axes)[f]
     axis = sort_groups(axis, seg.group, np.isfinite(axis), seg.n).quantile(0.5)
     return [RepView(_VIEW_ORDER[k], float(t), float(a) if np.isfinite(a) else 0.0)
             for k, t, a in zip(kind.tolist(), turn.tolist(), axis.tolist())]
