@@ -12,6 +12,7 @@ Pure functions on :class:`knee_cv.analysis.Analysis` results: the video work is
 from __future__ import annotations
 
 import dataclasses
+import enum
 from collections import Counter
 
 import numpy as np
@@ -121,22 +122,41 @@ class LegScreen:
         return Driver.NOT_CLEAR if rest and rest[0][1] == n else top
 
     @property
-    def band(self) -> str:
+    def band(self) -> Band:
         """Where the mean sits against the norms: ``below``, ``control``, ``above`` or ``pfp`` (:func:`band_of`)."""
         return band_of(self.mean_fppa_deg)
 
 
-def band_of(fppa: float) -> str:
+class Band(str, enum.Enum):
+    """Where a leg's mean peak FPPA sits against the published groups (:func:`band_of`)."""
+
+    BELOW = "below"
+    CONTROL = "control"
+    ABOVE = "above"
+    PFP = "pfp"
+    NONE = "none"
+
+
+class Difference(str, enum.Enum):
+    """The left-right difference against the smallest detectable difference (:attr:`Screen.difference_state`)."""
+
+    ABOVE = "above"
+    BORDERLINE = "borderline"
+    WITHIN = "within"
+    NONE = "none"
+
+
+def band_of(fppa: float) -> Band:
     """Where a mean peak FPPA sits against Herrington 2014's groups (which overlap): ``below`` the controls'
     mean - 1 SD (toward varus), ``control`` within their mean ± 1 SD, ``above`` that but under the
     patellofemoral-pain group's mean, ``pfp`` at or above it; ``none`` without a value."""
     if not np.isfinite(fppa):
-        return "none"
+        return Band.NONE
     if fppa < SLS_FPPA_CONTROL.mean - SLS_FPPA_CONTROL.sd:
-        return "below"
+        return Band.BELOW
     if fppa <= SLS_FPPA_CONTROL.mean + SLS_FPPA_CONTROL.sd:
-        return "control"
-    return "pfp" if fppa >= SLS_FPPA_PFP.mean else "above"
+        return Band.CONTROL
+    return Band.PFP if fppa >= SLS_FPPA_PFP.mean else Band.ABOVE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,13 +175,14 @@ class Screen:
         return self.legs[0].mean_fppa_deg - self.legs[1].mean_fppa_deg
 
     @property
-    def difference_state(self) -> str:
+    def difference_state(self) -> Difference:
         """``above`` the smallest detectable difference (its upper bound), ``within`` it (below its lower bound),
         ``borderline`` between the two bounds, ``none`` without both legs."""
         d = abs(self.difference_deg)
         if not np.isfinite(d):
-            return "none"
-        return "above" if d > SLS_FPPA_SDD.high else "within" if d < SLS_FPPA_SDD.low else "borderline"
+            return Difference.NONE
+        return (Difference.ABOVE if d > SLS_FPPA_SDD.high else Difference.WITHIN if d < SLS_FPPA_SDD.low
+                else Difference.BORDERLINE)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -95,7 +95,7 @@ def _leg_dict(leg: LegScreen, screen: Screen) -> dict:
                   "trunk_lean_deg": _num(r.trunk_lean_deg),
                   "cause": r.cause.driver.value if r.cause is not None else None} for r in leg.reps],
         "judged_reps": len(leg.judged), "mean_peak_fppa_deg": _num(leg.mean_fppa_deg),
-        "sd_peak_fppa_deg": _num(leg.sd_fppa_deg), "band": leg.band, "flagged": leg.flagged,
+        "sd_peak_fppa_deg": _num(leg.sd_fppa_deg), "band": leg.band.value, "flagged": leg.flagged,
         "mean_pelvic_drop_deg": _num(leg.mean_of("pelvic_drop_deg")),
         "mean_trunk_lean_deg": _num(leg.mean_of("trunk_lean_deg")),
         "likely_driver": leg.driver.value if leg.driver else None,
@@ -116,7 +116,7 @@ def screen_report(res: ScreenResult) -> dict:
             "left": _leg_dict(s.legs[0], s), "right": _leg_dict(s.legs[1], s),
             "method": "each leg's stretch of a video is analysed against its own standing posture; reps are "
                       "numbered per leg; knee bend is estimated from how far the hips sink",
-            "difference_deg": _num(s.difference_deg), "difference": s.difference_state,
+            "difference_deg": _num(s.difference_deg), "difference": s.difference_state.value,
             "norms": {"control": [SLS_FPPA_CONTROL.mean, SLS_FPPA_CONTROL.sd],
                       "patellofemoral_pain": [SLS_FPPA_PFP.mean, SLS_FPPA_PFP.sd],
                       "sdd": [SLS_FPPA_SDD.low, SLS_FPPA_SDD.high]},
