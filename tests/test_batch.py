@@ -181,7 +181,7 @@ def test_sigkill_halfway_then_resume_completes_the_rest(tmp_path, model_dir):
 
 @pytest.mark.video
 def test_dask_local_cluster_gives_the_same_results(tmp_path, analyzed, model_dir):
-    pytest.importorskip("dask.distributed")
+    pytest.importorskip("dask.distributed", reason="dask[distributed] is not installed (pip install -e '.[test]')")
     from dask.distributed import LocalCluster
 
     _link_clips(tmp_path / "in", SHORT[:2])
