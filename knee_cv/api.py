@@ -1,11 +1,13 @@
 """The library entry points the CLI calls: one function per command, and the shared output writer."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
 import importlib
 import json
+import logging
 import sys
 import threading
 import time
@@ -17,7 +19,7 @@ from .codes import Notice, WarningCode
 from .errors import InputError, NoPersonError
 from .files import atomic_path, ensure_dir, write_atomic
 from .meta import ModelMeta, Session, VideoMeta, session_date
-from .pipeline import estimate_track
+from .pipeline import FrameCallback, estimate_track
 from .present import damaged_text, truncated_text
 from .pose import PoseEstimator
 from .reps import Exercise
@@ -25,6 +27,8 @@ from .report import frames_csv, report_json, reps_csv, summary_text, to_dict
 from .settings import Settings
 from .track import PoseTrack
 from .video import VideoInfo, probe, read_frames
+
+log = logging.getLogger(__name__)
 
 @dataclasses.dataclass(frozen=True)
 class OutputOptions:
@@ -91,14 +95,15 @@ def default_out_dir(video: str | Path, root: str | Path = "knee_cv_out") -> Path
     return Path(root) / Path(video).stem
 
 
-def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool = True, info: VideoInfo | None = None
-                      ) -> tuple[PoseTrack, VideoMeta, ModelMeta, list[str]]:
+def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool = True, info: VideoInfo | None = None,
+                      tee: FrameCallback | None = None) -> tuple[PoseTrack, VideoMeta, ModelMeta, list[str]]:
     """Decode ``path`` and run pose estimation on every frame.
 
     Returns the raw track, what was read of the video, the model used, and warnings
     (for example a video that ends before its announced frame count). With ``progress``,
     filming problems seen in the first 3 s (feet cut off, side view, too dark, someone
     else in view) are printed at once, not after the slow pass. ``info``: the video's :func:`probe`, if done.
+    ``tee(frame, xyz, visibility)`` is called after each frame (the annotated video drawn meanwhile).
     """
     from tqdm import tqdm
 
@@ -109,6 +114,8 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
 
     def seen(fr, xyz, vis) -> None:
         bar.update()
+        if tee is not None:
+            tee(fr, xyz, vis)
         if progress and (problems := check.update(fr.image, xyz, vis)):
             bar.write("knee-cv: check the filming (the analysis goes on):\n" + "\n".join(f"  - {p}" for p in problems),
                       file=sys.stderr)
@@ -185,30 +192,48 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
     info = probe(video) if from_landmarks is None else None  # a bad input is its own error, before any folder
     if out_dir is not None or from_landmarks is None:  # before the slow pose pass: writable, with room
         ensure_dir(out, need_bytes=output_bytes(video, annotate=annotate, pdf=pdf))
-    if from_landmarks is not None:
-        if video is not None:
-            probe(video)  # the pictures' source must open: say so now, not after the analysis
-        raw, vmeta, mmeta, warnings = load_landmarks(from_landmarks, video)
-    else:
-        raw, vmeta, mmeta, warnings = extract_landmarks(video, model=model, progress=progress, info=info)
-    if source_sha256:
-        vmeta = dataclasses.replace(vmeta, sha256=source_sha256)
-    lap("landmarks")
-    if session.date is None:
-        session = dataclasses.replace(session, date=session_date(str(video) if video is not None else vmeta.path))
-    saved = from_landmarks is not None and Path(from_landmarks).resolve() == (out / "landmarks.npz").resolve()
-    options = OutputOptions(pdf, annotate, str(video) if video is not None else None)
-    return finish(raw, video=vmeta, model=mmeta, out=out, settings=settings, options=options, warnings=warnings,
-                  extra=extra, landmarks_saved=saved, timings=timings, exercise=exercise, session=session)
+    if from_landmarks is not None and video is not None:
+        probe(video)  # the pictures' source must open: say so now, not after the analysis
+    # the annotated video is drawn in a second process while the pose model runs (knee_cv.early)
+    drawing = _early_video(video, out / "annotated.mp4", info, settings, exercise) \
+        if from_landmarks is None and annotate else None
+    with drawing or contextlib.nullcontext():
+        if from_landmarks is not None:
+            raw, vmeta, mmeta, warnings = load_landmarks(from_landmarks, video)
+        else:
+            raw, vmeta, mmeta, warnings = extract_landmarks(video, model=model, progress=progress, info=info,
+                                                            tee=drawing.update if drawing else None)
+        if source_sha256:
+            vmeta = dataclasses.replace(vmeta, sha256=source_sha256)
+        lap("landmarks")
+        if session.date is None:
+            session = dataclasses.replace(session, date=session_date(str(video) if video is not None else vmeta.path))
+        saved = from_landmarks is not None and Path(from_landmarks).resolve() == (out / "landmarks.npz").resolve()
+        options = OutputOptions(pdf, annotate, str(video) if video is not None else None)
+        return finish(raw, video=vmeta, model=mmeta, out=out, settings=settings, options=options, warnings=warnings,
+                      extra=extra, landmarks_saved=saved, timings=timings, exercise=exercise, session=session,
+                      early=drawing)
+
+
+def _early_video(video, annotated: Path, info: VideoInfo, settings: Settings, exercise):
+    """The annotated video drawn during the pose pass (:mod:`knee_cv.early`); None if it cannot start."""
+    from .early import EarlyVideo
+
+    try:
+        return EarlyVideo(video, annotated, info=info, settings=settings, exercise=exercise)
+    except OSError as exc:  # no interpreter to start, no temporary folder: the video is written after the analysis
+        log.warning("the annotated video will be written after the analysis (%s)", exc)
+        return None
 
 
 def finish(raw: PoseTrack, *, video: VideoMeta, model: ModelMeta, out: Path, settings: Settings,
            options: OutputOptions, warnings: list[Notice] = (), extra: dict | None = None,
            landmarks_saved: bool = False, timings: dict | None = None, exercise: Exercise | None = None,
-           session: Session = Session()) -> Result:
+           session: Session = Session(), early=None) -> Result:
     """Analyze a raw track and write every output into ``out``; shared by ``analyze`` and live mode.
 
-    ``exercise`` is the movement when the user set it (otherwise it is detected).
+    ``exercise`` is the movement when the user set it (otherwise it is detected). ``early``: the
+    :class:`knee_cv.early.EarlyVideo` that drew the annotated video during the pose pass, if any.
     """
     timings = {} if timings is None else timings
     lap = _Laps(timings)
@@ -226,15 +251,16 @@ def finish(raw: PoseTrack, *, video: VideoMeta, model: ModelMeta, out: Path, set
     write_atomic(out / "reps.csv", reps_csv(result.report))
     write_atomic(out / "frames.csv", frames_csv(analysis))
     lap("analysis")
-    outputs = ("report.json", "reps.csv", "frames.csv", "landmarks.npz") + _write_media(result, options, lap)
+    outputs = ("report.json", "reps.csv", "frames.csv", "landmarks.npz") + _write_media(result, options, lap, early)
     result = dataclasses.replace(result, outputs=outputs)
     write_atomic(out / "report.json", report_json(result))  # last: its presence marks a complete result
     return result
 
 
-def _write_media(result: Result, options: OutputOptions, lap: _Laps) -> tuple[str, ...]:
-    """The annotated video and the PDF, from one decode of the source video."""
+def _write_media(result: Result, options: OutputOptions, lap: _Laps, early=None) -> tuple[str, ...]:
+    """The annotated video and the PDF, from one decode of the source video (or from ``early``'s)."""
     from .outputs import FramePass
+    from .pdf import PageShare, write_pdf
     from .present import OverlayModel
 
     a, out = result.analysis, result.out_dir
@@ -242,15 +268,20 @@ def _write_media(result: Result, options: OutputOptions, lap: _Laps) -> tuple[st
     if not (options.pdf or annotate):
         return ()
     frames, overlays = None, OverlayModel.from_analysis(a)
-    if options.draw_on is not None and (annotate or a.reps):
+    keep = [r.worst_frame for r in a.reps] if options.pdf else []
+    share = None
+    if early is not None and annotate:
+        # with 4 reps or more the worker draws the later rep pages and the plan while this process draws the rest
+        start = (len(a.reps) + 3) // 2 if options.pdf and len(a.reps) >= 4 else None
+        frames = early.finish(a, overlays, keep, pages_from=start)
+        share = PageShare(start, early.pages) if start is not None else None
+    elif options.draw_on is not None and (annotate or a.reps):
         frames = FramePass(options.draw_on, xy=a.track.xy, overlays=overlays,
-                           keep=[r.worst_frame for r in a.reps] if options.pdf else [],
-                           annotated=out / "annotated.mp4" if annotate else None, fps=result.video.fps,
+                           keep=keep, annotated=out / "annotated.mp4" if annotate else None, fps=result.video.fps,
                            size=(result.video.width, result.video.height))
     written: list[str] = []
     if options.pdf:
-        from .pdf import write_pdf
-        write_pdf(out / "report.pdf", result, frames=frames, overlays=overlays)
+        write_pdf(out / "report.pdf", result, frames=frames, overlays=overlays, share=share)
         written.append("report.pdf")
         lap("pdf")
     if frames is not None and (name := frames.join()):

@@ -55,28 +55,57 @@ def around_person(img: np.ndarray, xy: np.ndarray) -> np.ndarray:
     return img[y0:y1, x0:x1]
 
 
+class FrameStore:
+    """Frames handed from a producer thread to the PDF: :meth:`get` waits for one until the producer is done."""
+
+    def __init__(self) -> None:
+        self._frames: dict[int, np.ndarray] = {}
+        self._done = False
+        self._cond = threading.Condition()
+
+    def put(self, i: int, img: np.ndarray) -> None:
+        """Keep frame ``i`` (BGR), shrunk to :data:`MAX_IMAGE_SIDE`."""
+        small = shrink(img)
+        with self._cond:
+            self._frames[i] = small.copy() if small is img else small  # never the caller's array: it gets drawn on
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """No more frames will come: waiting readers get None for the missing ones."""
+        with self._cond:
+            self._done = True
+            self._cond.notify_all()
+
+    def get(self, i: int) -> np.ndarray | None:
+        """Frame ``i`` (BGR, shrunk), waiting until it is there; None if it could not be read."""
+        with self._cond:
+            self._cond.wait_for(lambda: i in self._frames or self._done)
+            return self._frames.get(i)
+
+
+def video_size(size: tuple[int, int]) -> tuple[int, int]:
+    """The annotated video's ``(width, height)`` for a source of ``size``: at most :data:`MAX_VIDEO_SIDE`, even."""
+    scale = min(1.0, MAX_VIDEO_SIDE / max(size))
+    return 2 * round(size[0] * scale / 2), 2 * round(size[1] * scale / 2)  # even: yuv420p needs it
+
+
 class FramePass:
     """Decode ``video`` once in a background thread: draw and encode every frame into ``annotated`` (if given),
     and keep the frames in ``keep`` (undrawn, shrunk) for :meth:`get`.
 
-    Without ``annotated`` only the kept frames are decoded (walking with ``grab()``).
+    Without ``annotated`` only the kept frames are decoded (walking with ``grab()``). ``store``: where the kept
+    frames go (a new :class:`FrameStore` if not given).
     """
 
     def __init__(self, video: str, *, xy: np.ndarray, overlays: OverlayModel, keep: list[int],
-                 annotated: Path | None = None, fps: float = 30.0, size: tuple[int, int] = (0, 0)) -> None:
-        self._frames: dict[int, np.ndarray] = {}
-        self._done = False
+                 annotated: Path | None = None, fps: float = 30.0, size: tuple[int, int] = (0, 0),
+                 store: FrameStore | None = None) -> None:
+        self.store = store or FrameStore()
         self._error: BaseException | None = None
         self.written: str | None = None
-        self._cond = threading.Condition()
         args = (video, xy, overlays, sorted(set(keep)), annotated, fps, size)
         self._thread = threading.Thread(target=self._run, args=args, daemon=True, name="knee-cv-frames")
         self._thread.start()
-
-    def _store(self, i: int, img: np.ndarray) -> None:
-        with self._cond:
-            self._frames[i] = shrink(img)
-            self._cond.notify_all()
 
     def _encode(self, video, xy, overlays, keep, annotated, fps, size) -> None:
         from .video import read_frames
@@ -84,15 +113,15 @@ class FramePass:
         import cv2
 
         wanted, ann = set(keep), LowerBodyAnnotator()
-        scale = min(1.0, MAX_VIDEO_SIDE / max(size))
-        out_size = (2 * round(size[0] * scale / 2), 2 * round(size[1] * scale / 2))  # even: yuv420p needs it
+        out_size = video_size(size)
         with VideoSink(annotated, fps, out_size) as sink:
             for fr in read_frames(video):
                 if fr.index >= len(xy):
                     break
                 if fr.index in wanted:
-                    self._store(fr.index, fr.image.copy())
-                img = fr.image if scale == 1.0 else cv2.resize(fr.image, out_size, interpolation=cv2.INTER_AREA)
+                    self.store.put(fr.index, fr.image)
+                img = fr.image if out_size == tuple(size) else cv2.resize(fr.image, out_size,
+                                                                          interpolation=cv2.INTER_AREA)
                 sink.write(ann.annotate(img, xy[fr.index] * (out_size[0] / size[0]), overlays.at(fr.index)))
         self.written = sink.path.name
 
@@ -104,19 +133,15 @@ class FramePass:
                 self._encode(video, xy, overlays, keep, annotated, fps, size)
             else:
                 for i, img in iter_frames_at(video, keep, backend=probe(video).backend):
-                    self._store(i, img)
+                    self.store.put(i, img)
         except (KneeCvError, OSError) as exc:
             self._error = exc
         finally:
-            with self._cond:
-                self._done = True
-                self._cond.notify_all()
+            self.store.close()
 
     def get(self, i: int) -> np.ndarray | None:
         """Frame ``i`` (BGR, shrunk), waiting until it is decoded; None if it could not be read."""
-        with self._cond:
-            self._cond.wait_for(lambda: i in self._frames or self._done)
-            return self._frames.get(i)
+        return self.store.get(i)
 
     def join(self) -> str | None:
         """Wait for the pass to end; the annotated video's file name, or None. Re-raises a failure."""

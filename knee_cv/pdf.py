@@ -6,7 +6,9 @@ the coordinator's single decode of the video (:class:`knee_cv.outputs.FramePass`
 from __future__ import annotations
 
 import dataclasses
+import io
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -85,7 +87,7 @@ def _picture(ax, a, r, frame, overlays, title: str) -> None:
     else:
         ov = dataclasses.replace(overlays.at(r.worst_frame), legend=False, cue=None)
         ax.imshow(drawn_frame(frame, a, r.worst_frame, ov)[..., ::-1])
-    ax.set_title(_wrap(title, 60), fontsize=8)
+    ax.set_title(_wrap(title, 60), fontsize=8, y=1.0)
 
 
 def drawn_frame(frame: np.ndarray, a, index: int, overlay) -> np.ndarray:
@@ -182,7 +184,7 @@ class _RepPage:
         self.axes, self.lines, self.spans = [], [], []
         for k, title in enumerate(titles):
             ax = fig.add_axes([0.1, 0.68 - k * 0.135, 0.52, 0.105])
-            ax.set_title(title, fontsize=8, loc="left", pad=3)
+            ax.set_title(title, fontsize=8, loc="left", pad=3, y=1.0)  # y: no auto-placement
             ax.tick_params(labelsize=7, labelbottom=k == 3)  # time labels once, under the last panel
             ax.yaxis.set_major_locator(MaxNLocator(4))  # few labels: they never collide, even on short panels
             if k < 3:  # trusted (solid) and untrusted (faint) line per side
@@ -200,7 +202,9 @@ class _RepPage:
         self.bottoms = [ax.axvline(0, color="k", ls="--", lw=0.8) for ax in self.axes]
         self.img_ax = fig.add_axes([0.64, 0.31, 0.33, 0.52])
         self.img_ax.axis("off")
-        self.numbers = fig.text(0.07, 0.235, "", fontsize=9, family="monospace", va="top")
+        # the numbers table as three column texts: a padded fixed-width block had twice the glyphs to lay out
+        self.numbers = [fig.text(x, 0.235, "", fontsize=9, va="top", ha=ha, linespacing=1.5)
+                        for x, ha in ((0.07, "left"), (0.55, "right"), (0.68, "right"))]
 
     def _clear_spans(self) -> None:
         for sp in self.spans:
@@ -233,12 +237,13 @@ class _RepPage:
             self.spans += _shade_untrusted(self.axes[k], tt, ~trusted.all(1))
         self.th = self.cfg.valgus_for(r.measure_kind)
         self.axes[0].set_title(f"Judged knee measure: {P.MEASURE_WORDS[r.measure_kind]} (deg, + = toward valgus)",
-                               fontsize=8, loc="left", pad=3)
+                               fontsize=8, loc="left", pad=3, y=1.0)
         self._bands(m, sl, tt)
         for b in self.bottoms:
             b.set_xdata([t[r.rep.bottom]] * 2)
         self._picture(r, frame, overlay)
-        self.numbers.set_text(_numbers(a, r))
+        for col, text in zip(self.numbers, _numbers(a, r)):
+            col.set_text(text)
         pdf.savefig(self.fig)
 
     def _bands(self, m, sl: slice, tt: np.ndarray) -> None:
@@ -262,13 +267,13 @@ class _RepPage:
     def _picture(self, r, frame: np.ndarray | None, overlay) -> None:
         a, wf = self.a, r.worst_frame
         if frame is None:
-            self.img_ax.set_title("")
+            self.img_ax.set_title("", y=1.0)
             self.img_ax.text(0.5, 0.5, "(no video frame:\nanalysed from landmarks)", ha="center", fontsize=9)
             return
         ov = dataclasses.replace(overlay, values=tuple(
             f"{s.value[0].upper()}: {P.signed(a.valgus_measure[wf, s.index], 'deg')}" for s in SIDES), legend=False)
         self.img_ax.imshow(drawn_frame(frame, a, wf, ov)[..., ::-1])
-        self.img_ax.set_title(f"Deepest judged moment, {a.track.t[wf]:.2f} s", fontsize=9)
+        self.img_ax.set_title(f"Deepest judged moment, {a.track.t[wf]:.2f} s", fontsize=9, y=1.0)
 
     @staticmethod
     def _limits(ax, tt, data) -> None:
@@ -279,8 +284,8 @@ class _RepPage:
         ax.set_ylim(lo - margin, hi + margin)
 
 
-def _numbers(a, r) -> str:
-    """The rep's numbers as a fixed-width table (one text object: far cheaper than a matplotlib table)."""
+def _numbers(a, r) -> tuple[str, str, str]:
+    """The rep's numbers as three columns of lines: labels, left, right (texts: far cheaper than a table)."""
     sm = r.sides
     rows = [("", "Left", "Right"),
             ("Knee valgus measure (deg)",) + tuple(_fmt(x.valgus_measure_deg) for x in sm),
@@ -293,7 +298,7 @@ def _numbers(a, r) -> str:
             ("Left minus right knee (deg)", _fmt(r.asymmetry_deg), ""),
             ("Depth (hip drop / leg length)", _fmt(r.rep.depth), ""),
             ("Likely driver (a hint)",) + tuple(c.driver.value.replace("_", " ") if c else "—" for c in r.causes)]
-    return "\n".join(f"{x:<32}{y:>12}{z:>12}" for x, y, z in rows)
+    return tuple("\n".join(col) for col in zip(*rows))
 
 
 def _by_side(value: float, side) -> tuple[str, str]:
@@ -364,7 +369,44 @@ def _plan_pages(pdf, plt, a) -> None:
         plt.close(fig)
 
 
-def write_pdf(path: Path, result, *, frames=None, overlays=None) -> None:
+@dataclasses.dataclass(frozen=True)
+class PageShare:
+    """The end of the report another process draws: the pages of the reps from index ``start`` on and the
+    training plan, as one PDF that ``fetch()`` waits for (None if they could not be drawn there: then here)."""
+
+    start: int
+    fetch: Callable[[], bytes | None]
+
+
+def _matplotlib():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+    return plt, PdfPages
+
+
+def _draw_reps(pdf, plt, a, reps, frames, overlays) -> None:
+    if reps:
+        page = _RepPage(plt, a)
+        for r in reps:
+            page.draw(pdf, r, frames.get(r.worst_frame) if frames is not None else None, overlays.at(r.worst_frame))
+        plt.close(page.fig)
+
+
+def tail_pages(analysis, start: int, frames, overlays) -> bytes:
+    """The pages of the reps from index ``start`` on and the plan, as one PDF: the share of a
+    :class:`PageShare` (drawn in :mod:`knee_cv.early_worker`)."""
+    plt, PdfPages = _matplotlib()
+    buf = io.BytesIO()
+    with PdfPages(buf) as pdf:
+        _draw_reps(pdf, plt, analysis, analysis.reps[start:], frames, overlays)
+        _plan_pages(pdf, plt, analysis)
+    return buf.getvalue()
+
+
+def write_pdf(path: Path, result, *, frames=None, overlays=None, share: PageShare | None = None) -> None:
     """Write report.pdf of a :class:`knee_cv.api.Result` atomically.
 
     Parameters
@@ -373,24 +415,34 @@ def write_pdf(path: Path, result, *, frames=None, overlays=None) -> None:
         The worst frames of the reps (BGR), for example a :class:`knee_cv.outputs.FramePass`.
     overlays : OverlayModel, optional
         Built from the analysis if not given.
+    share : PageShare, optional
+        The later rep pages and the plan, drawn meanwhile in another process; joined after this one's pages.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-    from matplotlib.backends.backend_pdf import PdfPages
-
     from .present import OverlayModel
 
+    plt, PdfPages = _matplotlib()
     a = result.analysis
     overlays = overlays or (OverlayModel.from_analysis(a) if a.reps else None)
     title = "knee-cv report" + (f": {P.printable(result.session.subject)}" if result.session.subject else "")
-    with atomic_path(path) as tmp, PdfPages(tmp, metadata={"Title": title, "Creator": "knee-cv"}) as pdf:
-        _summary_page(pdf, plt, result, frames, overlays)
-        if a.reps:
-            page = _RepPage(plt, a)
-            for r in a.reps:
-                page.draw(pdf, r, frames.get(r.worst_frame) if frames is not None else None,
-                          overlays.at(r.worst_frame))
-            plt.close(page.fig)
-        _plan_pages(pdf, plt, a)
+    meta = {"Title": title, "Creator": "knee-cv"}
+    mine = a.reps if share is None else a.reps[:share.start]
+    with atomic_path(path) as tmp:
+        with PdfPages(tmp if share is None else (own := io.BytesIO()), metadata=meta) as pdf:
+            _summary_page(pdf, plt, result, frames, overlays)
+            _draw_reps(pdf, plt, a, mine, frames, overlays)
+            if share is None:
+                _plan_pages(pdf, plt, a)
+        if share is not None:
+            _join(tmp, own, share.fetch() or tail_pages(a, share.start, frames, overlays), meta=meta)
+
+
+def _join(path: Path, *parts, meta: dict) -> None:
+    """Write the PDFs ``parts`` (bytes or file objects), one after the other, as one PDF."""
+    from pypdf import PdfWriter
+
+    out = PdfWriter()
+    for part in parts:
+        out.append(io.BytesIO(part) if isinstance(part, bytes) else part)
+    out.add_metadata({f"/{k}": v for k, v in meta.items()})
+    with open(path, "wb") as f:
+        out.write(f)

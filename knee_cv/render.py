@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from .files import AtomicFile
+from .segments import check_frames, x264_params
 from .present import CUE_BGR as AMBER
 from .present import LEGEND, KneeMark, Overlay, Tone
 from .track import ANKLE, HEEL, HIP, KNEE, TOE
@@ -152,12 +153,11 @@ class VideoSink:
         try:
             import imageio_ffmpeg
 
-            preset = "ultrafast" if fast else "veryfast"
             self._gen = imageio_ffmpeg.write_frames(str(self._file.tmp), (w, h), fps=fps, codec="libx264",
                                                     pix_fmt_in="yuv420p" if self._i420 else "bgr24",
                                                     pix_fmt_out="yuv420p", quality=None, bitrate=None,
                                                     macro_block_size=2,
-                                                    output_params=["-crf", "23", "-preset", preset,
+                                                    output_params=[*x264_params(fast=fast),
                                                                    "-movflags", "+faststart"])
             self._gen.send(None)
         except (ImportError, OSError, RuntimeError) as exc:
@@ -189,22 +189,10 @@ class VideoSink:
             if cv is not None:
                 cv.release()
             if keep and (gen is not None or cv is not None):
-                self._check_written()
+                check_frames(self._file.tmp, self.frames, self.path.name)
                 self._file.commit(self.path)
         finally:
             self._file.discard()
-
-    def _check_written(self) -> None:
-        """Read the frame count back before the file is renamed into place: an encoder that stopped part-way
-        (disk full, a file-size limit) must not leave a complete-looking video."""
-        from .errors import OutputError
-
-        cap = cv2.VideoCapture(str(self._file.tmp))
-        got = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else 0
-        cap.release()
-        if got < 0.98 * self.frames:
-            raise OutputError(f"{self.path.name}: the video encoder wrote {got} of {self.frames} frames "
-                              "(disk full or a file-size limit?); the video was not kept")
 
     def __enter__(self) -> "VideoSink":
         return self

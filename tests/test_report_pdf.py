@@ -156,3 +156,26 @@ def test_file_names_with_math_signs_print_as_written(tmp_path, name):
     printed as ok_α."""
     pages = _pdf_text(_write(tmp_path, _valgus(2), name))
     assert f"{name}.mp4" in pages[0]
+
+
+@pytest.mark.parametrize("drawn_there", [True, False])
+def test_a_report_drawn_in_two_processes_reads_as_one(tmp_path, drawn_there):
+    """The later rep pages and the plan may come from the video worker (knee_cv.early_worker): joined, the report
+    has the same pages in the same order, word for word, as one drawn here; if the worker could not draw them
+    (``fetch`` gives None) they are drawn here."""
+    from knee_cv.pdf import PageShare, tail_pages
+    from knee_cv.present import OverlayModel
+
+    a = _valgus(6)
+    whole = _pdf_text(_write(tmp_path, a, "whole"))
+    video = VideoMeta("whole.mp4", 30.0, len(a.track), len(a.track), 640, 800, len(a.track) / 30.0)
+    overlays = OverlayModel.from_analysis(a)
+    share = PageShare(4, (lambda: tail_pages(a, 4, None, overlays)) if drawn_there else (lambda: None))
+    write_pdf(tmp_path / "joined.pdf", Result(a, video, ModelMeta("full", ""), tmp_path, analyzed_at="2026-11-21"),
+              share=share)
+    joined = _pdf_text(tmp_path / "joined.pdf")
+    assert len(joined) == len(whole) >= 1 + 6 + 1
+    words = lambda pages: [" ".join(p.split()) for p in pages]  # noqa: E731 - the layout mode's spacing may differ
+    assert words(joined) == words(whole)
+    info = subprocess.run(["pdfinfo", str(tmp_path / "joined.pdf")], capture_output=True, text=True).stdout
+    assert "knee-cv report" in info and "knee-cv" in info.split("Creator:")[1].split("\n")[0]

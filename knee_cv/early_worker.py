@@ -1,0 +1,291 @@
+"""The process that draws and encodes the annotated video while the pose model runs (``python -m`` this module).
+
+Started by :class:`knee_cv.early.EarlyVideo`, which sends it a :class:`~knee_cv.early.Job`, then the landmarks
+in batches as the pose pass makes them, then the finished analysis. Messages are pickles on stdin and stdout.
+
+It decodes the video itself (on the core the pose model leaves idle), and every ``every`` frames analyses
+the landmarks so far (:func:`knee_cv.analysis.analyze_track`, a few milliseconds). Frames up to the end of
+the last finished rep are drawn with that analysis and encoded; later frames wait in a bounded buffer. When
+the whole analysis arrives, the rest is drawn with it, and every segment with a frame drawn differently from
+what the whole analysis says (a word, a colour, or a landmark off by more than half a pixel) is encoded again
+from the source: the video always shows the final verdicts.
+"""
+from __future__ import annotations
+
+import collections
+import os
+import pickle
+import queue
+import sys
+import threading
+
+import cv2
+import numpy as np
+
+from .outputs import shrink
+from .present import Overlay
+from .render import LowerBodyAnnotator
+from .segments import SegmentedSink
+
+#: A landmark drawn this far from where the whole analysis puts it counts as a different frame (px).
+XY_TOLERANCE_PX = 0.5
+#: Frames this close to the newest landmarks are never drawn early (s).
+SETTLE_S = 1.0
+
+
+class Speculation:
+    """The analysis of the landmarks received so far, redone every ``every`` frames."""
+
+    def __init__(self, job) -> None:
+        self.job, self.n, self._ran_at = job, 0, 0
+        self._xyz, self._vis, self._t = [], [], []
+        self.overlays = self.xy = None
+        self.safe, self.worst = 0, frozenset()
+
+    def add(self, xyz: np.ndarray, vis: np.ndarray, t: np.ndarray) -> None:
+        self._xyz.append(xyz)
+        self._vis.append(vis)
+        self._t.append(t)
+        self.n += len(t)
+
+    def due(self) -> bool:
+        return self.n - self._ran_at >= max(self.job.every, self.n // 100)  # about 100 runs on a long video
+
+    def run(self) -> None:
+        from .analysis import analyze_track
+        from .errors import KneeCvError
+        from .present import OverlayModel
+        from .track import PoseTrack
+
+        job, self._ran_at = self.job, self.n
+        xyz, vis, t = (np.concatenate(x) for x in (self._xyz, self._vis, self._t))
+        self._xyz, self._vis, self._t = [xyz], [vis], [t]
+        try:
+            a = analyze_track(PoseTrack(xyz, vis, t, job.info.width, job.info.height, job.info.fps), job.settings,
+                              exercise=job.exercise)
+        except KneeCvError:  # too little seen yet: frames wait for a later run
+            return
+        self.overlays, self.xy = OverlayModel.from_analysis(a), a.track.xy
+        # the zero-phase filter still moves the last half second when later frames come
+        settled = len(t) - int(round(SETTLE_S * job.info.fps))
+        self.safe = min(max((r.rep.end + 1 for r in a.reps), default=0), settled)
+        self.worst = frozenset(r.worst_frame for r in a.reps)
+
+    def at(self, i: int) -> tuple[Overlay, np.ndarray]:
+        if self.overlays is None or i >= len(self.xy):
+            self.run()
+        if self.overlays is None or i >= len(self.xy):
+            return Overlay(), np.concatenate(self._xyz)[i, :, :2]  # any drawing: the end compares and redoes it
+        return self.overlays.at(i), self.xy[i]
+
+
+class Writer:
+    """Decode, draw and encode, holding frames until their verdicts are known (see the module docstring).
+
+    ``drawn[i]`` is what frame ``i`` of the written video shows: its overlay and landmarks (px, source scale).
+    ``sink``: where the frames go (a :class:`~knee_cv.segments.SegmentedSink` in the job's folder if not given).
+    ``ending`` is set once the whole analysis is on its way: from then on nothing is drawn that can wait (the PDF
+    waits for the pictures sent at the end).
+    """
+
+    def __init__(self, job, send, sink=None, ending: threading.Event | None = None) -> None:
+        from .video import read_frames
+
+        self.job, self.send = job, send
+        self.spec = Speculation(job)
+        self.sink = sink or SegmentedSink(job.folder, job.info.fps, job.size, job.segment)
+        self.frames = read_frames(job.video, info=job.info, prefetch=2)  # few decoded frames held: memory
+        self.buf: collections.deque = collections.deque()  # (index, BGR image at the video's size)
+        self.drawn: list[tuple[Overlay, np.ndarray]] = []
+        self.early = 0  # frames drawn before the whole analysis came
+        self.kept: dict[int, np.ndarray] = {}
+        self.ann = LowerBodyAnnotator()
+        self.ending = ending or threading.Event()
+
+    def _fit(self, img: np.ndarray) -> np.ndarray:
+        size = tuple(self.job.size)
+        return img if img.shape[1::-1] == size else cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+
+    def _decode(self, n: int) -> None:
+        """Decode frames up to ``n`` (the frames whose landmarks have come)."""
+        while len(self.drawn) + len(self.buf) < n:
+            fr = next(self.frames)
+            self.buf.append((fr.index, self._fit(fr.image)))
+
+    def _write(self, i: int, img: np.ndarray, overlay: Overlay, xy: np.ndarray, keep: bool) -> None:
+        if keep:
+            self.kept[i] = shrink(img).copy()  # undrawn, for the PDF
+        self.sink.write(self.ann.annotate(img, xy * (self.job.size[0] / self.job.info.width), overlay))
+        self.drawn.append((overlay, xy))
+
+    def _drain(self) -> None:
+        """Encode the frames whose verdicts are known, and the oldest ones while the buffer is over its limit."""
+        frame_bytes = self.job.size[0] * self.job.size[1] * 3
+        while self.buf and not self.ending.is_set() and (
+                self.buf[0][0] < self.spec.safe or len(self.buf) * frame_bytes > self.job.buffer_bytes):
+            i, img = self.buf.popleft()
+            self._write(i, img, *self.spec.at(i), i in self.spec.worst)
+
+    def run(self, inbox: queue.Queue) -> str:
+        """Follow the messages until the whole analysis comes; the written video's file name."""
+        try:
+            while (msg := inbox.get()) is not None:
+                if msg[0] == "lm":
+                    self.spec.add(*msg[1:])
+                    if self.ending.is_set():
+                        continue  # decoded and drawn at the end, with the whole analysis
+                    self._decode(self.spec.n)
+                    if self.spec.due():
+                        self.spec.run()
+                    self._drain()
+                elif msg[0] == "end":
+                    return self.finish(*msg[1:])
+            raise EOFError("the analysis ended before its verdicts were sent")
+        finally:
+            self.frames.close()  # stops the decoding thread
+
+    def finish(self, overlays, xy: np.ndarray, keep: list[int], analysis=None, pages_from: int | None = None) -> str:
+        """Draw the rest with the whole analysis, redo what differs, join the video; its file name.
+
+        With ``pages_from``, the PDF's pages of ``analysis.reps[pages_from:]`` and its plan are drawn here and sent
+        before the video is finished.
+        """
+        self.early = len(self.drawn)
+        pictures = self._pictures(overlays, xy, set(keep))
+        if pages_from is not None:
+            self._pages(analysis, pages_from, pictures, overlays)
+        bad = self._differing(overlays, xy)
+        for seg in bad:
+            self._redo(seg, overlays, xy)
+        name = self.sink.join(self.job.annotated).name
+        self.send(("stats", {"frames": len(xy), "drawn_early": self.early, "segments_redone": len(bad),
+                             "segments": -(-len(xy) // self.job.segment), **_cpu_seconds()}))
+        return name
+
+    def _pages(self, analysis, start: int, pictures: dict[int, np.ndarray], overlays) -> None:
+        from .outputs import FrameStore
+        from .pdf import tail_pages
+
+        store = FrameStore()
+        for i, img in pictures.items():
+            store.put(i, img)
+        store.close()
+        try:
+            pages = tail_pages(analysis, start, store, overlays)
+        except Exception as exc:  # noqa: BLE001 - the parent then draws these pages itself
+            print(f"knee-cv: the report's last pages not drawn here: {type(exc).__name__}: {exc}", file=sys.stderr)
+            pages = None
+        self.send(("pages", pages))
+
+    def _pictures(self, overlays, xy: np.ndarray, keep: set[int]) -> dict[int, np.ndarray]:
+        """Send the PDF its frames as soon as each is at hand, drawing the frames still waiting on the way;
+        returns them."""
+        from .video import iter_frames_at
+
+        got = {i: self.kept[i] for i in sorted(keep & self.kept.keys())}
+        for i, img in got.items():  # kept while drawing early: at once
+            self.send(("frame", i, img))
+        self.kept.clear()
+        early_missing = sorted(i for i in keep - got.keys() if i < len(self.drawn))
+        for i, img in iter_frames_at(self.job.video, early_missing, backend=self.job.info.backend):
+            got[i] = img  # drawn early, before it was known to be wanted: decoded again (a short walk)
+            self.send(("frame", i, img))
+        self._decode(len(xy))
+        while self.buf:
+            i, img = self.buf.popleft()
+            self._write(i, img, overlays.at(i), xy[i], i in keep)
+            if i in self.kept:
+                got[i] = self.kept.pop(i)
+                self.send(("frame", i, got[i]))
+        for i, img in iter_frames_at(self.job.video, sorted(keep - got.keys()), backend=self.job.info.backend):
+            got[i] = img
+            self.send(("frame", i, img))
+        return got
+
+    def _differing(self, overlays, xy: np.ndarray) -> list[int]:
+        """Segments with a frame drawn early that the whole analysis draws differently."""
+        bad = set()
+        for i, (ov, pts) in enumerate(self.drawn[:self.early]):
+            if ov != overlays.at(i) or not np.allclose(pts, xy[i], atol=XY_TOLERANCE_PX, equal_nan=True):
+                bad.add(i // self.job.segment)
+        return sorted(bad)
+
+    def _redo(self, seg: int, overlays, xy: np.ndarray) -> None:
+        """Encode segment ``seg`` again from the source, drawn with the whole analysis."""
+        from .errors import OutputError
+        from .video import iter_frames_at
+
+        idx = range(seg * self.job.segment, min((seg + 1) * self.job.segment, len(xy)))
+        done = []
+
+        def drawn():
+            for i, img in iter_frames_at(self.job.video, idx, backend=self.job.info.backend):
+                self.drawn[i] = (overlays.at(i), xy[i])
+                done.append(i)
+                yield self.ann.annotate(self._fit(img), xy[i] * (self.job.size[0] / self.job.info.width),
+                                        overlays.at(i))
+
+        self.sink.rewrite(seg, drawn())
+        if len(done) != len(idx):
+            raise OutputError(f"the video gave {len(done)} of the {len(idx)} frames of a part drawn again")
+
+
+def _cpu_seconds() -> dict[str, float]:
+    """CPU seconds this process and its encoders used (for the log; empty where the OS does not say)."""
+    try:
+        import resource
+    except ImportError:
+        return {}
+    own, enc = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"cpu_s": round(own.ru_utime + own.ru_stime, 2), "encoder_cpu_s": round(enc.ru_utime + enc.ru_stime, 2)}
+
+
+def _preload_pdf() -> None:
+    from . import pdf  # noqa: F401
+    import matplotlib.pyplot  # noqa: F401
+    from matplotlib.backends import backend_pdf  # noqa: F401
+
+
+def _reader(stream, inbox: queue.Queue, ending: threading.Event) -> None:
+    """Unpickle messages into ``inbox`` as they come, so the parent never blocks on a full pipe; None at the end.
+    ``ending`` is set when the whole analysis arrives."""
+    try:
+        while True:
+            msg = pickle.load(stream)
+            if msg[0] == "end":
+                ending.set()
+            inbox.put(msg)
+    except (EOFError, OSError, pickle.UnpicklingError):
+        inbox.put(None)
+
+
+def main() -> None:
+    """Run one job from stdin; report frames, stats and the result (or the failure) on stdout."""
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything a library prints goes to stderr, never into the message stream
+    lock = threading.Lock()
+
+    def send(msg) -> None:
+        with lock:
+            pickle.dump(msg, out, protocol=pickle.HIGHEST_PROTOCOL)
+            out.flush()
+
+    if hasattr(os, "nice"):
+        os.nice(19)  # the pose model comes first: this process uses what it leaves
+    cv2.setNumThreads(1)  # one core's worth: OpenCV's thread pool would compete with the pose model
+    try:
+        job = pickle.load(sys.stdin.buffer)
+        if job.pages:  # imported now, on the spare core, not when the pages are due
+            threading.Thread(target=_preload_pdf, daemon=True).start()
+        inbox: queue.Queue = queue.Queue()
+        ending = threading.Event()
+        threading.Thread(target=_reader, args=(sys.stdin.buffer, inbox, ending), daemon=True).start()
+        send(("done", Writer(job, send, ending=ending).run(inbox)))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which then writes the video itself
+        send(("failed", f"{type(exc).__name__}: {exc}"))
+    out.close()
+    os._exit(0)  # everything is written and closed: skip the interpreter's slow teardown, the parent waits for it
+
+
+if __name__ == "__main__":
+    main()
