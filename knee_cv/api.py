@@ -217,8 +217,10 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
 
 def _early_video(video, annotated: Path, info: VideoInfo, settings: Settings, exercise):
     """The annotated video drawn during the pose pass (:mod:`knee_cv.early`); None if it cannot start."""
-    from .early import EarlyVideo
+    from .early import MAX_PIXELS, EarlyVideo
 
+    if info.width * info.height > MAX_PIXELS:
+        return None
     try:
         return EarlyVideo(video, annotated, info=info, settings=settings, exercise=exercise)
     except OSError as exc:  # no interpreter to start, no temporary folder: the video is written after the analysis

@@ -31,6 +31,10 @@ from .video import VideoInfo
 
 log = logging.getLogger(__name__)
 
+#: Larger sources are drawn after the analysis: a second decoder of such frames would need more memory than
+#: the speed is worth (4000x4000 would take knee-cv past 1.5 GB).
+MAX_PIXELS = 3840 * 2160
+
 
 @dataclasses.dataclass(frozen=True)
 class Job:
@@ -49,7 +53,7 @@ class Job:
     folder: Path
     segment: int
     every: int = 30
-    buffer_bytes: int = 300_000_000
+    buffer_bytes: int = 250_000_000
     pages: bool = True  # may draw a share of the PDF's rep pages
 
 

@@ -95,7 +95,7 @@ class Writer:
         self.spec = Speculation(job)
         self.sink = sink or SegmentedSink(job.folder, job.info.fps, job.size, job.segment)
         self.frames = read_frames(job.video, info=job.info, prefetch=2)  # few decoded frames held: memory
-        self.buf: collections.deque = collections.deque()  # (index, BGR image at the video's size)
+        self.buf: collections.deque = collections.deque()  # (index, I420 image at the video's size: half of BGR)
         self.drawn: list[tuple[Overlay, np.ndarray]] = []
         self.early = 0  # frames drawn before the whole analysis came
         self.kept: dict[int, np.ndarray] = {}
@@ -110,9 +110,10 @@ class Writer:
         """Decode frames up to ``n`` (the frames whose landmarks have come)."""
         while len(self.drawn) + len(self.buf) < n:
             fr = next(self.frames)
-            self.buf.append((fr.index, self._fit(fr.image)))
+            self.buf.append((fr.index, cv2.cvtColor(self._fit(fr.image), cv2.COLOR_BGR2YUV_I420)))
 
-    def _write(self, i: int, img: np.ndarray, overlay: Overlay, xy: np.ndarray, keep: bool) -> None:
+    def _write(self, i: int, i420: np.ndarray, overlay: Overlay, xy: np.ndarray, keep: bool) -> None:
+        img = cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420)
         if keep:
             self.kept[i] = shrink(img).copy()  # undrawn, for the PDF
         self.sink.write(self.ann.annotate(img, xy * (self.job.size[0] / self.job.info.width), overlay))
@@ -120,11 +121,11 @@ class Writer:
 
     def _drain(self) -> None:
         """Encode the frames whose verdicts are known, and the oldest ones while the buffer is over its limit."""
-        frame_bytes = self.job.size[0] * self.job.size[1] * 3
+        frame_bytes = self.job.size[0] * self.job.size[1] * 3 // 2
         while self.buf and not self.ending.is_set() and (
                 self.buf[0][0] < self.spec.safe or len(self.buf) * frame_bytes > self.job.buffer_bytes):
-            i, img = self.buf.popleft()
-            self._write(i, img, *self.spec.at(i), i in self.spec.worst)
+            i, i420 = self.buf.popleft()
+            self._write(i, i420, *self.spec.at(i), i in self.spec.worst)
 
     def run(self, inbox: queue.Queue) -> str:
         """Follow the messages until the whole analysis comes; the written video's file name."""
@@ -192,8 +193,8 @@ class Writer:
             self.send(("frame", i, img))
         self._decode(len(xy))
         while self.buf:
-            i, img = self.buf.popleft()
-            self._write(i, img, overlays.at(i), xy[i], i in keep)
+            i, i420 = self.buf.popleft()
+            self._write(i, i420, overlays.at(i), xy[i], i in keep)
             if i in self.kept:
                 got[i] = self.kept.pop(i)
                 self.send(("frame", i, got[i]))
@@ -240,6 +241,15 @@ def _cpu_seconds() -> dict[str, float]:
     return {"cpu_s": round(own.ru_utime + own.ru_stime, 2), "encoder_cpu_s": round(enc.ru_utime + enc.ru_stime, 2)}
 
 
+def _yield_to_the_pose_pass() -> None:
+    """Run only on CPU time the pose pass leaves: Linux's idle class (its encoder inherits it), else nice 19."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):  # not Linux, or not allowed
+        if hasattr(os, "nice"):
+            os.nice(19)
+
+
 def _preload_pdf() -> None:
     from . import pdf  # noqa: F401
     import matplotlib.pyplot  # noqa: F401
@@ -270,8 +280,7 @@ def main() -> None:
             pickle.dump(msg, out, protocol=pickle.HIGHEST_PROTOCOL)
             out.flush()
 
-    if hasattr(os, "nice"):
-        os.nice(19)  # the pose model comes first: this process uses what it leaves
+    _yield_to_the_pose_pass()
     cv2.setNumThreads(1)  # one core's worth: OpenCV's thread pool would compete with the pose model
     try:
         job = pickle.load(sys.stdin.buffer)

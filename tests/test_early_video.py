@@ -123,8 +123,8 @@ def test_the_early_video_matches_the_one_drawn_after_the_analysis(tmp_path, anal
     with EarlyVideo(video, tmp_path / "early" / "annotated.mp4", info=info, settings=Settings()) as ev:
         _feed(ev, raw, fps=150)  # a pose pass at 150 fps: the worker draws while it runs
         ev.finish(a, overlays, keep)
-        for i in keep:                                        # the PDF's pictures: the same undrawn frames
-            assert np.array_equal(ev.get(i), after.get(i)), i
+        for i in keep:  # the PDF's pictures: the same undrawn frames (held as I420 while waiting: chroma rounding)
+            assert np.abs(ev.get(i).astype(np.int16) - after.get(i)).mean() < 1.5, i
         assert ev.join() == "annotated.mp4" and ev.failed is None
     assert after.join() == "after.mp4"
     assert ev.stats["drawn_early"] > 0  # how many depends on this machine's speed; the in-process tests pin it
