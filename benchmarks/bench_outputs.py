@@ -6,7 +6,9 @@ Runs (a) ``extract_landmarks`` (decode + MediaPipe, nothing else) and (b) a full
 ``analyze`` writing every output, alternately, and prints the ratio b / a of each
 pair and their median: the cost of everything knee-cv adds on top of the pose
 model, measured side by side on this machine (default clip: the 900-frame
-TV-background squat). Issue 12 target: <= 1.15.
+TV-background squat). Issue 12 target: <= 1.15. The stages printed are the
+landmarks (the pose pass, with the annotated video drawn beside it in a second
+process), the analysis, the PDF, and the wait for the video's last frames.
 """
 from __future__ import annotations
 
