@@ -49,9 +49,11 @@ class Speculation:
         self.n += len(t)
 
     def due(self) -> bool:
+        """Time for another analysis: ``every`` frames since the last one, or 1 % of the track."""
         return self.n - self._ran_at >= max(self.job.every, self.n // 100)  # about 100 runs on a long video
 
     def run(self) -> None:
+        """Analyse the landmarks so far: the overlays, the frames safe to draw, the reps' worst frames."""
         from .analysis import analyze_track
         from .errors import KneeCvError
         from .present import OverlayModel
@@ -66,12 +68,13 @@ class Speculation:
         except KneeCvError:  # too little seen yet: frames wait for a later run
             return
         self.overlays, self.xy = OverlayModel.from_analysis(a), a.track.xy
-        # the zero-phase filter still moves the last half second when later frames come
+        # the zero-phase filter still moves the last frames when later ones come
         settled = len(t) - int(round(SETTLE_S * job.info.fps))
         self.safe = min(max((r.rep.end + 1 for r in a.reps), default=0), settled)
         self.worst = frozenset(r.worst_frame for r in a.reps)
 
     def at(self, i: int) -> tuple[Overlay, np.ndarray]:
+        """Frame ``i``'s overlay and landmarks (33, 2) as analysed so far."""
         if self.overlays is None or i >= len(self.xy):
             self.run()
         if self.overlays is None or i >= len(self.xy):
