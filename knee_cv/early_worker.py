@@ -157,7 +157,7 @@ class Writer:
         self.early = len(self.drawn)
         pictures = self._pictures(overlays, xy, set(keep))
         if pages_from is not None:
-            self._pages(analysis, pages_from, pictures, overlays)
+            _send_pages(self.send, analysis, pages_from, pictures, overlays)
         bad = self._differing(overlays, xy)
         for seg in bad:
             self._redo(seg, overlays, xy)
@@ -165,21 +165,6 @@ class Writer:
         self.send(("stats", {"frames": len(xy), "drawn_early": self.early, "segments_redone": len(bad),
                              "segments": -(-len(xy) // self.job.segment), **_cpu_seconds()}))
         return name
-
-    def _pages(self, analysis, start: int, pictures: dict[int, np.ndarray], overlays) -> None:
-        from .outputs import FrameStore
-        from .pdf import tail_pages
-
-        store = FrameStore()
-        for i, img in pictures.items():
-            store.put(i, img)
-        store.close()
-        try:
-            pages = tail_pages(analysis, start, store, overlays)
-        except Exception as exc:  # noqa: BLE001 - the parent then draws these pages itself
-            print(f"knee-cv: the report's last pages not drawn here: {type(exc).__name__}: {exc}", file=sys.stderr)
-            pages = None
-        self.send(("pages", pages))
 
     def _pictures(self, overlays, xy: np.ndarray, keep: set[int]) -> dict[int, np.ndarray]:
         """Send the PDF its frames as soon as each is at hand, drawing the frames still waiting on the way;
@@ -232,6 +217,23 @@ class Writer:
         self.sink.rewrite(seg, drawn())
         if len(done) != len(idx):
             raise OutputError(f"the video gave {len(done)} of the {len(idx)} frames of a part drawn again")
+
+
+def _send_pages(send, analysis, start: int, pictures: dict[int, np.ndarray], overlays) -> None:
+    """Draw the PDF's pages of the reps from ``start`` on and its plan, and send them (None if that failed)."""
+    from .outputs import FrameStore
+    from .pdf import tail_pages
+
+    store = FrameStore()
+    for i, img in pictures.items():
+        store.put(i, img)
+    store.close()
+    try:
+        pages = tail_pages(analysis, start, store, overlays)
+    except Exception as exc:  # noqa: BLE001 - the parent then draws these pages itself
+        print(f"knee-cv: the report's last pages not drawn here: {type(exc).__name__}: {exc}", file=sys.stderr)
+        pages = None
+    send(("pages", pages))
 
 
 def _cpu_seconds() -> dict[str, float]:
