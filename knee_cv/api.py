@@ -195,7 +195,7 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
     if from_landmarks is not None and video is not None:
         probe(video)  # the pictures' source must open: say so now, not after the analysis
     # the annotated video is drawn in a second process while the pose model runs (knee_cv.early)
-    drawing = _early_video(video, out / "annotated.mp4", info, settings, exercise) \
+    drawing = _early_video(video, out / "annotated.mp4", info, settings, exercise, pdf) \
         if from_landmarks is None and annotate else None
     with drawing or contextlib.nullcontext():
         if from_landmarks is not None:
@@ -215,14 +215,14 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
                       early=drawing)
 
 
-def _early_video(video, annotated: Path, info: VideoInfo, settings: Settings, exercise):
+def _early_video(video, annotated: Path, info: VideoInfo, settings: Settings, exercise, pdf: bool):
     """The annotated video drawn during the pose pass (:mod:`knee_cv.early`); None if it cannot start."""
     from .early import MAX_PIXELS, EarlyVideo
 
     if info.width * info.height > MAX_PIXELS:
         return None
     try:
-        return EarlyVideo(video, annotated, info=info, settings=settings, exercise=exercise)
+        return EarlyVideo(video, annotated, info=info, settings=settings, exercise=exercise, pdf=pdf)
     except OSError as exc:  # no interpreter to start, no temporary folder: the video is written after the analysis
         log.warning("the annotated video will be written after the analysis (%s)", exc)
         return None

@@ -54,7 +54,7 @@ class Job:
     segment: int
     every: int = 30
     buffer_bytes: int = 250_000_000
-    pages: bool = True  # may draw a share of the PDF's rep pages
+    pages: bool = True  # a PDF is written: the worker may draw a share of its pages (matplotlib is loaded early)
 
 
 class EarlyVideo:
@@ -68,8 +68,9 @@ class EarlyVideo:
     BATCH = 15  # frames of landmarks per message: few messages, and the worker is never far behind
 
     def __init__(self, video: str | Path, annotated: Path, *, info: VideoInfo, settings: Settings,
-                 exercise: Exercise | None = None, command: list[str] | None = None) -> None:
-        """``command`` starts the worker (default: this Python running :mod:`knee_cv.early_worker`)."""
+                 exercise: Exercise | None = None, pdf: bool = True, command: list[str] | None = None) -> None:
+        """``pdf``: a report will be written (the worker may draw part of it); ``command`` starts the worker
+        (default: this Python running :mod:`knee_cv.early_worker`)."""
         self.store = FrameStore()
         self.failed: str | None = None
         self.written: str | None = None
@@ -83,7 +84,7 @@ class EarlyVideo:
         self._tmp = tempfile.TemporaryDirectory(prefix=".knee-cv-video-", dir=Path(annotated).parent)
         self._err = tempfile.TemporaryFile()
         self.job = Job(str(video), Path(annotated), info, settings, exercise, video_size((info.width, info.height)),
-                       Path(self._tmp.name), segment=max(int(round(2 * info.fps)), 30))
+                       Path(self._tmp.name), segment=max(int(round(2 * info.fps)), 30), pages=pdf)
         self._proc = subprocess.Popen(command or [sys.executable, "-m", "knee_cv.early_worker"], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=self._err)
         self._send(self.job)
@@ -115,7 +116,7 @@ class EarlyVideo:
         With ``pages_from`` it first draws the PDF pages of the reps from that index on (:meth:`pages`).
         """
         self._flush()
-        self._send(("end", overlays, np.asarray(analysis.track.xy), sorted(set(keep)), analysis, pages_from))
+        self._send(("end", analysis, sorted(set(keep)), pages_from))
         self._proc.stdin.close()
         self._reader = threading.Thread(target=self._read, args=(analysis.track.xy, overlays, keep), daemon=True,
                                         name="knee-cv-early-video")
@@ -133,7 +134,7 @@ class EarlyVideo:
                 elif msg[0] == "stats":
                     self.stats = msg[1]
                     log.info("annotated video: %s", self.stats)
-                else:
+                elif msg[0] == "failed":
                     self.failed = msg[1]
                     break
             else:

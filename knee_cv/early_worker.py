@@ -22,7 +22,7 @@ import threading
 import cv2
 import numpy as np
 
-from .outputs import shrink
+from .outputs import annotate_at, fit_to, shrink
 from .present import Overlay
 from .render import LowerBodyAnnotator
 from .segments import SegmentedSink
@@ -75,8 +75,8 @@ class Speculation:
 
     def at(self, i: int) -> tuple[Overlay, np.ndarray]:
         """Frame ``i``'s overlay and landmarks (33, 2) as analysed so far."""
-        if self.overlays is None or i >= len(self.xy):
-            self.run()
+        if (self.overlays is None or i >= len(self.xy)) and self.n > self._ran_at:
+            self.run()  # only when landmarks came since the last run: a failing analysis is not redone per frame
         if self.overlays is None or i >= len(self.xy):
             return Overlay(), np.concatenate(self._xyz)[i, :, :2]  # any drawing: the end compares and redoes it
         return self.overlays.at(i), self.xy[i]
@@ -105,22 +105,21 @@ class Writer:
         self.ann = LowerBodyAnnotator()
         self.ending = ending or threading.Event()
 
-    def _fit(self, img: np.ndarray) -> np.ndarray:
-        size = tuple(self.job.size)
-        return img if img.shape[1::-1] == size else cv2.resize(img, size, interpolation=cv2.INTER_AREA)
-
     def _decode(self, n: int) -> None:
         """Decode frames up to ``n`` (the frames whose landmarks have come)."""
         while len(self.drawn) + len(self.buf) < n:
             fr = next(self.frames)
-            self.buf.append((fr.index, cv2.cvtColor(self._fit(fr.image), cv2.COLOR_BGR2YUV_I420)))
+            self.buf.append((fr.index, cv2.cvtColor(fit_to(fr.image, self.job.size), cv2.COLOR_BGR2YUV_I420)))
 
     def _write(self, i: int, i420: np.ndarray, overlay: Overlay, xy: np.ndarray, keep: bool) -> None:
         img = cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420)
         if keep:
             self.kept[i] = shrink(img).copy()  # undrawn, for the PDF
-        self.sink.write(self.ann.annotate(img, xy * (self.job.size[0] / self.job.info.width), overlay))
+        self.sink.write(self._draw(img, xy, overlay))
         self.drawn.append((overlay, xy))
+
+    def _draw(self, img: np.ndarray, xy: np.ndarray, overlay: Overlay) -> np.ndarray:
+        return annotate_at(self.ann, img, xy, overlay, size=self.job.size, source_width=self.job.info.width)
 
     def _drain(self) -> None:
         """Encode the frames whose verdicts are known, and the oldest ones while the buffer is over its limit."""
@@ -148,12 +147,15 @@ class Writer:
         finally:
             self.frames.close()  # stops the decoding thread
 
-    def finish(self, overlays, xy: np.ndarray, keep: list[int], analysis=None, pages_from: int | None = None) -> str:
-        """Draw the rest with the whole analysis, redo what differs, join the video; its file name.
+    def finish(self, analysis, keep: list[int], pages_from: int | None = None) -> str:
+        """Draw the rest with the whole ``analysis``, redo what differs, join the video; its file name.
 
         With ``pages_from``, the PDF's pages of ``analysis.reps[pages_from:]`` and its plan are drawn here and sent
         before the video is finished.
         """
+        from .present import OverlayModel
+
+        overlays, xy = OverlayModel.from_analysis(analysis), analysis.track.xy
         self.early = len(self.drawn)
         pictures = self._pictures(overlays, xy, set(keep))
         if pages_from is not None:
@@ -167,28 +169,28 @@ class Writer:
         return name
 
     def _pictures(self, overlays, xy: np.ndarray, keep: set[int]) -> dict[int, np.ndarray]:
-        """Send the PDF its frames as soon as each is at hand, drawing the frames still waiting on the way;
-        returns them."""
+        """Send the PDF its frames as soon as each is at hand (kept while drawing early, decoded again, or drawn
+        now with the frames still waiting); returns them."""
         from .video import iter_frames_at
 
-        got = {i: self.kept[i] for i in sorted(keep & self.kept.keys())}
-        for i, img in got.items():  # kept while drawing early: at once
+        got: dict[int, np.ndarray] = {}
+
+        def give(i: int, img: np.ndarray) -> None:
+            got[i] = img
             self.send(("frame", i, img))
+
+        for i in sorted(keep & self.kept.keys()):
+            give(i, self.kept[i])
+        missed = sorted(i for i in keep - got.keys() if i < len(self.drawn))  # drawn before it was known wanted
+        for i, img in iter_frames_at(self.job.video, missed, backend=self.job.info.backend):
+            give(i, img)
         self.kept.clear()
-        early_missing = sorted(i for i in keep - got.keys() if i < len(self.drawn))
-        for i, img in iter_frames_at(self.job.video, early_missing, backend=self.job.info.backend):
-            got[i] = img  # drawn early, before it was known to be wanted: decoded again (a short walk)
-            self.send(("frame", i, img))
         self._decode(len(xy))
         while self.buf:
             i, i420 = self.buf.popleft()
             self._write(i, i420, overlays.at(i), xy[i], i in keep)
-            if i in self.kept:
-                got[i] = self.kept.pop(i)
-                self.send(("frame", i, got[i]))
-        for i, img in iter_frames_at(self.job.video, sorted(keep - got.keys()), backend=self.job.info.backend):
-            got[i] = img
-            self.send(("frame", i, img))
+            if i in keep:
+                give(i, self.kept.pop(i))
         return got
 
     def _differing(self, overlays, xy: np.ndarray) -> list[int]:
@@ -211,8 +213,7 @@ class Writer:
             for i, img in iter_frames_at(self.job.video, idx, backend=self.job.info.backend):
                 self.drawn[i] = (overlays.at(i), xy[i])
                 done.append(i)
-                yield self.ann.annotate(self._fit(img), xy[i] * (self.job.size[0] / self.job.info.width),
-                                        overlays.at(i))
+                yield self._draw(img, xy[i], overlays.at(i))
 
         self.sink.rewrite(seg, drawn())
         if len(done) != len(idx):
@@ -221,15 +222,10 @@ class Writer:
 
 def _send_pages(send, analysis, start: int, pictures: dict[int, np.ndarray], overlays) -> None:
     """Draw the PDF's pages of the reps from ``start`` on and its plan, and send them (None if that failed)."""
-    from .outputs import FrameStore
     from .pdf import tail_pages
 
-    store = FrameStore()
-    for i, img in pictures.items():
-        store.put(i, img)
-    store.close()
     try:
-        pages = tail_pages(analysis, start, store, overlays)
+        pages = tail_pages(analysis, start, pictures, overlays)  # a dict serves the frames: get(i), None if absent
     except Exception as exc:  # noqa: BLE001 - the parent then draws these pages itself
         print(f"knee-cv: the report's last pages not drawn here: {type(exc).__name__}: {exc}", file=sys.stderr)
         pages = None

@@ -89,6 +89,22 @@ def video_size(size: tuple[int, int]) -> tuple[int, int]:
     return 2 * round(size[0] * scale / 2), 2 * round(size[1] * scale / 2)  # even: yuv420p needs it
 
 
+def fit_to(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``img`` at ``size`` (width, height): itself if it already is, else scaled."""
+    import cv2
+
+    return img if img.shape[1::-1] == tuple(size) else cv2.resize(img, tuple(size), interpolation=cv2.INTER_AREA)
+
+
+def annotate_at(ann: LowerBodyAnnotator, img: np.ndarray, xy: np.ndarray, overlay, *, size: tuple[int, int],
+                source_width: int) -> np.ndarray:
+    """``img`` scaled to the annotated video's ``size`` (if it is not) and drawn with ``overlay``.
+
+    ``xy`` (33, 2) is in the source video's pixels, ``source_width`` pixels wide.
+    """
+    return ann.annotate(fit_to(img, size), xy * (size[0] / source_width), overlay)
+
+
 class FramePass:
     """Decode ``video`` once in a background thread: draw and encode every frame into ``annotated`` (if given),
     and keep the frames in ``keep`` (undrawn, shrunk) for :meth:`get`.
@@ -110,8 +126,6 @@ class FramePass:
     def _encode(self, video, xy, overlays, keep, annotated, fps, size) -> None:
         from .video import read_frames
 
-        import cv2
-
         wanted, ann = set(keep), LowerBodyAnnotator()
         out_size = video_size(size)
         with VideoSink(annotated, fps, out_size) as sink:
@@ -120,9 +134,8 @@ class FramePass:
                     break
                 if fr.index in wanted:
                     self.store.put(fr.index, fr.image)
-                img = fr.image if out_size == tuple(size) else cv2.resize(fr.image, out_size,
-                                                                          interpolation=cv2.INTER_AREA)
-                sink.write(ann.annotate(img, xy[fr.index] * (out_size[0] / size[0]), overlays.at(fr.index)))
+                sink.write(annotate_at(ann, fr.image, xy[fr.index], overlays.at(fr.index), size=out_size,
+                                       source_width=size[0]))
         self.written = sink.path.name
 
     def _run(self, video, xy, overlays, keep, annotated, fps, size) -> None:

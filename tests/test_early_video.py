@@ -45,7 +45,7 @@ class _CountingSink:
 def _messages(raw: PoseTrack, analysis, overlays, keep):
     for k in range(0, len(raw), 15):
         yield ("lm", raw.xyz[k:k + 15], raw.visibility[k:k + 15], raw.t[k:k + 15])
-    yield ("end", overlays, analysis.track.xy, keep)
+    yield ("end", analysis, keep)
 
 
 def _write(tmp_path, analyzed, settings: Settings):
