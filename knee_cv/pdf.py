@@ -297,7 +297,7 @@ def _numbers(a, r) -> tuple[str, str, str]:
             ("Knee/ankle separation", _fmt(r.knee_sep_ratio), ""),
             ("Left minus right knee (deg)", _fmt(r.asymmetry_deg), ""),
             ("Depth (hip drop / leg length)", _fmt(r.rep.depth), ""),
-            ("Likely driver (a hint)",) + tuple(c.driver.value.replace("_", " ") if c else "—" for c in r.causes)]
+            ("Likely driver (a hint)",) + tuple(P.DRIVER_SHORT[c.driver.value] if c else "—" for c in r.causes)]
     return tuple("\n".join(col) for col in zip(*rows))
 
 

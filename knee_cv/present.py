@@ -356,6 +356,8 @@ def set_summary(results) -> tuple[str, ...]:
 DRIVER_WORDS = {"hip": "mostly from the hip (the thigh tilts in)",
                 "foot": "mostly from the shank and foot (the shin tips in over the foot)",
                 "mixed": "from both the hip and the shank", "not_clear": "not clear"}
+#: The same, short, for table cells (the PDF's rep numbers).
+DRIVER_SHORT = {"hip": "hip", "foot": "shank, foot", "mixed": "hip and shank", "not_clear": "not clear"}
 
 
 #: Where a single-leg squat screen places a leg (knee_cv.screen.band_of) and its left-right difference.

@@ -141,3 +141,10 @@ def test_foot_turn_out_change_is_measured_from_the_heel_to_toe_line():
             assert c.foot_turn_deg == pytest.approx(expect, abs=0.15) and p > 0.5, (c, expect)
             checked += 1
     assert checked >= 4
+
+
+def test_every_driver_has_its_words_long_and_short():
+    """The terminal, JSON, screen (long words) and the PDF's table (short words) name every driver from present."""
+    from knee_cv import present as P
+
+    assert set(P.DRIVER_WORDS) == set(P.DRIVER_SHORT) == {d.value for d in Driver}
