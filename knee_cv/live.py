@@ -313,6 +313,7 @@ class _Loop:
             h, w = fr.image.shape[:2]
             self.session = LiveSession(self.settings, self.live, width=w, height=h, fps=self.fps,
                                        exercise=self.exercise)
+            log.info("live: first frame in (%dx%d at %.1f fps)", w, h, self.fps)  # a wrapper can wait for this
             if self.record:
                 self.sink = VideoSink(self.record, self.fps, (w, h))
         xyz, vis = est.process(fr.image, fr.t)
