@@ -11,7 +11,7 @@ from .codes import WarningCode as W
 from .exercises import Plan, build_plan
 from .faults import FaultSummary, RepResult, evaluate_reps, judged_measure, summarize
 from .filtering import clean
-from .kinematics import Baseline, FrameMetrics, frame_metrics, joints, norm, standing_baseline
+from .kinematics import Baseline, FrameMetrics, frame_metrics, joints, norm, pair_mean, standing_baseline
 from .reps import Exercise, classify_exercise, segment_reps
 from .settings import Settings
 from .track import HIP, SHOULDER, PoseTrack
@@ -55,8 +55,8 @@ def drop_other_people(track: PoseTrack, max_scale_ratio: float = 2.0, max_jump: 
     (track, n_dropped)
     """
     hip, sh = joints(track, HIP, SHOULDER)  # (2 coords, T, 2 sides)
-    hipc = hip.mean(2)
-    size = np.fmax(norm(sh.mean(2) - hipc), norm(sh[..., 0] - sh[..., 1]))
+    hipc = pair_mean(hip)
+    size = np.fmax(norm(pair_mean(sh) - hipc), norm(sh[..., 0] - sh[..., 1]))
     ok = np.isfinite(size)
     if ok.sum() < 3:
         return track, 0

@@ -16,7 +16,7 @@ import enum
 import numpy as np
 
 from .codes import FaultCode
-from .kinematics import Baseline, medial_axis
+from .kinematics import Baseline, dot, norm
 from .track import ANKLE, HEEL, HIP, KNEE, TOE, PoseTrack
 
 
@@ -110,10 +110,10 @@ def classify(thigh: float, shank: float, heel_rise: float, cfg: CauseSettings = 
 
 def hint_maker(track: PoseTrack, base: Baseline, cfg: CauseSettings = CauseSettings()):
     """The ``hints`` callable of :func:`knee_cv.faults.evaluate_reps` for this track."""
-    return lambda faults, judged_frames, judged: cause_hints(track, base, faults, judged_frames, judged, cfg)
+    return lambda faults, worst, judged: cause_hints(track, base, faults, worst, judged, cfg)
 
 
-def cause_hints(track: PoseTrack, base: Baseline, faults, judged_frames, judged: np.ndarray,
+def cause_hints(track: PoseTrack, base: Baseline, faults, worst: np.ndarray, judged: np.ndarray,
                 cfg: CauseSettings = CauseSettings()) -> list:
     """A :class:`CauseHint` per knee flagged for valgus in each rep (None elsewhere), shape ``[rep][side]``.
 
@@ -125,8 +125,8 @@ def cause_hints(track: PoseTrack, base: Baseline, faults, judged_frames, judged:
     ----------
     faults : list of list of Fault
         Each rep's faults.
-    judged_frames : list of ndarray
-        The judged frames of each knee, rep-major (``2 * rep + side``), in time order.
+    worst : ndarray, shape (n_reps, 2), int
+        Each knee's deepest judged frame (:attr:`knee_cv.faults.SideMeasures.worst_frame`).
     judged : ndarray, shape (n_reps, 2), bool
         Which knees were judged.
     """
@@ -134,14 +134,12 @@ def cause_hints(track: PoseTrack, base: Baseline, faults, judged_frames, judged:
     for k, fs in enumerate(faults):
         for f in fs:
             flagged[k, f.side.index] |= f.code is FaultCode.KNEE_VALGUS
-    has = np.array([[len(judged_frames[2 * k + s]) > 0 for s in (0, 1)] for k in range(len(faults))], bool)
     out = [[None, None] for _ in faults]
-    pick, clean = flagged & has, np.asarray(judged, bool) & ~flagged & has
+    pick, clean = flagged & judged, np.asarray(judged, bool) & ~flagged  # a flagged knee was judged
     if not pick.any():
         return [tuple(row) for row in out]
     ks, ss = np.nonzero(pick | clean)
-    frames = _deepest(track, [judged_frames[2 * k + s] for k, s in zip(ks, ss)])
-    values = np.stack(_measures(track, base, frames, ss), -1)                # (N, 6)
+    values = np.stack(_measures(track, base, np.asarray(worst)[ks, ss], ss), -1)      # (N, 6)
     ref, kind = _reference(track, base, values, ss, clean[ks, ss])
     g = np.flatnonzero(pick[ks, ss])
     d = np.round(values[g] - ref[ss[g]], 2)                                     # (n_flagged, 6)
@@ -154,12 +152,15 @@ def cause_hints(track: PoseTrack, base: Baseline, faults, judged_frames, judged:
 
 def _reference(track: PoseTrack, base: Baseline, values: np.ndarray, side: np.ndarray, clean: np.ndarray):
     """Per side, the reference values (2, 6) and their kind: the median over the clean knees, else standing."""
-    stand = np.stack(_standing(track, base), -1)                                # (2, 6)
-    ref, kind = stand.copy(), [Reference.STANDING, Reference.STANDING]
+    ref, kind = np.full((2, values.shape[1]), np.nan), [Reference.CLEAN_REPS, Reference.CLEAN_REPS]
+    stand = None  # read only when needed: on a long clip standing is tens of thousands of frames
     for s in (0, 1):
         rows = values[clean & (side == s)]
         if len(rows):
-            ref[s], kind[s] = np.nanmedian(rows, 0), Reference.CLEAN_REPS
+            ref[s] = np.nanmedian(rows, 0)
+        else:
+            stand = np.stack(_standing(track, base), -1) if stand is None else stand   # (2, 6)
+            ref[s], kind[s] = stand[s], Reference.STANDING
     return ref, kind
 
 
@@ -169,18 +170,6 @@ def _standing(track: PoseTrack, base: Baseline) -> list[np.ndarray]:
     T = len(f)
     vals = _measures(track, base, np.repeat(f, 2), np.tile([0, 1], T))
     return [np.nanmedian(v.reshape(T, 2), 0) if np.isfinite(v).any() else np.full(2, np.nan) for v in vals]
-
-
-def _deepest(track: PoseTrack, groups: list[np.ndarray]) -> np.ndarray:
-    """For each group of frames, the frame where the hips are lowest in the image (vectorized over groups)."""
-    from .groups import sort_groups
-
-    frames = np.concatenate(groups)
-    group = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
-    hip_y = track.joint_xy(HIP)[1].mean(1)[frames]
-    best = sort_groups(hip_y, group, np.ones(len(frames), bool), len(groups)).argmax()
-    middle = np.cumsum([len(g) for g in groups]) - np.array([len(g) for g in groups]) // 2 - 1
-    return frames[np.where(best >= 0, best, middle)]
 
 
 _DRIVERS = (Driver.HIP, Driver.FOOT, Driver.MIXED, Driver.NOT_CLEAR)
@@ -208,15 +197,17 @@ def _measures(track: PoseTrack, base: Baseline, frames: np.ndarray, side: np.nda
     hip and from the ankle (% leg), the heel's height over the toe (% leg) and the foot's turn-out (deg)."""
     from .view import FOOT_LEG
 
-    at = lambda group: track.joint_xy(group)[:, frames, side]  # noqa: E731 - cached (2, T, 2) joints
-    hip, knee, ankle, heel, toe = at(HIP), at(KNEE), at(ANKLE), at(HEEL), at(TOE)
-    medial = medial_axis(track.joint_xy(HIP)[:, frames])[:, np.arange(len(frames)), side]
-    thigh, shank = segment_tilts(hip, knee, ankle, medial)
+    at = np.asarray(frames) * 2 + side  # into the cached (2, T, 2) joints seen as (2, 2T): one gather each
+    take = lambda group, i=at: np.take(track.joint_xy(group).reshape(2, -1), i, axis=1)  # noqa: E731
+    hip, knee, ankle, heel, toe = take(HIP), take(KNEE), take(ANKLE), take(HEEL), take(TOE)
+    medial = take(HIP, at ^ 1) - hip                                        # toward the other hip
     with np.errstate(invalid="ignore", divide="ignore"):
+        medial /= norm(medial)
+        thigh, shank = segment_tilts(hip, knee, ankle, medial)
         scale = 100 / base.leg_length
-        from_hip = ((knee - hip) * medial).sum(0) * scale
-        from_ankle = ((knee - ankle) * medial).sum(0) * scale
+        from_hip = dot(knee - hip, medial) * scale
+        from_ankle = dot(knee - ankle, medial) * scale
         lift = (toe[1] - heel[1]) * scale                                   # heel above the toe
-        outward = -((toe - heel) * medial).sum(0) / (FOOT_LEG * base.leg_length)
+        outward = -dot(toe - heel, medial) / (FOOT_LEG * base.leg_length)
         turn_out = np.degrees(np.arcsin(np.clip(outward, -1.0, 1.0)))
     return thigh, shank, from_hip, from_ankle, lift, turn_out

@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .groups import Segments, sort_groups
-from .kinematics import FrameMetrics
+from .kinematics import FrameMetrics, all_last
 from .reps import Exercise, Rep
 from .settings import FaultSettings
 from .view import RepView, View, judging_block
@@ -254,7 +254,7 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
         Output of :func:`valgus_measure`, degrees.
     reps : list of Rep
     hints : callable, optional
-        ``hints(faults_per_rep, judged_frames, judged) -> [(left, right), ...]``: the cause hint of each flagged knee
+        ``hints(faults_per_rep, worst_frames, judged) -> [(left, right), ...]``: the cause hint of each flagged knee
         (:func:`knee_cv.cause.hint_maker`).
     views : list of RepView, optional
         How each rep was filmed (:func:`knee_cv.view.rep_views`). A rep seen side-on or with the body
@@ -277,7 +277,8 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
 
     drop = deep_median(metrics.pelvic_drop_deg, metrics.pelvis_trusted)
     lean = deep_median(metrics.trunk_lean_deg, metrics.trunk_trusted)
-    both = metrics.knee_trusted[f].all(1) & (metrics.knee_trusted[f] & deep[:, None]).any(1)
+    trusted = metrics.knee_trusted[f]
+    both = all_last(trusted) & deep & (trusted[:, 0] | trusted[:, 1])
     sep = _reduce(np.minimum, metrics.knee_sep_ratio[f], both, seg.first, np.inf)
     judged_knee = _judged_knees(reps, knees, open_, exercise)
     per_rep, knee_grade, hip_grade = _flag(reps, knees.value, knees.toe, drop, judged_knee, open_, exercise, cfg)
@@ -286,7 +287,7 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     judged_list, few = judged_knee.tolist(), (knees.deep < cfg.min_trusted_frames).tolist()
     out = []
     frames = knees.judged_frames
-    causes = hints(per_rep, frames, judged_knee) if hints is not None else [(None, None)] * len(reps)
+    causes = hints(per_rep, knees.worst, judged_knee) if hints is not None else [(None, None)] * len(reps)
     for k, rep in enumerate(reps):
         args, trusted, worst, judged, grade = side_args[k], n_trusted[k], worst_[k], judged_list[k], knee_grade[k]
         sides = (SideMeasures(*args[0], trusted[0], frames[2 * k], worst[0]),

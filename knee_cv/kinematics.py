@@ -129,6 +129,19 @@ def dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a[0] * b[0] + a[1] * b[1]
 
 
+def pair_mean(a: np.ndarray) -> np.ndarray:
+    """Mean over a last axis of length 2 (left, right); ``.mean(-1)`` on that strided axis is ~20x slower."""
+    return (a[..., 0] + a[..., 1]) * np.asarray(0.5, a.dtype)
+
+
+def all_last(a: np.ndarray) -> np.ndarray:
+    """``a.all(-1)`` for a short last axis (sides, a few joints), column by column: ~15x faster on long tracks."""
+    out = a[..., 0].copy()
+    for i in range(1, a.shape[-1]):
+        out &= a[..., i]
+    return out
+
+
 def joints(track: PoseTrack, *groups: np.ndarray) -> list[np.ndarray]:
     """Image positions of landmark index arrays, each shape (2 coords, T, len(group)), float32 pixels.
 
@@ -176,7 +189,7 @@ def trunk_lean_deg(hip: np.ndarray, shoulder: np.ndarray) -> np.ndarray:
     ----------
     hip, shoulder : ndarray, shape (2 coords, T, 2 sides), pixels
     """
-    v = shoulder.mean(-1) - hip.mean(-1)
+    v = pair_mean(shoulder) - pair_mean(hip)
     left = np.sign(hip[0, :, 0] - hip[0, :, 1])  # +1 when the subject's left hip is on the image right
     return np.degrees(np.arctan2(left * v[0], -v[1]))
 
@@ -208,25 +221,27 @@ def standing_baseline(track: PoseTrack) -> Baseline | None:
     """
     hip, knee, ankle, toe, shoulder = joints(track, HIP, KNEE, ANKLE, TOE, SHOULDER)
     thigh, shank, foot = norm(knee - hip), norm(ankle - knee), norm(toe - ankle)
-    hip_y = hip[1].mean(1)
-    ok = np.isfinite(hip_y) & np.isfinite(thigh).all(1) & np.isfinite(shank).all(1)
+    hip_y = pair_mean(hip[1])
+    ok = np.isfinite(hip_y) & all_last(np.isfinite(thigh)) & all_last(np.isfinite(shank))
     if ok.sum() < 3:
         return None
     th, sh = knee - hip, ankle - knee  # |FPPA| < 20 deg, without the trigonometry:
-    straight = ok & (np.abs(th[0] * sh[1] - th[1] * sh[0]) < np.tan(np.radians(20)) * dot(th, sh)).all(1)
+    straight = ok & all_last(np.abs(th[0] * sh[1] - th[1] * sh[0]) < np.tan(np.radians(20)) * dot(th, sh))
     pool = straight if straight.sum() >= 3 else ok
     top = pool & (hip_y <= np.percentile(hip_y[pool], 25))
     frames = np.flatnonzero(top)
     med = lambda a: np.median(a[frames].astype(np.float64), 0)  # noqa: E731
-    leg_length = float(np.median(norm(hip - ankle)[frames].astype(np.float64).mean(1)))
-    dev = dot(knee[:, frames] - toe[:, frames], medial_axis(hip[:, frames])) / leg_length
-    lean = trunk_lean_deg(hip[:, frames], shoulder[:, frames]).astype(np.float64)
+    at = lambda a: np.take(a, frames, axis=1)  # noqa: E731 - take: ~3x faster than fancy indexing
+    hip, knee, ankle, toe, shoulder = at(hip), at(knee), at(ankle), at(toe), at(shoulder)
+    leg_length = float(np.median(pair_mean(norm(hip - ankle).astype(np.float64))))
+    dev = dot(knee - toe, medial_axis(hip)) / leg_length
+    lean = trunk_lean_deg(hip, shoulder).astype(np.float64)
     return Baseline(
         leg_length=leg_length,
         thigh=med(thigh), shank=med(shank),
         foot=np.nanmedian(foot[frames].astype(np.float64), 0),
         hip_y=float(med(hip_y)),
-        pelvic_tilt_deg=float(np.median(pelvic_tilt_deg(hip[:, frames]).astype(np.float64))),
+        pelvic_tilt_deg=float(np.median(pelvic_tilt_deg(hip).astype(np.float64))),
         trunk_lean_deg=float(np.nanmedian(lean)) if np.isfinite(lean).any() else float("nan"),
         knee_toe_dev=np.nanmedian(dev.astype(np.float64), 0) if np.isfinite(dev).any() else np.full(2, np.nan),
         frames=frames,
@@ -250,15 +265,16 @@ def frame_metrics(track: PoseTrack, base: Baseline, trust: TrustSettings = Trust
         for j in range(arms.shape[2]):  # 4 joints; avoids a (2, T, 2, 4) temporary
             d = knee - arms[..., j, None]
             np.fmin(arm_d2, dot(d, d), out=arm_d2)
-        vis_ok = lambda idx: vis[:, idx] >= trust.min_visibility  # noqa: E731
-        knee_ok = (vis_ok(HIP) & vis_ok(KNEE) & vis_ok(ANKLE)
+        vis_ok = lambda idx: np.take(vis, idx, axis=1) >= trust.min_visibility  # noqa: E731
+        hips_seen = vis_ok(HIP)
+        knee_ok = (hips_seen & vis_ok(KNEE) & vis_ok(ANKLE)
                    & (arm_d2 > (trust.min_knee_arm_distance * L) ** 2)
                    & _within(norm(knee - hip), base.thigh, trust.thigh_ratio)
                    & _within(norm(ankle - knee), base.shank, trust.shank_ratio))
         toe_ok = vis_ok(TOE) & _within(norm(toe - ankle), base.foot, trust.foot_ratio)
         sep = np.abs(dot(knee[..., 0] - knee[..., 1], med[..., 0]) / dot(ankle[..., 0] - ankle[..., 1], med[..., 0]))
         lean = trunk_lean_deg(hip, shoulder) - np.float32(base.trunk_lean_deg)
-        hips_ok = vis_ok(HIP).all(1)
+        hips_ok = all_last(hips_seen)
     return FrameMetrics(
         t=track.t,
         knee_toe_dev=dev,
@@ -266,10 +282,10 @@ def frame_metrics(track: PoseTrack, base: Baseline, trust: TrustSettings = Trust
         fppa_deg=fppa_deg(hip, knee, ankle, med),
         knee_sep_ratio=sep,
         pelvic_drop_deg=pelvic_tilt_deg(hip) - np.float32(base.pelvic_tilt_deg),
-        depth=(hip[1].mean(1) - np.float32(base.hip_y)) / L,
+        depth=(pair_mean(hip[1]) - np.float32(base.hip_y)) / L,
         knee_trusted=knee_ok & np.isfinite(dev),
         toe_trusted=toe_ok,
         pelvis_trusted=hips_ok,
         trunk_lean_deg=lean,
-        trunk_trusted=hips_ok & vis_ok(SHOULDER).all(1) & np.isfinite(lean),
+        trunk_trusted=hips_ok & all_last(vis_ok(SHOULDER)) & np.isfinite(lean),
     )

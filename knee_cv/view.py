@@ -7,7 +7,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .codes import NotJudged
-from .track import LM, PoseTrack
+from .kinematics import pair_mean
+from .track import ANKLE, LM, SHOULDER, PoseTrack
 
 
 class View(str, enum.Enum):
@@ -118,11 +119,12 @@ def turn_deg(track: PoseTrack, min_visibility: float = 0.5) -> np.ndarray:
         nose = np.degrees(np.arctan2(offset, NOSE_DEPTH * width))
         near = nx * nx + ny * ny < hx * hx + hy * hy  # a nose further from the shoulders than the hips is not one
         feet = _feet_turn(x, y, ax / width, ay / width)
-    vis = track.visibility[:, _TURN_JOINTS]
+    vis = np.take(track.visibility, _TURN_JOINTS, axis=1)  # take: ~3x faster than fancy indexing
     nose_seen = (vis[:, 2] >= min_visibility) & near
     # from behind, MediaPipe's toes and heels overlap and read the turn badly (a back squat 15 degrees off
     # read 55): the feet count only in front views, where the subject's left shoulder is on the image right
-    feet_seen = (vis[:, 5:9] >= min_visibility).all(1) & np.isfinite(feet) & (ax > 0)
+    seen = vis >= min_visibility
+    feet_seen = seen[:, 5] & seen[:, 6] & seen[:, 7] & seen[:, 8] & np.isfinite(feet) & (ax > 0)
     both = np.where(nose_seen & feet_seen, (nose + feet) / 2, np.where(nose_seen, nose, feet))
     if (nose_seen | feet_seen).all():
         return both
@@ -137,7 +139,8 @@ def _feet_turn(x: np.ndarray, y: np.ndarray, ux: np.ndarray, uy: np.ndarray) -> 
     The leg length is the clip's long hip-to-ankle distances (the 90th percentile: standing frames).
     """
     reach = ((x[:, 7] - x[:, 5] + x[:, 8] - x[:, 6]) * ux + (y[:, 7] - y[:, 5] + y[:, 8] - y[:, 6]) * uy) / 2
-    legs = np.hypot(x[:, 3:5] - x[:, 9:11], y[:, 3:5] - y[:, 9:11]).mean(1)
+    dx, dy = x[:, 3:5] - x[:, 9:11], y[:, 3:5] - y[:, 9:11]
+    legs = pair_mean(np.sqrt(dx * dx + dy * dy))  # np.hypot is ~9x slower
     legs = legs[np.isfinite(legs)]
     leg = np.percentile(legs, 90) if legs.size else np.nan
     return np.degrees(np.arcsin(np.clip(reach / (FOOT_LEG * leg), -1.0, 1.0)))
@@ -180,8 +183,10 @@ def axis_deg(xy: np.ndarray) -> np.ndarray:
 
 
 def body_axis_deg(track: PoseTrack) -> np.ndarray:
-    """:func:`axis_deg` of every frame of ``track``, shape (T,)."""
-    return axis_deg(track.xy)
+    """:func:`axis_deg` of every frame of ``track``, shape (T,), from the cached joints (no (T, 33) gather)."""
+    (sx, sy), (ax, ay) = track.joint_xy(SHOULDER), track.joint_xy(ANKLE)  # (T, 2) each
+    up_x, up_y = sx[:, 0] + sx[:, 1] - ax[:, 0] - ax[:, 1], sy[:, 0] + sy[:, 1] - ay[:, 0] - ay[:, 1]
+    return np.degrees(np.arctan2(up_x, -up_y))  # the halving of both sums cancels in the angle
 
 
 def judging_block(view: View, turn: float, max_turn_deg: float, axis: float = 0.0) -> NotJudged | None:
