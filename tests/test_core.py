@@ -305,3 +305,16 @@ def test_bad_settings_are_one_line_errors_naming_the_key(tmp_path, toml, needle)
 def test_settings_path_that_is_a_folder(tmp_path):
     with pytest.raises(ConfigError, match="is a folder"):
         load_settings(tmp_path)
+
+
+@pytest.mark.parametrize("shape", [(2, 50, 2), (50, 2), (50, 4)])
+def test_side_helpers_match_numpy_reductions(shape):
+    """The fast per-side helpers give exactly numpy's answers, NaN included (the core relies on them)."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=shape).astype(np.float32)
+    x[rng.random(shape) < 0.1] = np.nan
+    if shape[-1] == 2:
+        np.testing.assert_array_equal(K.pair_mean(x), x.mean(-1))
+    ok = np.isfinite(x) & (x > -0.5)
+    np.testing.assert_array_equal(K.all_last(ok), ok.all(-1))
+    assert K.all_last(ok).dtype == bool and not np.shares_memory(K.all_last(ok), ok)
