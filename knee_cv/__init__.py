@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import importlib
 
-from .codes import FaultCode, NotJudged, Severity, Side, Verdict, VerdictState
+from .codes import FaultCode, NotJudged, Severity, Side, Verdict, VerdictState, ViewClass
 from .errors import ConfigError, InputError, KneeCvError, ModelError, NoPersonError, OutputError
 from .settings import Settings, load_settings
 from .track import PoseTrack
@@ -38,7 +38,7 @@ _LAZY = {"analyze": "api", "Result": "api", "analyze_track": "analysis", "Analys
 
 __all__ = ["analyze", "analyze_track", "run_live", "run_batch", "Settings", "load_settings", "PoseTrack",
            "Result", "Analysis", "RepResult", "FaultSummary", "Recommendation", "VideoMeta", "ModelMeta", "Exercise",
-           "Verdict", "VerdictState", "NotJudged", "Severity", "Side", "FaultCode",
+           "Verdict", "VerdictState", "NotJudged", "Severity", "Side", "FaultCode", "ViewClass",
            "KneeCvError", "InputError", "ConfigError", "ModelError", "NoPersonError", "OutputError", "__version__"]
 
 

@@ -6,7 +6,7 @@ import dataclasses
 import numpy as np
 
 from .cause import hint_maker
-from .codes import Notice, NotJudged
+from .codes import Notice, NotJudged, ViewClass
 from .codes import WarningCode as W
 from .exercises import Plan, build_plan
 from .faults import FaultSummary, RepResult, evaluate_reps, judged_measure, summarize
@@ -17,7 +17,7 @@ from .settings import Settings
 from .track import HIP, SHOULDER, PoseTrack
 from .present import rotation_hint
 from .view import (SIDEWAYS_DEG, View, body_axis_deg, body_yaw_deg, classify_view, judging_block, rep_views,
-                   turn_deg)
+                   turn_deg, view_class)
 
 @dataclasses.dataclass(frozen=True)
 class Analysis:
@@ -40,6 +40,12 @@ class Analysis:
     plan: Plan
     warnings: tuple[str, ...]
     settings: Settings
+
+    @property
+    def view_class(self) -> ViewClass:
+        """The view as a coach names it: front, back, side, oblique_front (a front view turned beyond the judged
+        range in most reps), oblique_back or unknown."""
+        return view_class(self.view, self.yaw_deg, [r.view for r in self.reps], self.settings.faults.max_yaw_deg)
 
 
 def drop_other_people(track: PoseTrack, max_scale_ratio: float = 2.0, max_jump: float = 1.0) -> tuple[PoseTrack, int]:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from . import present as P
-from .codes import FaultCode, Severity, Side, Verdict
+from .codes import FaultCode, Severity, Side, Verdict, ViewClass
 from .errors import InputError, KneeCvError
 from .files import atomic_path, ensure_dir, exclusive_lock, stop_on_signals, write_atomic
 from .models import sha256_of
@@ -243,8 +243,9 @@ def _row(job: Job, status: str, rep: dict | None, sha: str | None, seconds: floa
     if reason:
         d["reason"] = reason
     if rep is not None:
-        d.update(subject=rep.get("session", {}).get("subject"), view=rep["view"], exercise=rep["exercise"],
-                 n_reps=len(rep["reps"]),
+        d.update(subject=rep.get("session", {}).get("subject"), view=rep["view"],
+                 view_class=rep.get("view_class", rep["view"]), body_yaw_deg=rep.get("body_yaw_deg"),
+                 exercise=rep["exercise"], n_reps=len(rep["reps"]),
                  reps=[{"index": r["index"], "bottom_s": r["bottom_s"], "left": r["left"]["verdict"],
                         "right": r["right"]["verdict"], "hip": r["hip_verdict"],
                         "left_judged": r["left"]["judged"], "right_judged": r["right"]["judged"],
@@ -374,7 +375,7 @@ def _dask_map(jobs: list[Job], address: str) -> Iterator[dict]:
 
 # --- the batch -----------------------------------------------------------------------
 
-SUMMARY_COLUMNS = ["subject", "path", "status", "exercise", "view", "judged", "reps",
+SUMMARY_COLUMNS = ["subject", "path", "status", "exercise", "view", "view_class", "judged", "reps",
                    *[f"{p}_{k}" for p in ("left", "right", "hip") for k in ("judged_reps", "worst", "worst_value")],
                    "warnings", "reason"]
 
@@ -390,7 +391,7 @@ def summary_csv(rows: list[dict]) -> str:
                  ((worst[p]["judged_reps"], worst[p]["worst"], worst[p]["value"]) if p in worst else ("", "", ""))]
         judged = any(worst[p]["judged_reps"] for p in worst) if worst else ""
         w.writerow([P.csv_cell(r.get("subject") or ""), P.csv_cell(r["path"]), r["status"], r.get("exercise", ""),
-                    r.get("view", ""), judged, r.get("n_reps", ""), *parts,
+                    r.get("view", ""), r.get("view_class", ""), judged, r.get("n_reps", ""), *parts,
                     " ".join(w["code"] for w in r.get("warnings", [])),
                     P.csv_cell(r.get("reason", ""))])
     return buf.getvalue()
@@ -506,7 +507,8 @@ def batch_text(summary: dict, out: Path) -> str:
             continue
         flagged = sorted({P.fault_phrase(FaultCode(f["code"]), Side(f["side"])) for f in r.get("faults", [])})
         judged = any(rep[k] for rep in r.get("reps", []) for k in ("left_judged", "right_judged", "hip_judged"))
-        lines.append(f"  {P.printable(r['path'])}: {r['n_reps']} reps, {r['view']} view"
+        view = P.view_words(ViewClass(r.get("view_class", r["view"])), r.get("body_yaw_deg"))
+        lines.append(f"  {P.printable(r['path'])}: {r['n_reps']} reps, {view}"
                      + (f"; faults: {', '.join(flagged)}" if flagged else "; no faults" if judged
                         else "; nothing judged"))
     for f in summary["failed"]:

@@ -70,6 +70,18 @@ class MeasureKind(str, enum.Enum):
     DEPTH_ADJUSTED_FPPA = "depth_adjusted_fppa"     # bilateral squats deeper than the shallow limit
 
 
+class ViewClass(str, enum.Enum):
+    """The clip's view as a coach names it (MANIFEST.csv's ``view_class``): a front or back view with the body
+    turned beyond the judged range is oblique (:func:`knee_cv.view.view_class`)."""
+
+    FRONT = "front"
+    BACK = "back"
+    SIDE = "side"
+    OBLIQUE_FRONT = "oblique_front"
+    OBLIQUE_BACK = "oblique_back"
+    UNKNOWN = "unknown"
+
+
 class NotJudged(str, enum.Enum):
     """Why a knee or the hip of a rep carries no verdict."""
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .codes import SIDES, FaultCode, MeasureKind, NotJudged, Severity, Side, Verdict
+from .codes import SIDES, FaultCode, MeasureKind, NotJudged, Severity, Side, Verdict, ViewClass
 
 
 # --- colours ------------------------------------------------------------------------
@@ -142,6 +142,15 @@ def rotation_hint(axis_deg: float) -> str:
             "): the video was probably filmed with the phone on its side and lost its rotation tag, so nothing is "
             f"judged; rotate it 90 degrees {way} and analyze again (for example: ffmpeg -i in.mp4 -vf {flag} "
             "upright.mp4)")
+
+
+def view_words(vc: ViewClass, turn: float | None = None, *, noun: bool = True) -> str:
+    """The clip's view as every output prints it: "front view", "oblique front view (body turned 39°)";
+    ``noun=False`` drops "view" (after a "View:" label). The turn is shown for oblique views only."""
+    words = vc.value.replace("_", " ") + (" view" if noun else "")
+    if vc in (ViewClass.OBLIQUE_FRONT, ViewClass.OBLIQUE_BACK) and turn is not None and np.isfinite(turn):
+        words += f" (body turned {abs(turn):.0f}°)"
+    return words
 
 
 def verdict_word(v: Verdict) -> str:

@@ -116,7 +116,8 @@ def to_dict(result) -> dict:
         "analyzed_at": result.analyzed_at or None,
         "session": dataclasses.asdict(result.session),
         "video": video, "model": dataclasses.asdict(result.model),
-        "view": a.view.value, "body_yaw_deg": _num(a.yaw_deg, 1), "exercise": a.exercise.value,
+        "view": a.view.value, "view_class": a.view_class.value, "body_yaw_deg": _num(a.yaw_deg, 1),
+        "exercise": a.exercise.value,
         "leg_length_px": _num(a.baseline.leg_length, 1) if a.baseline else None,
         "reps": [rep_dict(a, r) for r in a.reps],
         "faults": [_fault_summary(f) for f in a.faults],
@@ -230,7 +231,7 @@ def summary_text(result, *, color: bool = False) -> str:
     """A summary of a :class:`knee_cv.api.Result` a person reads in ten seconds."""
     a, v = result.analysis, result.video
     lines = [_ansi(f"knee-cv: {P.printable(Path(v.path).name)}", "1", color),
-             f"  {a.exercise.value.replace('_', ' ')}, {a.view.value} view, {len(a.reps)} reps, "
+             f"  {a.exercise.value.replace('_', ' ')}, {P.view_words(a.view_class, a.yaw_deg)}, {len(a.reps)} reps, "
              f"{v.duration_s:.1f} s at {v.fps:.1f} fps, model {result.model.name}"]
     lines += [_ansi(f"  ! {w}", "33", color) for w in a.warnings]
     if a.reps:

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .codes import NotJudged
+from .codes import NotJudged, ViewClass
 from .kinematics import pair_mean
 from .track import ANKLE, LM, SHOULDER, PoseTrack
 
@@ -198,6 +198,19 @@ def judging_block(view: View, turn: float, max_turn_deg: float, axis: float = 0.
     if view in (View.FRONT, View.BACK) and abs(turn) > max_turn_deg:
         return NotJudged.TURNED
     return None
+
+
+def view_class(view: View, turn: float, reps: list[RepView], max_turn_deg: float) -> ViewClass:
+    """The clip's view as a coach names it: a front or back view is oblique when most reps were turned beyond
+    ``max_turn_deg`` (each rep's own view and turn), or, without reps, when the clip's standing ``turn`` was."""
+    if view not in (View.FRONT, View.BACK):
+        return ViewClass(view.value)
+    if reps:
+        turned = sum(judging_block(r.view, r.turn_deg, max_turn_deg, r.axis_deg) is NotJudged.TURNED for r in reps)
+        oblique = turned > len(reps) / 2
+    else:
+        oblique = bool(abs(turn) > max_turn_deg)  # NaN (no turn read): not oblique
+    return ViewClass(("oblique_" if oblique else "") + view.value)
 
 
 def rep_views(track: PoseTrack, depth: np.ndarray, reps, leg_length: float,

@@ -9,8 +9,8 @@ judged when no rep judged that knee. Labels ``clear`` are positives and ``none``
 negatives; ``mild``, ``mixed`` and ``unclear`` are listed but not scored (the
 ``mixed`` clip is scored as two parts from its note: reps 1-3 clear, reps 4-6 none). The not-judged rate
 counts only knees filmed from the front or back; side and oblique views are not judged by design.
-The view is right when the reported view names the labelled ``view_class``: front or
-back, and oblique when most reps were turned beyond the judged range.
+The view is right when report.json's ``view_class`` is the labelled one: front or back, and
+oblique when most reps were turned beyond the judged range.
 """
 from __future__ import annotations
 
@@ -33,12 +33,9 @@ def _parts(name: str, label: str) -> list[tuple[str, set | None]]:
 
 
 def view_class(report: dict) -> str:
-    """The reported view as a manifest view class (front, back, side, oblique_front, oblique_back)."""
-    view = report["view"]
-    turned = [r["left"]["reason"] == "turned" for r in report["reps"]]
-    if view in ("front", "back") and turned and sum(turned) > len(turned) / 2:  # most reps turned too far to judge
-        return f"oblique_{view}"
-    return view
+    """The reported view as a manifest view class: report.json's ``view_class`` (front, back, side,
+    oblique_front, oblique_back; :func:`knee_cv.view.view_class`)."""
+    return report["view_class"]
 
 
 def knee_call(report: dict, side: str, reps=None) -> str:

@@ -109,7 +109,9 @@ def test_batch_over_all_sample_videos_with_bad_files(tmp_path, analyzed, model_d
     # summary.csv: one row per video (and per failed file), the worst verdict per knee and hip
     table = list(csv.DictReader(io.StringIO((tmp_path / "out" / "summary.csv").read_text())))
     assert len(table) == len(names) + 3 and len({t["path"] for t in table}) == len(table)
-    assert list(table[0])[:7] == ["subject", "path", "status", "exercise", "view", "judged", "reps"]
+    assert list(table[0])[:8] == ["subject", "path", "status", "exercise", "view", "view_class", "judged", "reps"]
+    views = {Path(t["path"]).name: t["view_class"] for t in table if t["status"] != "failed"}
+    assert views["lunge_front_oblique.mp4"] == "oblique_front" and views["squat_side_view.mp4"] == "side"
     valgus = next(t for t in table if t["path"].endswith("squat_front_valgus_then_good.mp4"))
     assert (valgus["right_worst"], valgus["left_worst"], valgus["hip_worst"]) == ("severe", "moderate", "ok")
     assert float(valgus["right_worst_value"]) > 15 and valgus["reps"] == "6"

@@ -91,6 +91,31 @@ def test_lunge_with_lead_legs(analyzed):
     assert all(r[s]["reason"] == "turned" for r in rep["reps"] for s in ("left", "right"))
 
 
+def test_an_oblique_clip_is_named_oblique_in_every_output(analyzed, tmp_path):
+    """A front view turned beyond the judged range is "oblique front" in report.json, the terminal, the batch
+    summary and the PDF, with the turn read (one set of words in ``present``)."""
+    from knee_cv import present as P
+    from knee_cv.batch import Job, _row, summary_csv
+    from knee_cv.codes import ViewClass
+    from knee_cv.pdf import write_pdf
+    from knee_cv.report import summary_text
+
+    res = analyzed("lunge_front_oblique.mp4")
+    rep, a = res.report, res.analysis
+    assert rep["view"] == "front" and rep["view_class"] == "oblique_front" and a.view_class is ViewClass.OBLIQUE_FRONT
+    words = P.view_words(a.view_class, a.yaw_deg)
+    assert words == f"oblique front view (body turned {abs(rep['body_yaw_deg']):.0f}°)"
+    assert words in summary_text(res)
+    row = _row(Job("clip.mp4", "o", "c"), "analyzed", rep, "x", 0.0)
+    assert row["view_class"] == "oblique_front" and ",oblique_front," in summary_csv([row])
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    write_pdf(tmp_path / "r.pdf", res)
+    first = subprocess.run(["pdftotext", "-layout", "-l", "1", str(tmp_path / "r.pdf"), "-"], capture_output=True,
+                           text=True).stdout
+    assert "View: " + P.view_words(a.view_class, a.yaw_deg, noun=False) in first
+
+
 def test_single_rep_clip(analyzed):
     rep = analyzed("squat_front_single_rep_barbell.mp4").report
     assert len(rep["reps"]) == 1 and not valgus_sides(rep["reps"][0])

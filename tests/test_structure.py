@@ -30,7 +30,7 @@ def test_fault_codes_and_severities_are_spelled_only_in_their_enums():
 def test_report_schema_lists_every_code_the_code_can_write():
     """The schema's enums are the code's enums: a report with a newer warning or reason must still validate
     (the schema had lost video_timing)."""
-    from knee_cv.codes import NotJudged, WarningCode
+    from knee_cv.codes import NotJudged, ViewClass, WarningCode
     from knee_cv.schema import report_schema
 
     enums = []
@@ -50,3 +50,5 @@ def test_report_schema_lists_every_code_the_code_can_write():
     codes = [e for e in enums if "video_truncated" in e]
     assert reasons and all(e == [m.value for m in NotJudged] for e in reasons)
     assert codes and all(e == [m.value for m in WarningCode] for e in codes)
+    views = [e for e in enums if "oblique_front" in e]
+    assert views and all(e == [m.value for m in ViewClass] for e in views)

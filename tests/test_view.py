@@ -9,7 +9,8 @@ import pytest
 
 from knee_cv.codes import NotJudged
 from knee_cv.track import LM
-from knee_cv.view import FOOT_LEG, NOSE_DEPTH, View, judging_block, turn_deg
+from knee_cv.codes import ViewClass
+from knee_cv.view import FOOT_LEG, NOSE_DEPTH, RepView, View, judging_block, turn_deg, view_class
 from synth import squat_track
 
 
@@ -149,3 +150,16 @@ def test_a_picture_turned_sideways_asks_for_a_rotation_and_judges_nothing(turn):
     assert not a.faults
     upright = analyze_track(track)                        # the same clip upright: judged, valgus found
     assert upright.faults and not any(w.code is WarningCode.PICTURE_SIDEWAYS for w in upright.warnings)
+
+
+def test_view_class_names_a_turned_front_or_back_view_oblique():
+    """Oblique when most reps were turned beyond the limit; without reps, by the standing turn; side stays side."""
+    front, turned = RepView(View.FRONT, 5.0), RepView(View.FRONT, -38.0)
+    assert view_class(View.FRONT, 5.0, [front, turned, turned], 30.0) is ViewClass.OBLIQUE_FRONT
+    assert view_class(View.FRONT, 35.0, [front, front, turned], 30.0) is ViewClass.FRONT  # judged on most reps
+    assert view_class(View.BACK, 0.0, [RepView(View.BACK, 45.0)], 30.0) is ViewClass.OBLIQUE_BACK
+    assert view_class(View.FRONT, 31.0, [], 30.0) is ViewClass.OBLIQUE_FRONT
+    assert view_class(View.FRONT, float("nan"), [], 30.0) is ViewClass.FRONT
+    assert view_class(View.SIDE, 80.0, [RepView(View.SIDE, 80.0)], 30.0) is ViewClass.SIDE
+    # a rep lying across the picture is not judged for that reason, not for a turn
+    assert view_class(View.FRONT, 0.0, [RepView(View.FRONT, 40.0, 80.0)], 30.0) is ViewClass.FRONT
