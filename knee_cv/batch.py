@@ -507,7 +507,7 @@ def batch_text(summary: dict, out: Path) -> str:
             continue
         flagged = sorted({P.fault_phrase(FaultCode(f["code"]), Side(f["side"])) for f in r.get("faults", [])})
         judged = any(rep[k] for rep in r.get("reps", []) for k in ("left_judged", "right_judged", "hip_judged"))
-        view = P.view_words(ViewClass(r.get("view_class", r["view"])), r.get("body_yaw_deg"))
+        view = P.view_words(ViewClass(r["view_class"]), r["body_yaw_deg"])
         lines.append(f"  {P.printable(r['path'])}: {r['n_reps']} reps, {view}"
                      + (f"; faults: {', '.join(flagged)}" if flagged else "; no faults" if judged
                         else "; nothing judged"))

@@ -130,12 +130,13 @@ def cause_hints(track: PoseTrack, base: Baseline, faults, worst: np.ndarray, jud
     judged : ndarray, shape (n_reps, 2), bool
         Which knees were judged.
     """
+    judged = np.asarray(judged, bool)
     flagged = np.zeros((len(faults), 2), bool)
     for k, fs in enumerate(faults):
         for f in fs:
             flagged[k, f.side.index] |= f.code is FaultCode.KNEE_VALGUS
     out = [[None, None] for _ in faults]
-    pick, clean = flagged & judged, np.asarray(judged, bool) & ~flagged  # a flagged knee was judged
+    pick, clean = flagged & judged, judged & ~flagged  # only a judged knee is flagged
     if not pick.any():
         return [tuple(row) for row in out]
     ks, ss = np.nonzero(pick | clean)

@@ -277,8 +277,7 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
 
     drop = deep_median(metrics.pelvic_drop_deg, metrics.pelvis_trusted)
     lean = deep_median(metrics.trunk_lean_deg, metrics.trunk_trusted)
-    trusted = metrics.knee_trusted[f]
-    both = all_last(trusted) & deep & (trusted[:, 0] | trusted[:, 1])
+    both = all_last(metrics.knee_trusted[f]) & deep
     sep = _reduce(np.minimum, metrics.knee_sep_ratio[f], both, seg.first, np.inf)
     judged_knee = _judged_knees(reps, knees, open_, exercise)
     per_rep, knee_grade, hip_grade = _flag(reps, knees.value, knees.toe, drop, judged_knee, open_, exercise, cfg)

@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .codes import NotJudged, ViewClass
-from .kinematics import pair_mean
+from .kinematics import all_last, pair_mean
 from .track import ANKLE, LM, SHOULDER, PoseTrack
 
 
@@ -123,8 +123,7 @@ def turn_deg(track: PoseTrack, min_visibility: float = 0.5) -> np.ndarray:
     nose_seen = (vis[:, 2] >= min_visibility) & near
     # from behind, MediaPipe's toes and heels overlap and read the turn badly (a back squat 15 degrees off
     # read 55): the feet count only in front views, where the subject's left shoulder is on the image right
-    seen = vis >= min_visibility
-    feet_seen = seen[:, 5] & seen[:, 6] & seen[:, 7] & seen[:, 8] & np.isfinite(feet) & (ax > 0)
+    feet_seen = all_last(vis[:, 5:9] >= min_visibility) & np.isfinite(feet) & (ax > 0)
     both = np.where(nose_seen & feet_seen, (nose + feet) / 2, np.where(nose_seen, nose, feet))
     if (nose_seen | feet_seen).all():
         return both
