@@ -9,7 +9,7 @@ from .cause import hint_maker
 from .codes import Notice, NotJudged, ViewClass
 from .codes import WarningCode as W
 from .exercises import Plan, build_plan
-from .faults import FaultSummary, RepResult, evaluate_reps, judged_measure, summarize
+from .faults import FaultSummary, RepResult, judge_reps, summarize
 from .filtering import clean
 from .kinematics import Baseline, FrameMetrics, frame_metrics, joints, norm, pair_mean, standing_baseline
 from .reps import Exercise, classify_exercise, segment_reps
@@ -17,7 +17,7 @@ from .settings import Settings
 from .track import HIP, SHOULDER, PoseTrack
 from .present import rotation_hint
 from .view import (SIDEWAYS_DEG, View, body_axis_deg, body_yaw_deg, classify_view, judging_block, rep_views,
-                   turn_deg, view_class)
+                   turn_cues, view_class)
 
 @dataclasses.dataclass(frozen=True)
 class Analysis:
@@ -107,7 +107,8 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
                         warnings=tuple(warnings),
                         **empty)
     view = classify_view(track, base.leg_length)
-    turns = turn_deg(track)
+    cues = turn_cues(track)
+    turns = cues.turn
     standing = turns[base.frames]  # standing: the head is over the shoulders
     yaw = float(np.nanmedian(standing)) if np.isfinite(standing).any() else body_yaw_deg(track)
     metrics = frame_metrics(track, base, settings.trust)
@@ -117,7 +118,7 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
         exercise = Exercise.SQUAT if reps else Exercise.UNKNOWN
         reps = [dataclasses.replace(r, lead_leg=None) for r in reps]
     axes = body_axis_deg(track)
-    views = rep_views(track, metrics.depth, reps, base.leg_length, turns, axes)
+    views = rep_views(track, metrics.depth, reps, base.leg_length, cues, axes, bilateral=not exercise.one_legged)
     axis = float(np.nanmedian(axes)) if np.isfinite(axes).any() else 0.0
     if abs(axis) > SIDEWAYS_DEG:  # lying across the picture: its "side view" is a rotated front view
         view = View.UNKNOWN
@@ -128,20 +129,31 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
     if not reps:
         warnings.append(Notice(W.NO_REPS, "no reps found: the hips never dropped by more than "
                                f"{settings.reps.min_depth:.0%} of leg length below standing"))
-    measure = judged_measure(metrics, reps, exercise, settings.faults)
-    results = evaluate_reps(metrics, measure, reps, exercise, settings.faults, views=views,
-                            hints=hint_maker(track, base))
-    hidden = sum(v.reason in (NotJudged.KNEE_HIDDEN, NotJudged.TOO_FEW_FRAMES)
-                 for r in results for v in r.knee_verdicts)
-    if hidden:
-        warnings.append(Notice(W.KNEES_HIDDEN, f"{hidden} knee-rep(s) had fewer than "
-                               f"{settings.faults.min_trusted_frames} trustworthy frames near the bottom and were not "
-                               "judged (knee hidden or misplaced)"))
+    measure, results = judge_reps(track, base, metrics, reps, exercise, settings.faults, views,
+                                  hints=hint_maker(track, base))
+    warnings += _knee_warnings(results, settings)
     summary = summarize(results)
     return dataclasses.replace(
         Analysis(view=view, yaw_deg=yaw, exercise=exercise, warnings=tuple(warnings), **empty),
         metrics=metrics, valgus_measure=measure, reps=tuple(results), faults=tuple(summary),
         plan=build_plan(summary, drivers=[c.driver for r in results for c in r.causes if c is not None]))
+
+
+def _knee_warnings(results: list[RepResult], settings: Settings) -> list[Notice]:
+    """Why some knees of reps filmed within the judged view were not judged."""
+    open_ = [r for r in results if judging_block(r.view.view, r.view.turn_deg, settings.faults.max_yaw_deg,
+                                                 r.view.axis_deg) is None]
+    hidden = sum(v.reason in (NotJudged.KNEE_HIDDEN, NotJudged.TOO_FEW_FRAMES) for r in open_ for v in r.knee_verdicts)
+    turned = sum(v.reason is NotJudged.TURNED for r in open_ for v in r.knee_verdicts)
+    out = []
+    if hidden:
+        out.append(Notice(W.KNEES_HIDDEN, f"{hidden} knee-rep(s) had fewer than {settings.faults.min_trusted_frames} "
+                          "trustworthy frames near the bottom and were not judged (knee hidden or misplaced)"))
+    if turned:
+        out.append(Notice(W.KNEES_TURNED, f"{turned} knee-rep(s) were not judged because the body was turned: "
+                          "read as filmed and with the turn taken out they disagree, and a turn read from 2D is not "
+                          "sure enough to pick one; face the camera squarely"))
+    return out
 
 
 def _view_warnings(view: View, yaw: float, blocked: NotJudged | None, views, settings: Settings) -> list[Notice]:

@@ -115,6 +115,7 @@ class WarningCode(str, enum.Enum):
     PICTURE_SIDEWAYS = "picture_sideways"        # the picture is turned 90 degrees: rotate the video
     NO_REPS = "no_reps"                          # no rep deep enough
     KNEES_HIDDEN = "knees_hidden"                # some knee-reps had too few trusted frames
+    KNEES_TURNED = "knees_turned"                # some knee-reps read differently with the body's turn taken out
     CAMERA_DISCONNECTED = "camera_disconnected"  # live: the source stopped
     CALIBRATION_INCOMPLETE = "calibration_incomplete"  # live: never stood still long enough
     OTHER = "other"                              # from an older landmark file

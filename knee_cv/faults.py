@@ -7,10 +7,11 @@ from typing import NamedTuple
 import numpy as np
 
 from .groups import Segments, sort_groups
-from .kinematics import FrameMetrics, all_last
+from .kinematics import Baseline, FrameMetrics, all_last, square_on
 from .reps import Exercise, Rep
 from .settings import FaultSettings
-from .view import RepView, View, judging_block
+from .track import PoseTrack
+from .view import RepView, View, judging_block, rep_turns
 from .codes import SIDES, FaultCode, MeasureKind, NotJudged, Severity, Side, Verdict
 
 
@@ -168,8 +169,44 @@ def _knee_stats(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], seg
                   np.add.reduceat(deep, first), enough, worst_, by_side.members(of=np.repeat(f, 2)))
 
 
+def _knee_grades(reps: list[Rep], value: np.ndarray, toe: np.ndarray, exercise: Exercise, cfg: FaultSettings
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which reps are judged on the raw FPPA (n,), and the valgus and varus grade of each knee (n, 2), 0-3."""
+    raw = np.array([cfg.measure_kind(exercise, r.depth) is MeasureKind.FPPA for r in reps])
+    valgus_grade = np.where(raw[:, None], cfg.valgus_single_leg.grade(value), cfg.valgus_squat.grade(value))
+    with np.errstate(invalid="ignore"):  # the coaching definition: valgus is the knee drifting inside the toes
+        valgus_grade = np.where(toe <= cfg.valgus_min_toe_pct, 0, valgus_grade)
+    # a lunging or single-leg knee moving outward over the foot is normal; varus is judged in deep squats only
+    varus_grade = np.where(raw[:, None], 0, cfg.varus_squat.grade(value))
+    return raw, valgus_grade, varus_grade
+
+
+def _turn_sure(reps: list[Rep], knees: _Knees, square: _Knees, exercise: Exercise, cfg: FaultSettings
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Knees whose verdict (faulty or not) is the same measured as filmed and square-on, shape (n, 2), and
+    reps whose left-right difference is an asymmetry fault (or not) both ways, shape (n,).
+
+    A body turned by 10 degrees shifts a squatting knee's measure by about 16 degrees, one knee toward valgus
+    and the other away (renders: a clean squat read +5 to +7 on one knee). The turn read from the nose and feet can
+    itself be 5-19 degrees off on real clips, so neither reading alone is trusted: a verdict that changes
+    between them is not given (the knee is not judged: turned). So is one whose frames are plausible only
+    square-on: as filmed, the turn pulled the two knees' readings apart beyond what a squat can do. Where
+    the square-on reading has too few plausible frames, it cannot contradict the reading as filmed. The
+    difference between the knees is what a turn changes most (one knee up, the other down), so an asymmetry
+    fault, too, must hold both ways, on the same side.
+    """
+    _, v1, r1 = _knee_grades(reps, knees.value, knees.toe, exercise, cfg)
+    _, v2, r2 = _knee_grades(reps, square.value, square.toe, exercise, cfg)
+    agree = ((v1 + r1) > 0) == ((v2 + r2) > 0)
+    # an asymmetry fault (+1 left more valgus, -1 right, 0 none) both ways, on the same side
+    asym = [np.sign(d) * (cfg.asymmetry.grade(np.abs(d)) > 0) for d in (k.value[:, 0] - k.value[:, 1]
+                                                                      for k in (knees, square))]
+    return (np.where(knees.enough, ~square.enough | agree, ~square.enough),
+            ~square.enough.all(1) | (asym[0] == asym[1]))
+
+
 def _flag(reps: list[Rep], value: np.ndarray, toe: np.ndarray, drop: np.ndarray, judged_knee: np.ndarray,
-          hip_judged: np.ndarray, exercise: Exercise, cfg: FaultSettings
+          hip_judged: np.ndarray, exercise: Exercise, cfg: FaultSettings, asym_sure: np.ndarray | bool = True
           ) -> tuple[list[list[Fault]], np.ndarray, np.ndarray]:
     """Faults per rep from the per-rep measures; only judged knees and hips are flagged.
 
@@ -179,18 +216,13 @@ def _flag(reps: list[Rep], value: np.ndarray, toe: np.ndarray, drop: np.ndarray,
     """
     n, single = len(reps), exercise.one_legged
     worse = np.where(value[:, 0] > value[:, 1], 0, 1)  # asymmetry names the side with more valgus
-    raw = np.array([cfg.measure_kind(exercise, r.depth) is MeasureKind.FPPA for r in reps])
-    valgus_grade = np.where(raw[:, None], cfg.valgus_single_leg.grade(value), cfg.valgus_squat.grade(value))
-    with np.errstate(invalid="ignore"):  # the coaching definition: valgus is the knee drifting inside the toes
-        valgus_grade = np.where(toe <= cfg.valgus_min_toe_pct, 0, valgus_grade)
-    # a lunging or single-leg knee moving outward over the foot is normal; varus is judged in deep squats only
-    varus_grade = np.where(raw[:, None], 0, cfg.varus_squat.grade(value))
+    raw, valgus_grade, varus_grade = _knee_grades(reps, value, toe, exercise, cfg)
     knee_fault = ((np.where(judged_knee, valgus_grade + varus_grade, 0)) > 0).any(1)
     # a difference that a knee fault already explains is that fault, not a second one (reported as a number);
     # nor is it one when the knee reading more valgus stayed outside its toe line (the same veto as valgus)
     with np.errstate(invalid="ignore"):
         inside = ~(toe[np.arange(n), worse] <= cfg.valgus_min_toe_pct)
-    both = judged_knee.all(1) & (not single) & ~knee_fault & inside
+    both = judged_knee.all(1) & (not single) & ~knee_fault & inside & asym_sure
     onset = np.where(raw, cfg.valgus_single_leg.onset, cfg.valgus_squat.onset)
     checks = [  # (code, side index (n,), signed value (n,), grade (n,), onset (n,), unit)
         *[(FaultCode.KNEE_VALGUS, np.full(n, s), value[:, s], np.where(judged_knee[:, s], valgus_grade[:, s], 0),
@@ -227,7 +259,7 @@ def _judged_knees(reps: list[Rep], knees: _Knees, open_: np.ndarray, exercise: E
 
 
 def _knee_verdict(judged: bool, grade: int, blocked: NotJudged | None, rep: Rep, side: Side, exercise: Exercise,
-                  few_frames: bool) -> Verdict:
+                  few_frames: bool, turn_sure: bool = True) -> Verdict:
     """The verdict of a knee :func:`_judged_knees` decided on: its grade, or why it was not judged."""
     if judged:
         return _BY_GRADE[grade]
@@ -235,11 +267,14 @@ def _knee_verdict(judged: bool, grade: int, blocked: NotJudged | None, rep: Rep,
         return _SKIP[blocked]
     if exercise.one_legged and rep.lead_leg not in (None, side):
         return _SKIP[NotJudged.REAR_LEG if exercise is Exercise.LUNGE else NotJudged.FREE_LEG]
+    if not turn_sure:
+        return _SKIP[NotJudged.TURNED]
     return _SKIP[NotJudged.TOO_FEW_FRAMES if few_frames else NotJudged.KNEE_HIDDEN]
 
 
 def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], exercise: Exercise,
-                  cfg: FaultSettings, *, views: list[RepView] | None = None, hints=None) -> list[RepResult]:
+                  cfg: FaultSettings, *, views: list[RepView] | None = None, hints=None,
+                  square: tuple[FrameMetrics, np.ndarray] | None = None) -> list[RepResult]:
     """Measures, faults and verdicts for every rep, vectorized over reps and sides.
 
     Each knee is judged on its trusted frames at or past ``cfg.judge_from_depth_fraction``
@@ -259,6 +294,10 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     views : list of RepView, optional
         How each rep was filmed (:func:`knee_cv.view.rep_views`). A rep seen side-on or with the body
         turned beyond ``cfg.max_yaw_deg`` judges no knee or hip, and its pelvic drop and trunk lean are NaN.
+    square : (FrameMetrics, ndarray), optional
+        The metrics and measure with the body's turn taken out (:func:`knee_cv.kinematics.square_on`): in reps
+        turned at least ``cfg.square_check_from_deg``, a knee whose verdict differs between the two is not
+        judged (turned), see :func:`_turn_sure`.
     """
     if not reps:
         return []
@@ -280,10 +319,16 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     both = all_last(metrics.knee_trusted[f]) & deep
     sep = _reduce(np.minimum, metrics.knee_sep_ratio[f], both, seg.first, np.inf)
     judged_knee = _judged_knees(reps, knees, open_, exercise)
-    per_rep, knee_grade, hip_grade = _flag(reps, knees.value, knees.toe, drop, judged_knee, open_, exercise, cfg)
+    sure, asym_sure = (np.ones((n, 2), bool), True) if square is None else \
+        _turn_sure(reps, knees, _knee_stats(*square, reps, seg, deep, exercise, cfg), exercise, cfg)
+    checked = np.abs([v.turn_deg for v in views]) >= cfg.square_check_from_deg  # NaN: not checked
+    sure, asym_sure = sure | ~checked[:, None], asym_sure | ~checked
+    judged_knee &= sure
+    per_rep, knee_grade, hip_grade = _flag(reps, knees.value, knees.toe, drop, judged_knee, open_, exercise, cfg,
+                                           asym_sure)
     side_args, n_trusted = np.stack([knees.value, knees.fppa, knees.toe], -1).tolist(), knees.trusted.tolist()
     knee_grade, hip_grade, worst_ = knee_grade.tolist(), hip_grade.tolist(), knees.worst.tolist()
-    judged_list, few = judged_knee.tolist(), (knees.deep < cfg.min_trusted_frames).tolist()
+    judged_list, few, sure = judged_knee.tolist(), (knees.deep < cfg.min_trusted_frames).tolist(), sure.tolist()
     out = []
     frames = knees.judged_frames
     causes = hints(per_rep, knees.worst, judged_knee) if hints is not None else [(None, None)] * len(reps)
@@ -291,13 +336,29 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
         args, trusted, worst, judged, grade = side_args[k], n_trusted[k], worst_[k], judged_list[k], knee_grade[k]
         sides = (SideMeasures(*args[0], trusted[0], frames[2 * k], worst[0]),
                  SideMeasures(*args[1], trusted[1], frames[2 * k + 1], worst[1]))
-        verdicts = (_knee_verdict(judged[0], grade[0], blocks[k], rep, Side.LEFT, exercise, few[k]),
-                    _knee_verdict(judged[1], grade[1], blocks[k], rep, Side.RIGHT, exercise, few[k]))
+        verdicts = (_knee_verdict(judged[0], grade[0], blocks[k], rep, Side.LEFT, exercise, few[k], sure[k][0]),
+                    _knee_verdict(judged[1], grade[1], blocks[k], rep, Side.RIGHT, exercise, few[k], sure[k][1]))
         hip = _SKIP[blocks[k]] if blocks[k] is not None else \
             _SKIP[NotJudged.TOO_FEW_FRAMES] if not np.isfinite(drop[k]) else _BY_GRADE[hip_grade[k]]
         out.append(RepResult(rep, sides, float(drop[k]), float(lean[k]), float(sep[k]), tuple(per_rep[k]),
                              verdicts, hip, views[k], cfg.measure_kind(exercise, rep.depth), causes[k]))
     return out
+
+
+def judge_reps(track: PoseTrack, base: Baseline, metrics: FrameMetrics, reps: list[Rep], exercise: Exercise,
+               cfg: FaultSettings, views: list[RepView], hints=None) -> tuple[np.ndarray, list[RepResult]]:
+    """Judge every rep as filmed and square-on (analyze and live mode alike): the per-frame measure (T, 2),
+    degrees (:func:`judged_measure`), and each rep's :class:`RepResult` (:func:`evaluate_reps`).
+
+    The square-on measures are computed only when some rep is turned ``cfg.square_check_from_deg`` or more
+    (no other rep is checked): a clip filmed square-on costs nothing extra."""
+    measure = judged_measure(metrics, reps, exercise, cfg)
+    square = None
+    with np.errstate(invalid="ignore"):
+        if any(abs(v.turn_deg) >= cfg.square_check_from_deg for v in views):
+            m = square_on(metrics, track, base, rep_turns(reps, views, len(track)))
+            square = (m, judged_measure(m, reps, exercise, cfg))
+    return measure, evaluate_reps(metrics, measure, reps, exercise, cfg, views=views, hints=hints, square=square)
 
 
 def main_fault(faults) -> Fault | None:

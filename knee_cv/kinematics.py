@@ -214,6 +214,74 @@ def fppa_deg(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, medial: np.nd
     return ang * np.sign(dot(off, medial))
 
 
+#: Beyond this turn the reconstruction is not attempted (nothing turned past 30 degrees is judged, and a side
+#: view's forward reach would stand in for its sideways position).
+SQUARE_ON_MAX_DEG = 45.0
+
+
+def frontal_plane(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, toe: np.ndarray, base: Baseline,
+                  turn_deg: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The leg as it would be seen square-on: each joint's sideways position with the body's turn taken out.
+
+    A body turned by ``theta`` shows a joint that sits ``Z`` in front of another at ``X cos(theta) +
+    Z sin(theta)`` sideways from it, so a knee bent forward in a squat slides toward one side of the picture
+    and its FPPA leans one way on one leg and the other way on the other (at 10 degrees of turn, about 16
+    degrees of measure). ``Z`` follows from each segment's standing length (its length in 3D, since a
+    standing leg lies in the frontal plane) and its projection (Taylor 2000, scaled orthography): the shank
+    and foot point forward from the ankle, the thigh back from the knee. The turn comes from
+    :func:`knee_cv.view.rep_views`; a turn of 0 changes nothing.
+
+    Parameters
+    ----------
+    hip, knee, ankle, toe : ndarray, shape (2 coords, T, 2 sides), pixels
+    turn_deg : ndarray, shape (T,)
+        + = turned toward the subject's left; NaN, or beyond ``SQUARE_ON_MAX_DEG``, is taken as 0.
+
+    Returns
+    -------
+    hip, knee, ankle, toe, medial : ndarray, shape (2 coords, T, 2 sides)
+        Coordinates along the subject's left (``[0]``) and down the body (``[1]``), pixels, the ankle at 0;
+        ``medial`` the unit vector toward the other leg in those coordinates.
+    """
+    u = hip[..., 0] - hip[..., 1]                 # (2, T) toward the subject's left, in front and back views
+    u = u / norm(u)
+    with np.errstate(invalid="ignore"):
+        turn = np.where(np.abs(turn_deg) <= SQUARE_ON_MAX_DEG, turn_deg, 0.0)  # NaN compares False: 0
+    th = np.radians(turn).astype(np.float32)[:, None]
+    c, s = np.cos(th), np.sin(th)
+
+    def sideways(d: np.ndarray, length: np.ndarray, forward: float) -> tuple[np.ndarray, np.ndarray]:
+        x, y = d[0] * u[0, :, None] + d[1] * u[1, :, None], d[1] * u[0, :, None] - d[0] * u[1, :, None]
+        reach = np.sqrt(np.maximum(length.astype(np.float32) ** 2 - x * x - y * y, 0.0))  # toward the camera
+        return x * c - s * (forward * reach), y
+
+    kx, ky = sideways(knee - ankle, base.shank, 1.0)
+    hx, hy = sideways(hip - knee, base.thigh, -1.0)
+    tx, ty = sideways(toe - ankle, np.nan_to_num(base.foot), 1.0)
+    zero = np.zeros_like(kx)
+    side = np.broadcast_to(np.array([-1.0, 1.0], np.float32), kx.shape)  # the left leg's medial is the right
+    return (np.stack([kx + hx, ky + hy]), np.stack([kx, ky]), np.stack([zero, zero]), np.stack([tx, ty]),
+            np.stack([side, zero]))
+
+
+def square_on(metrics: FrameMetrics, track: PoseTrack, base: Baseline, turn_deg: np.ndarray) -> FrameMetrics:
+    """``metrics`` with the FPPA and the knee-over-toe deviation measured square-on (:func:`frontal_plane`).
+
+    The turn is read from the nose and the feet, and on real clips those readings miss by 5-19 degrees (a
+    person square to the camera read -19 from the nose). So the square-on measures are not the verdict: a
+    knee is judged only where they and the measures as filmed agree (:func:`knee_cv.faults.evaluate_reps`).
+
+    Parameters
+    ----------
+    turn_deg : ndarray, shape (T,)
+        The body's turn per frame, degrees (each rep's own, :class:`knee_cv.view.RepView`).
+    """
+    hip, knee, ankle, toe = joints(track, HIP, KNEE, ANKLE, TOE)
+    h, k, a, t, m = frontal_plane(hip, knee, ankle, toe, base, turn_deg)
+    return dataclasses.replace(metrics, fppa_deg=fppa_deg(h, k, a, m),
+                               knee_toe_dev=dot(k - t, m) / np.float32(base.leg_length))
+
+
 def standing_baseline(track: PoseTrack) -> Baseline | None:
     """Estimate the standing posture: frames with the hips highest and legs straight.
 

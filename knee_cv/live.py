@@ -22,7 +22,7 @@ from .codes import FaultCode, Notice, Side, WarningCode
 from .meta import Session, session_date
 from .cues import CuePolicy, LiveSettings
 from .errors import InputError, KneeCvError
-from .faults import RepResult, evaluate_reps, judged_measure, valgus_measure
+from .faults import RepResult, judge_reps, valgus_measure
 from .filtering import OneEuroFilter
 from .kinematics import Baseline, FrameMetrics, frame_metrics, standing_baseline
 from .present import GUIDANCE, KneeMark, Overlay, rep_text
@@ -227,9 +227,10 @@ class LiveSession:
         local = dataclasses.replace(rep, start=0, bottom=rep.bottom - rep.start, end=rep.end - rep.start)
         lo, hi = self.m_from + rep.start, self.m_from + rep.end + 1
         # the same per-rep view rule as analyze: side-on or turned reps judge nothing
-        views = rep_views(self._track(self.smooth_xyz, lo, hi), metrics.depth, [local], self.baseline.leg_length)
-        measure = judged_measure(metrics, [local], self.exercise, self.settings.faults)
-        (res,) = evaluate_reps(metrics, measure, [local], self.exercise, self.settings.faults, views=views)
+        track = self._track(self.smooth_xyz, lo, hi)
+        views = rep_views(track, metrics.depth, [local], self.baseline.leg_length,
+                          bilateral=not self.exercise.one_legged)
+        _, (res,) = judge_reps(track, self.baseline, metrics, [local], self.exercise, self.settings.faults, views)
         message = self.cues.after(t, res)
         at = lambda k: float(self.t[self.m_from + k])  # noqa: E731
         self.reps.append(LiveRep(len(self.reps) + 1 - self.rep_offset, dataclasses.replace(res, rep=rep),

@@ -90,6 +90,10 @@ class FaultSettings:
     judge_from_depth_fraction: float = 0.6
     #: knees are not judged when the body turns further than this from the camera (README, "View and body turn")
     max_yaw_deg: float = 30.0
+    #: from this turn on (degrees), a knee's verdict must also hold square-on (README, "View and body turn"):
+    #: below it the turn is within its reading noise (up to 1.9 on renders facing the camera), and renders
+    #: turned 5 degrees gave no wrong verdict at any camera height
+    square_check_from_deg: float = 5.0
     #: fewer trusted frames than this: the knee is not judged in that rep
     min_trusted_frames: int = 3
     #: a knee measure beyond this (degrees, either way) is a failed measurement, not a fault: the frame is
@@ -139,6 +143,7 @@ RANGES: dict[str, tuple[float, float, bool, bool]] = {
     "single_leg_ankle_gap": (0.0, 1.0, False, True), "foot_only_gap": (0.0, 1.0, False, True),
     "squat_depth_slope_deg": (0.0, 400.0, True, True),
     "judge_from_depth_fraction": (0.0, 1.0, False, True), "max_yaw_deg": (0.0, 90.0, True, True),
+    "square_check_from_deg": (0.0, 90.0, True, True),
     "min_trusted_frames": (1, 1000, True, True), "max_plausible_deg": (10.0, 180.0, True, True),
     "max_plausible_gap_deg": (5.0, 360.0, True, True), "shallow_depth": (0.0, 1.0, True, False),
     "valgus_min_toe_pct": (-100.0, 100.0, True, True),

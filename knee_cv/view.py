@@ -88,7 +88,20 @@ _TURN_JOINTS = np.array([LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.NOSE, LM.LEFT_H
                          LM.LEFT_ANKLE, LM.RIGHT_ANKLE])
 
 
+class TurnCues(NamedTuple):
+    """The body's turn per frame, degrees, shape (T,) each: ``turn`` as :func:`turn_deg` gives it, and the
+    ``feet`` cue alone (NaN where both feet are not seen, and in back views)."""
+
+    turn: np.ndarray
+    feet: np.ndarray
+
+
 def turn_deg(track: PoseTrack, min_visibility: float = 0.5) -> np.ndarray:
+    """How far the body is turned from facing the camera in each frame (:func:`turn_cues`), degrees."""
+    return turn_cues(track, min_visibility).turn
+
+
+def turn_cues(track: PoseTrack, min_visibility: float = 0.5) -> TurnCues:
     """How far the body is turned from facing the camera in each frame, degrees, from 2D positions.
 
     Two cues, averaged where both are seen (the feet only in front views):
@@ -105,8 +118,8 @@ def turn_deg(track: PoseTrack, min_visibility: float = 0.5) -> np.ndarray:
 
     Returns
     -------
-    ndarray, shape (T,)
-        Degrees in [-90, 90]; NaN without shoulders.
+    TurnCues
+        ``turn`` in [-90, 90] degrees, NaN without shoulders; and the feet cue alone.
     """
     (x, y) = track.joint_xy(_TURN_JOINTS)  # (T, 11) each: shoulders, nose, hips, heels, toes, ankles
     ax, ay = x[:, 0] - x[:, 1], y[:, 0] - y[:, 1]
@@ -125,10 +138,11 @@ def turn_deg(track: PoseTrack, min_visibility: float = 0.5) -> np.ndarray:
     # read 55): the feet count only in front views, where the subject's left shoulder is on the image right
     feet_seen = all_last(vis[:, 5:9] >= min_visibility) & np.isfinite(feet) & (ax > 0)
     both = np.where(nose_seen & feet_seen, (nose + feet) / 2, np.where(nose_seen, nose, feet))
+    feet = np.where(feet_seen, feet, np.nan)
     if (nose_seen | feet_seen).all():
-        return both
+        return TurnCues(both, feet)
     dz = track.xyz[:, LM.LEFT_SHOULDER, 2] - track.xyz[:, LM.RIGHT_SHOULDER, 2]  # MediaPipe's relative depth
-    return np.where(nose_seen | feet_seen, both, np.degrees(np.arctan2(dz, np.abs(ax))))
+    return TurnCues(np.where(nose_seen | feet_seen, both, np.degrees(np.arctan2(dz, np.abs(ax)))), feet)
 
 
 def _feet_turn(x: np.ndarray, y: np.ndarray, ux: np.ndarray, uy: np.ndarray) -> np.ndarray:
@@ -212,19 +226,27 @@ def view_class(view: View, turn: float, reps: list[RepView], max_turn_deg: float
     return ViewClass(("oblique_" if oblique else "") + view.value)
 
 
-def rep_views(track: PoseTrack, depth: np.ndarray, reps, leg_length: float,
-              turns: np.ndarray | None = None, axes: np.ndarray | None = None) -> list[RepView]:
+def rep_views(track: PoseTrack, depth: np.ndarray, reps, leg_length: float, cues: TurnCues | None = None,
+              axes: np.ndarray | None = None, *, bilateral: bool = True) -> list[RepView]:
     """The view of each rep on its own, so an edited clip that cuts between views is judged rep by rep.
 
     A rep is side-on when most of its frames are; otherwise front or back by the
-    shoulders' left/right order. Its turn is the median of :func:`turn_deg` over the
-    rep's frames above half its depth: deep in a squat the head comes forward of
-    the shoulders and a turned body reads more turned. Vectorized over reps.
+    shoulders' left/right order. Its turn, in a front view of a bilateral squat with both
+    feet seen in at least half its frames, is the median of the feet cue over the rep: the
+    feet do not move with depth, while deep in a squat the head comes forward of the shoulders
+    and reads a turned body more turned (and a head behind dumbbells or turned on its own
+    reads a body square to the camera 5-28 degrees off). Otherwise (lunges and single-leg
+    squats, whose staggered or lifted feet break the feet cue; back views; feet unseen) it is
+    the median of :func:`turn_deg` over the rep's frames above half its depth. Vectorized over reps.
 
     Parameters
     ----------
-    turns, axes : ndarray, shape (T,), optional
-        :func:`turn_deg` and :func:`body_axis_deg` of the track, if already computed.
+    cues : TurnCues, optional
+        :func:`turn_cues` of the track, if already computed.
+    axes : ndarray, shape (T,), optional
+        :func:`body_axis_deg` of the track, if already computed.
+    bilateral : bool
+        Both feet planted side by side (not a lunge or single-leg squat): the feet cue may be used.
     """
     from .groups import Segments, sort_groups
 
@@ -232,7 +254,8 @@ def rep_views(track: PoseTrack, depth: np.ndarray, reps, leg_length: float,
         return []
     seg = Segments.from_bounds([r.start for r in reps], [r.end for r in reps])
     f = seg.frame
-    turns = turn_deg(track) if turns is None else turns
+    cues = turn_cues(track) if cues is None else cues
+    turns = cues.turn
     codes = _view_codes(track.xy, leg_length)[f]
     counts = np.stack([np.add.reduceat(codes == k, seg.first) for k in range(4)], -1)      # (n, 4)
     lens = np.diff(np.r_[seg.first, len(f)])
@@ -242,7 +265,19 @@ def rep_views(track: PoseTrack, depth: np.ndarray, reps, leg_length: float,
     g = sort_groups(turns[f], seg.group, upright, seg.n)
     everywhere = sort_groups(turns[f], seg.group, np.ones(len(f), bool), seg.n)
     turn = np.where(g.count > 0, g.quantile(0.5), everywhere.quantile(0.5))
+    feet = sort_groups(cues.feet[f], seg.group, np.ones(len(f), bool), seg.n)
+    use_feet = bilateral & (kind == 0) & (feet.count >= 0.5 * lens)
+    turn = np.where(use_feet, feet.quantile(0.5), turn)
     axis = (body_axis_deg(track) if axes is None else axes)[f]
     axis = sort_groups(axis, seg.group, np.isfinite(axis), seg.n).quantile(0.5)
     return [RepView(_VIEW_ORDER[k], float(t), float(a) if np.isfinite(a) else 0.0)
             for k, t, a in zip(kind.tolist(), turn.tolist(), axis.tolist())]
+
+
+def rep_turns(reps, views: list[RepView], n_frames: int) -> np.ndarray:
+    """Each rep's turn spread over its frames, shape (``n_frames``,), degrees; 0 outside reps (the square-on
+    measures of :func:`knee_cv.kinematics.square_on` are read only within reps)."""
+    out = np.zeros(n_frames, np.float32)
+    for r, v in zip(reps, views):
+        out[r.start:r.end + 1] = v.turn_deg
+    return out

@@ -6,7 +6,8 @@ Renders the mannequin doing a clean squat and a squat with 10 cm of valgus on bo
 knees, turned by a known angle (0, +-10, +-20, +-30, +-45, +-60, +-70, +-90 degrees;
 + = toward the subject's left) and seen from three camera heights, runs the whole
 pipeline (MediaPipe included) and prints a markdown table: the turn knee-cv reads,
-its error, the view, and whether the knees were judged and the valgus rep flagged.
+its error, the view, how many knee-reps were judged (and how many were not because their
+verdict changed with the turn taken out), and whether each rep was flagged for valgus.
 """
 from __future__ import annotations
 
@@ -27,10 +28,11 @@ def run(turn: float, height: float, tmp: Path) -> dict:
     sc = Scenario(reps=(RepSpec(), RepSpec((10.0, 10.0))), body_turn_deg=turn, camera_height=height)
     video = render_video(sc, tmp / f"turn_{turn}_{height}.mp4")
     a = analyze(video, out_dir=tmp / "out", progress=False, pdf=False, annotate=False).analysis
-    judged = [all(v.judged for v in r.knee_verdicts) for r in a.reps]
+    judged = sum(v.judged for r in a.reps for v in r.knee_verdicts)
+    turned = sum(v.reason is not None and v.reason.value == "turned" for r in a.reps for v in r.knee_verdicts)
     flagged = [any(f.code.value == "knee_valgus" for f in r.faults) for r in a.reps]
     return {"turn": turn, "height": height, "read": a.yaw_deg, "view": a.view.value, "reps": len(a.reps),
-            "judged": judged, "flagged": flagged}
+            "judged": judged, "turned": turned, "flagged": flagged}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,17 +41,17 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     turns = (0, 20, 45, 70, 90) if args.quick else TURNS
     heights = (0.75,) if args.quick else HEIGHTS
-    print("| turn (deg) | camera height (m) | turn read (deg) | error (deg) | view | reps | knees judged | "
-          "valgus rep flagged, clean rep clean |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| turn (deg) | camera height (m) | turn read (deg) | error (deg) | view | reps | knee-reps judged | "
+          "not judged: turned | clean rep flagged | valgus rep flagged |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for h in heights:
             for t in turns:
                 r = run(t, h, Path(tmp))
                 err = r["read"] - t
-                ok = "yes" if r["flagged"] == [False, True] else "n/a" if not any(r["judged"]) else str(r["flagged"])
+                clean, valgus = (("yes" if f else "no") for f in r["flagged"]) if r["reps"] == 2 else ("?", "?")
                 print(f"| {t} | {h} | {r['read']:.1f} | {err:+.1f} | {r['view']} | {r['reps']} | "
-                      f"{sum(r['judged'])} of {r['reps']} | {ok} |", flush=True)
+                      f"{r['judged']} of {2 * r['reps']} | {r['turned']} | {clean} | {valgus} |", flush=True)
     return 0
 
 

@@ -318,3 +318,68 @@ def test_side_helpers_match_numpy_reductions(shape):
     ok = np.isfinite(x) & (x > -0.5)
     np.testing.assert_array_equal(K.all_last(ok), ok.all(-1))
     assert K.all_last(ok).dtype == bool and not np.shares_memory(K.all_last(ok), ok)
+
+
+@pytest.mark.parametrize("turn", [-20.0, -10.0, 10.0, 20.0])
+def test_square_on_takes_a_known_body_turn_out_of_the_fppa(turn):
+    """The mannequin's exact joints, projected through its pinhole camera with the body turned: the FPPA
+    square-on is within 4.5 deg of the unturned body's at every deep frame; as filmed it is 15-60 deg off."""
+    from knee_cv.mannequin import ANKLE2, HIP2, KNEE2, J, RepSpec, Scenario, pose_world, project
+
+    def legs(t: float):
+        sc = Scenario(reps=(RepSpec((10.0, 0.0)),), body_turn_deg=t)
+        xyz, rep, _ = pose_world(sc)
+        P = np.moveaxis(project(sc, xyz), -1, 0).astype(np.float32)  # (2, T, joints)
+        return rep, P[..., HIP2], P[..., KNEE2], P[..., ANKLE2], P[..., [J.L_TOE, J.R_TOE]]
+
+    _, hip0, knee0, ankle0, _ = legs(0.0)
+    want = K.fppa_deg(hip0, knee0, ankle0, K.medial_axis(hip0))
+    rep, hip, knee, ankle, toe = legs(turn)
+    med = lambda a: np.median(a[rep == 0], 0)  # noqa: E731 - standing frames
+    base = K.Baseline(leg_length=float(med(K.norm(hip - ankle)).mean()), thigh=med(K.norm(knee - hip)),
+                      shank=med(K.norm(ankle - knee)), foot=med(K.norm(toe - ankle)), hip_y=float(med(hip[1].mean(-1))),
+                      pelvic_tilt_deg=0.0, trunk_lean_deg=0.0, knee_toe_dev=np.zeros(2),
+                      frames=np.flatnonzero(rep == 0))
+    h, k, a, t, m = K.frontal_plane(hip, knee, ankle, toe, base, np.full(len(rep), turn, np.float32))
+    depth = (hip[1].mean(-1) - base.hip_y) / base.leg_length
+    deep = depth > 0.6 * depth.max()
+    square = np.abs(K.fppa_deg(h, k, a, m) - want)[deep]
+    filmed = np.abs(K.fppa_deg(hip, knee, ankle, K.medial_axis(hip)) - want)[deep]
+    assert square.max() < 4.5 and filmed.max(0).min() > 15, (square.max(0), filmed.max(0))
+    # no turn, no change: the square-on leg is the filmed one in the body's own axes
+    h, k, a, t, m = K.frontal_plane(hip0, knee0, ankle0, toe, base, np.zeros(len(rep), np.float32))
+    np.testing.assert_allclose(K.fppa_deg(h, k, a, m), want, atol=1e-3)
+
+
+def test_a_verdict_that_changes_with_the_turn_taken_out_is_not_given():
+    """evaluate_reps with a square-on reading: where it and the reading as filmed disagree on valgus, the knee
+    is not judged (turned); where they agree, the verdict stands; where only the square-on frames are
+    plausible, the knee is not judged (turned) either."""
+    from knee_cv.codes import NotJudged
+    from knee_cv.faults import evaluate_reps, judged_measure
+    from knee_cv.view import RepView, View
+
+    cfg = Settings().faults
+
+    def run(shift):
+        a = analyze_track(squat_track(reps=1, knee_shift_px=shift, depth_px=100))
+        return a, judged_measure(a.metrics, [r.rep for r in a.reps], a.exercise, cfg)
+
+    (valgus, mv), (clean, mc) = run((30.0, 0.0)), run((0.0, 0.0))
+    reps = [r.rep for r in valgus.reps]
+    assert [v.judged for v in valgus.reps[0].knee_verdicts] == [True, True] and valgus.reps[0].faults
+    turned = dict(views=[RepView(View.FRONT, -10.0)])
+    (res,) = evaluate_reps(valgus.metrics, mv, reps, valgus.exercise, cfg, square=(clean.metrics, mc), **turned)
+    assert res.knee_verdicts[0].reason is NotJudged.TURNED and res.knee_verdicts[1].judged and not res.faults
+    (res,) = evaluate_reps(clean.metrics, mc, reps, clean.exercise, cfg, square=(valgus.metrics, mv), **turned)
+    assert res.knee_verdicts[0].reason is NotJudged.TURNED and res.knee_verdicts[1].judged
+    (res,) = evaluate_reps(valgus.metrics, mv, reps, valgus.exercise, cfg, square=(valgus.metrics, mv), **turned)
+    assert res.knee_verdicts == valgus.reps[0].knee_verdicts and res.faults
+    wild = mv.copy()
+    wild[:, 0] += 90.0  # as filmed, the left knee reads beyond any body: no plausible frame
+    (res,) = evaluate_reps(valgus.metrics, wild, reps, valgus.exercise, cfg, square=(valgus.metrics, mv), **turned)
+    assert res.knee_verdicts[0].reason is NotJudged.TURNED
+    # below square_check_from_deg the turn is within its reading noise: the verdict as filmed stands
+    (res,) = evaluate_reps(valgus.metrics, mv, reps, valgus.exercise, cfg, square=(clean.metrics, mc),
+                           views=[RepView(View.FRONT, cfg.square_check_from_deg - 1)])
+    assert res.knee_verdicts == valgus.reps[0].knee_verdicts and res.faults

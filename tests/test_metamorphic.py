@@ -49,7 +49,8 @@ def variant(model_dir, tmp_path_factory):
 
 def _knees(report: dict) -> list[dict]:
     """Per rep and side: (flagged as valgus, judged value or None)."""
-    return [{s: (any(f["code"] == "knee_valgus" and f["side"] == s for f in r["faults"]), r[s]["knee_valgus_deg"])
+    return [{s: (any(f["code"] == "knee_valgus" and f["side"] == s for f in r["faults"]),
+                 r[s]["knee_valgus_deg"] if r[s]["judged"] else None)
              for s in ("left", "right")} for r in report["reps"]]
 
 

@@ -41,6 +41,15 @@ def _feet_turned(track, turn, toe_out=15.0):
     return xyz
 
 
+def _nose_turned(xyz, turn):
+    """``xyz`` with the nose NOSE_DEPTH shoulder widths in front of the shoulders of a head turned by ``turn``."""
+    sh = xyz[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER], :2]
+    width = np.linalg.norm(sh[:, 0] - sh[:, 1], axis=-1)
+    xyz[:, LM.NOSE, 0] = sh.mean(1)[:, 0] + NOSE_DEPTH * np.tan(np.radians(turn)) * width
+    xyz[:, LM.NOSE, 1] = sh.mean(1)[:, 1] - 80
+    return xyz
+
+
 @pytest.mark.parametrize("turn", [0.0, 8.0, -20.0, 35.0])
 def test_turn_from_the_feet_is_exact_and_ignores_a_symmetric_turn_out(turn):
     track = squat_track(reps=1)
@@ -56,16 +65,30 @@ def test_turn_from_the_feet_is_exact_and_ignores_a_symmetric_turn_out(turn):
 
 def test_nose_and_feet_are_averaged_and_feet_do_not_count_from_behind():
     track = squat_track(reps=1)
-    xyz = _feet_turned(track, 20.0, toe_out=0.0)
-    sh = xyz[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER], :2]
-    width = np.linalg.norm(sh[:, 0] - sh[:, 1], axis=-1)
-    xyz[:, LM.NOSE, 0] = sh.mean(1)[:, 0] + NOSE_DEPTH * np.tan(np.radians(10.0)) * width
-    xyz[:, LM.NOSE, 1] = sh.mean(1)[:, 1] - 80
+    xyz = _nose_turned(_feet_turned(track, 20.0, toe_out=0.0), 10.0)
     np.testing.assert_allclose(turn_deg(track.replace(xyz=xyz)), 15.0, atol=1e-3)
     back = xyz.copy()                                      # seen from behind: the left shoulder on the image left
     back[:, [LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER]] = xyz[:, [LM.RIGHT_SHOULDER, LM.LEFT_SHOULDER]]
     got = turn_deg(track.replace(xyz=back))
     assert np.all(np.abs(got + 10.0) < 1e-3)               # the nose alone (its offset is mirrored too)
+
+
+def test_a_squat_rep_takes_its_turn_from_the_feet_and_a_lunge_rep_from_both_cues():
+    """Feet square (0 deg), head turned 20 deg: a bilateral squat rep reads 0 (the feet do not move with depth,
+    a head turns on its own), a one-legged rep the average of both cues; exact on a synthetic track."""
+    from knee_cv.analysis import analyze_track
+    from knee_cv.view import rep_views, turn_cues
+
+    track = squat_track(reps=1)
+    turned_head = track.replace(xyz=_nose_turned(_feet_turned(track, 0.0, toe_out=0.0), 20.0))
+    a = analyze_track(turned_head, smooth=False)
+    (rep,) = [r.rep for r in a.reps]
+    cues = turn_cues(turned_head)
+    np.testing.assert_allclose(cues.feet, 0.0, atol=1e-3)
+    (squat,) = rep_views(turned_head, a.metrics.depth, [rep], a.baseline.leg_length, cues)
+    (lunge,) = rep_views(turned_head, a.metrics.depth, [rep], a.baseline.leg_length, cues, bilateral=False)
+    assert squat.turn_deg == pytest.approx(0.0, abs=1e-3) and a.reps[0].view.turn_deg == pytest.approx(0.0, abs=1e-3)
+    assert lunge.turn_deg == pytest.approx(10.0, abs=1e-3)
 
 
 def test_judging_block_rules():
@@ -122,6 +145,25 @@ def test_clip_turning_between_reps_is_judged_rep_by_rep(tmp_path, model_dir):
     assert not a.reps[0].faults
     assert {(f.code.value, f.side.value) for f in a.reps[2].faults if f.code.value == "knee_valgus"} == \
         {("knee_valgus", "left"), ("knee_valgus", "right")}
+
+
+@pytest.mark.video
+@pytest.mark.parametrize("turn", [-10, 10])
+def test_a_slightly_turned_clean_squat_is_never_flagged(tmp_path, model_dir, turn):
+    """At 10 degrees of turn the reading as filmed moves a knee ~17 degrees toward valgus: before the square-on
+    check a clean rep read +6 (mild valgus) on one knee at -10. Now every knee of the clean rep is either
+    judged clean or not judged because of the turn, and the valgus rep is still caught on a knee."""
+    from knee_cv.mannequin import RepSpec, Scenario
+
+    os.environ["KNEE_CV_MODELS"] = str(model_dir)
+    sc = Scenario(reps=(RepSpec(), RepSpec((10.0, 10.0))), body_turn_deg=turn, camera_height=0.75)
+    a = _render_and_analyze(tmp_path, sc, f"slight{turn}")
+    clean, valgus = a.reps
+    assert not clean.faults, clean.faults
+    assert all(v.judged or v.reason is NotJudged.TURNED for v in clean.knee_verdicts)
+    assert any(f.code.value == "knee_valgus" for f in valgus.faults)
+    turned = [v for r in a.reps for v in r.knee_verdicts if v.reason is NotJudged.TURNED]
+    assert turned and any(w.code.value == "knees_turned" for w in a.warnings)
 
 
 @pytest.mark.parametrize("turn", ["clockwise", "counter-clockwise"])
