@@ -217,7 +217,7 @@ def rep_text(faults, knees: tuple[Verdict, Verdict], hip: Verdict) -> tuple[str,
     if not any(v.judged for _, v in parts) and not hip.judged:
         reason = next((v.reason for _, v in parts), hip.reason)
         return not_judged_text(reason).capitalize(), Tone.NOT_JUDGED
-    missing = [f"{s.value} knee {reason_label(v.reason)}" for s, v in parts if not v.judged]
+    missing = [f"{s.value} knee ({reason_label(v.reason)})" for s, v in parts if not v.judged]
     if missing:
         return f"No fault seen; {NOT_JUDGED}: " + ", ".join(missing), Tone.NOT_JUDGED
     return GOOD_REP, Tone.OK
