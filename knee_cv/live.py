@@ -499,9 +499,9 @@ def run_live(*, camera: int | str = 0, source: str | Path | None = None, out: st
     guide = set_reps if isinstance(set_reps, SetGuide) else SetGuide(set_reps, sides=sides) if set_reps else None
     loop = _Loop(settings, live, fps=src.fps, out=out, headless=headless, record=Path(record) if record else None,
                  exercise=exercise, voice=_voice(voice) if voice else None, guide=guide)
-    t_start = time.perf_counter()
     try:
         with stop_on_signals(), PoseEstimator(resolved) as est:  # SIGTERM/SIGHUP save the session like q
+            t_start = time.perf_counter()  # max_seconds is the session's length, not the model's loading time
             for fr in src:
                 if not loop.step(fr, est) or (max_seconds is not None and time.perf_counter() - t_start > max_seconds):
                     break

@@ -24,16 +24,25 @@ def test_live_window_under_xvfb(tmp_path, model_dir):
     try:
         display = ":" + xvfb.stdout.readline().strip()
         env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", KNEE_CV_MODELS=str(model_dir))
-        code = ("from knee_cv.live import run_live; import sys; "
+        code = ("import logging, sys; logging.basicConfig(level=logging.INFO); from knee_cv.live import run_live; "
                 "r = run_live(source=sys.argv[1], out=sys.argv[2], pdf=False, max_seconds=7); "
                 "print(len(r.report['reps']))")
         proc = subprocess.Popen([sys.executable, "-c", code, str(clip("squat_front_valgus_then_good.mp4")),
                                  str(tmp_path / "out")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True)
-        time.sleep(5.5)
+        # a cold start can take longer than the whole clip's first seconds: shoot 2.5 s after the first frame
+        seen = []
+        for line in iter(proc.stderr.readline, ""):
+            seen.append(line)
+            if "first frame in" in line:
+                break
+        else:
+            pytest.fail(f"live ended before its first frame (exit {proc.wait()}): {seen[-5:]}")
+        time.sleep(2.5)
         shot = tmp_path / "window.png"
         subprocess.run(["import", "-display", display, "-window", "root", str(shot)], check=True, timeout=30)
         out, err = proc.communicate(timeout=120)
+        err = "".join(seen) + err
         noise = ("QFontDatabase", "Note that Qt", "W0000", "INFO:", "WARNING:")
         assert proc.returncode == 0, [ln for ln in err.splitlines() if not ln.startswith(noise)][-20:]
         assert int(out.strip().splitlines()[-1]) >= 1
