@@ -181,6 +181,12 @@ def _knee_grades(reps: list[Rep], value: np.ndarray, toe: np.ndarray, exercise: 
     return raw, valgus_grade, varus_grade
 
 
+def _square_checked(views: list[RepView], cfg: FaultSettings) -> np.ndarray:
+    """Reps turned ``cfg.square_check_from_deg`` or more, whose verdicts must also hold square-on, shape (n,)."""
+    with np.errstate(invalid="ignore"):  # a turn not read (NaN) is not checked
+        return np.abs(np.array([v.turn_deg for v in views], float)) >= cfg.square_check_from_deg
+
+
 def _turn_sure(reps: list[Rep], knees: _Knees, square: _Knees, exercise: Exercise, cfg: FaultSettings
                ) -> tuple[np.ndarray, np.ndarray]:
     """Knees whose verdict (faulty or not) is the same measured as filmed and square-on, shape (n, 2), and
@@ -321,7 +327,7 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     judged_knee = _judged_knees(reps, knees, open_, exercise)
     sure, asym_sure = (np.ones((n, 2), bool), True) if square is None else \
         _turn_sure(reps, knees, _knee_stats(*square, reps, seg, deep, exercise, cfg), exercise, cfg)
-    checked = np.abs([v.turn_deg for v in views]) >= cfg.square_check_from_deg  # NaN: not checked
+    checked = _square_checked(views, cfg)
     sure, asym_sure = sure | ~checked[:, None], asym_sure | ~checked
     judged_knee &= sure
     per_rep, knee_grade, hip_grade = _flag(reps, knees.value, knees.toe, drop, judged_knee, open_, exercise, cfg,
@@ -354,10 +360,9 @@ def judge_reps(track: PoseTrack, base: Baseline, metrics: FrameMetrics, reps: li
     (no other rep is checked): a clip filmed square-on costs nothing extra."""
     measure = judged_measure(metrics, reps, exercise, cfg)
     square = None
-    with np.errstate(invalid="ignore"):
-        if any(abs(v.turn_deg) >= cfg.square_check_from_deg for v in views):
-            m = square_on(metrics, track, base, rep_turns(reps, views, len(track)))
-            square = (m, judged_measure(m, reps, exercise, cfg))
+    if _square_checked(views, cfg).any():
+        m = square_on(metrics, track, base, rep_turns(reps, views, len(track)))
+        square = (m, judged_measure(m, reps, exercise, cfg))
     return measure, evaluate_reps(metrics, measure, reps, exercise, cfg, views=views, hints=hints, square=square)
 
 
