@@ -127,6 +127,36 @@ def judged_measure(metrics: FrameMetrics, reps: list[Rep], exercise: Exercise, c
     return measure
 
 
+def plausible_frames(measure: np.ndarray, t: np.ndarray, trusted: np.ndarray, exercise: Exercise,
+                     cfg: FaultSettings) -> np.ndarray:
+    """Frames whose knee measure a body could have produced, shape (T, 2), bool.
+
+    A measure beyond ``cfg.max_plausible_deg`` either way is a failed measurement (no knee bends that far in
+    the frontal plane); so are both knees of a bilateral squat whose measures differ by more than
+    ``cfg.max_plausible_gap_deg`` (one is misplaced, and we cannot tell which); and so are the two frames
+    either side of a jump faster than ``cfg.max_knee_rate_deg_s`` between consecutive trusted frames (one
+    of them is wrong: a knee landmark that leapt, not a knee that moved). Such frames are never judged.
+
+    Parameters
+    ----------
+    measure : ndarray, shape (T, 2), degrees
+    t : ndarray, shape (T,), seconds
+    trusted : ndarray, shape (T, 2), bool
+        Frames whose knee landmarks pass the trust rules (:class:`~knee_cv.kinematics.FrameMetrics`).
+    """
+    with np.errstate(invalid="ignore"):  # NaN compares False: a missing measure is simply not plausible
+        ok = np.abs(measure) <= cfg.max_plausible_deg
+        if not exercise.one_legged:  # in a squat both knees bend alike: a gap this wide means one is misplaced
+            ok &= ~(np.abs(measure[:, 0] - measure[:, 1]) > cfg.max_plausible_gap_deg)[:, None]
+        pair = (ok & trusted)[1:] & (ok & trusted)[:-1]
+        # the floor keeps the per-frame jitter of high-speed video (small steps at a high rate) from counting
+        limit = np.maximum(cfg.max_knee_rate_deg_s * np.diff(t), cfg.min_knee_jump_deg)[:, None]
+        jump = pair & (np.abs(np.diff(measure, axis=0)) > limit)
+    ok[1:] &= ~jump
+    ok[:-1] &= ~jump
+    return ok
+
+
 def _reduce(ufunc, x: np.ndarray, keep: np.ndarray, first: np.ndarray, empty: float) -> np.ndarray:
     """``ufunc.reduceat`` over contiguous segments, ignoring elements not in ``keep``; NaN if none kept."""
     out = ufunc.reduceat(np.where(keep, x, empty), first, axis=0)
@@ -150,11 +180,7 @@ def _knee_stats(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], seg
                 exercise: Exercise, cfg: FaultSettings) -> _Knees:
     f, n, first = seg.frame, seg.n, seg.first
     trusted = metrics.knee_trusted[f]                                                     # (N, 2)
-    with np.errstate(invalid="ignore"):  # a knee bent further than a body can in the frontal plane is a bad frame
-        plausible = np.abs(measure[f]) <= cfg.max_plausible_deg
-        if not exercise.one_legged:  # in a squat both knees bend alike: a gap this wide means one is misplaced
-            gap = np.abs(measure[f, 0] - measure[f, 1])
-            plausible &= ~(gap > cfg.max_plausible_gap_deg)[:, None]
+    plausible = plausible_frames(measure, metrics.t, metrics.knee_trusted, exercise, cfg)[f]
     judged = trusted & deep[:, None] & plausible
     groups = (seg.group[:, None] * 2 + np.arange(2)).ravel()
     by_side = sort_groups(measure[f].ravel(), groups, judged.ravel(), 2 * n)

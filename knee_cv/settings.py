@@ -102,6 +102,12 @@ class FaultSettings:
     #: in a bilateral squat, knees whose measures differ by more than this in one frame (twice the severe
     #: asymmetry onset) are both untrusted there: one of them is misplaced, and we cannot tell which
     max_plausible_gap_deg: float = 40.0
+    #: a knee measure changing faster than this (degrees per second) between two consecutive trusted frames is a
+    #: landmark that leapt, and both frames are untrusted (README, "Trusted frames"): the fastest change on the
+    #: renders was 359 (turned 20 degrees) and on the labelled front views of the real clips 248
+    max_knee_rate_deg_s: float = 500.0
+    #: ... but a step this small (degrees) is never a jump: per-frame jitter of high-frame-rate video
+    min_knee_jump_deg: float = 10.0
     #: valgus is flagged only where the knee went further medial of its toe line than this at some judged frame
     #: (% of leg length): the source documents define valgus as the knee drifting inside the second toe, and a
     #: knee that stayed outside it is not collapsing whatever the angle says (every labelled-valgus knee-rep of
@@ -146,6 +152,7 @@ RANGES: dict[str, tuple[float, float, bool, bool]] = {
     "square_check_from_deg": (0.0, 90.0, True, True),
     "min_trusted_frames": (1, 1000, True, True), "max_plausible_deg": (10.0, 180.0, True, True),
     "max_plausible_gap_deg": (5.0, 360.0, True, True), "shallow_depth": (0.0, 1.0, True, False),
+    "max_knee_rate_deg_s": (10.0, 1e6, True, True), "min_knee_jump_deg": (0.0, 360.0, True, True),
     "valgus_min_toe_pct": (-100.0, 100.0, True, True),
 }
 

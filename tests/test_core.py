@@ -383,3 +383,36 @@ def test_a_verdict_that_changes_with_the_turn_taken_out_is_not_given():
     (res,) = evaluate_reps(valgus.metrics, mv, reps, valgus.exercise, cfg, square=(clean.metrics, mc),
                            views=[RepView(View.FRONT, cfg.square_check_from_deg - 1)])
     assert res.knee_verdicts == valgus.reps[0].knee_verdicts and res.faults
+
+
+def test_a_knee_measure_that_jumps_faster_than_a_body_moves_is_never_judged():
+    """A knee landmark flickering between two places from frame to frame (as on a clip with a skeleton burned into
+    its pixels) reads as a valgus median when its frames are used; the jump rule untrusts them, so the knee is
+    not judged, never flagged. A fast but smooth swing, and small steps at a high frame rate, stay judged."""
+    from knee_cv.codes import NotJudged
+    from knee_cv.faults import evaluate_reps, judged_measure, plausible_frames
+
+    cfg = Settings().faults
+    valgus, clean = (analyze_track(squat_track(reps=1, knee_shift_px=s, depth_px=100)) for s in ((30.0, 0.0),
+                                                                                               (0.0, 0.0)))
+    reps = [r.rep for r in valgus.reps]
+    mc = judged_measure(clean.metrics, reps, clean.exercise, cfg)
+    flicker = mc.copy()
+    flicker[np.arange(len(mc)) % 3 != 0, 0] += 40.0   # two frames in three leap 40 deg toward valgus
+    loose = dataclasses.replace(cfg, max_knee_rate_deg_s=1e6, min_knee_jump_deg=360.0)
+    (blind,) = evaluate_reps(valgus.metrics, flicker, reps, valgus.exercise, loose)
+    assert {(f.code, f.side) for f in blind.faults} == {("knee_valgus", "left")}  # the glitch, read as a fault
+    (res,) = evaluate_reps(valgus.metrics, flicker, reps, valgus.exercise, cfg)
+    assert res.knee_verdicts[0].reason is NotJudged.KNEE_HIDDEN and res.knee_verdicts[1].judged
+    assert not res.faults
+
+    t = np.arange(10) / 30.0
+    trusted = np.ones((10, 2), bool)
+    swing = 300.0 * t[:, None] * np.ones((1, 2)) - 50       # 300 deg/s, 10 deg a frame: a body can do this
+    assert plausible_frames(swing, t, trusted, clean.exercise, cfg).all()
+    step = swing.copy()
+    step[6:, 0] += 7.0                                       # one 17 deg step at 30 fps: 510 deg/s
+    assert np.flatnonzero(~plausible_frames(step, t, trusted, clean.exercise, cfg)[:, 0]).tolist() == [5, 6]
+    fast = np.arange(10) / 240.0                             # 240 fps slow motion: 4 deg jitter is 960 deg/s
+    jitter = np.where(np.arange(10)[:, None] % 2 == 0, 2.0, -2.0) * np.ones((1, 2))
+    assert plausible_frames(jitter, fast, trusted, clean.exercise, cfg).all()
