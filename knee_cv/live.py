@@ -22,9 +22,9 @@ from .codes import FaultCode, Notice, Side, WarningCode
 from .meta import Session, session_date
 from .cues import CuePolicy, LiveSettings
 from .errors import InputError, KneeCvError
-from .faults import RepResult, judge_reps, valgus_measure
+from .faults import RepResult, judge_reps, plausible_frames, valgus_measure
 from .filtering import OneEuroFilter
-from .kinematics import Baseline, FrameMetrics, frame_metrics, standing_baseline
+from .kinematics import Baseline, FrameMetrics, frame_metrics, square_on, standing_baseline
 from .present import GUIDANCE, KneeMark, Overlay, rep_text
 from .reps import Exercise, Rep, RepSegmenter, classify_exercise
 from .sets import Phase, SetGuide
@@ -92,9 +92,10 @@ def guidance(xyz: np.ndarray, vis: np.ndarray, image: np.ndarray | None, *, heig
 
 def _upright(xyz: np.ndarray, base: Baseline | None) -> bool:
     """Standing, or not yet calibrated: the hips less than a quarter leg length below standing."""
-    if base is None:
+    hips = xyz[[LM.LEFT_HIP, LM.RIGHT_HIP], 1]
+    if base is None or not np.isfinite(hips).any():  # no hips seen: no reason to hold back the turn rule
         return True
-    return not float(np.nanmean(xyz[[LM.LEFT_HIP, LM.RIGHT_HIP], 1])) - base.hip_y > 0.25 * base.leg_length
+    return not float(np.nanmean(hips)) - base.hip_y > 0.25 * base.leg_length
 
 
 class LiveSession:
@@ -122,6 +123,7 @@ class LiveSession:
         self.events: list[LiveEvent] = []
         self.cues = CuePolicy(live, settings.faults)
         self.guidance = ""
+        self.rep_turn: float | None = None     # the turn of the rep under way, read when it first goes deep
 
     # -- keys
     def recalibrate(self) -> None:
@@ -192,14 +194,39 @@ class LiveSession:
         closed = self.segmenter.update(fm.depth)
         deep = self._deep(float(np.nan_to_num(fm.depth[0])))
         facing = self.guidance != GUIDANCE["turn"]
+        sure = self._sure(i, one, fm, measure) if deep and facing else np.ones(2, bool)
         if deep and facing:
             n = len(self.reps) + 1 - self.rep_offset
-            for code, side, text in self.cues.during(t, measure, fm.knee_trusted[0], float(fm.pelvic_drop_deg[0]),
-                                                     bool(fm.pelvis_trusted[0]), self.exercise):
+            for code, side, text in self.cues.during(t, measure, fm.knee_trusted[0] & sure,
+                                                     float(fm.pelvic_drop_deg[0]), bool(fm.pelvis_trusted[0]),
+                                                     self.exercise):
                 self.events.append(LiveEvent(round(t, 3), "cue", n, code, side, text))
         for rep in closed:
             self._close(rep, t)
-        return self._overlay(t, fm, measure, deep and facing)
+        return self._overlay(t, fm, measure, deep and facing, sure)
+
+    def _sure(self, i: int, one: PoseTrack, fm: FrameMetrics, measure: np.ndarray) -> np.ndarray:
+        """Knees whose measure in this frame a body could have produced and, in a turned rep, whose call (past
+        the valgus onset or not) is the same as filmed and square-on, shape (2,): only those are cued or
+        coloured, as only such frames are judged when the rep closes (:func:`knee_cv.faults.judge_reps`)."""
+        cfg = self.settings.faults
+        ok = plausible_frames(measure[None], fm.t, fm.knee_trusted, self.exercise, cfg)[0]
+        if self.rep_turn is None:  # read once per rep, by analyze's per-rep rule on its frames so far
+            start = self.segmenter.origin
+            rows = FrameMetrics.concat(self.rows[start:])
+            depth = np.nan_to_num(rows.depth)
+            rep = Rep(0, 0, int(np.argmax(depth)), len(depth) - 1, float(depth.max()))
+            (view,) = rep_views(self._track(self.smooth_xyz, self.m_from + start, i + 1), rows.depth, [rep],
+                                self.baseline.leg_length, bilateral=not self.exercise.one_legged)
+            self.rep_turn = view.turn_deg
+        if not abs(self.rep_turn) >= cfg.square_check_from_deg:  # NaN (no turn read): not checked, as in analyze
+            return ok
+        sq = square_on(fm, one, self.baseline, np.array([self.rep_turn], np.float32))
+        square = valgus_measure(sq.fppa_deg, sq.depth, self.exercise, cfg)[0]
+        onset = cfg.valgus(self.exercise).onset
+        with np.errstate(invalid="ignore"):
+            agree = (measure >= onset) == (square >= onset)
+        return ok & agree & plausible_frames(square[None], fm.t, sq.knee_trusted, self.exercise, cfg)[0]
 
     def _deep(self, d: float) -> bool:
         """Past the judged share of the expected depth, in a rep under way (cues are given only then)."""
@@ -223,7 +250,9 @@ class LiveSession:
 
     def _close(self, rep: Rep, t: float) -> None:
         rep = self._classify(dataclasses.replace(rep, index=len(self.reps) + 1))
-        metrics = FrameMetrics.concat(self.rows[rep.start:])  # this rep's rows only; indices shifted to match
+        self.rep_turn = None
+        # this rep's rows only (the rep closes a few frames after its end), indices shifted to match its track
+        metrics = FrameMetrics.concat(self.rows[rep.start:rep.end + 1])
         local = dataclasses.replace(rep, start=0, bottom=rep.bottom - rep.start, end=rep.end - rep.start)
         lo, hi = self.m_from + rep.start, self.m_from + rep.end + 1
         # the same per-rep view rule as analyze: side-on or turned reps judge nothing
@@ -237,23 +266,24 @@ class LiveSession:
                                  at(rep.start), at(rep.bottom), t, message))
         self.events.append(LiveEvent(round(t, 3), "rep", len(self.reps) - self.rep_offset, text=message))
 
-    def _overlay(self, t: float, fm: FrameMetrics, measure: np.ndarray, deep: bool) -> Overlay:
+    def _overlay(self, t: float, fm: FrameMetrics, measure: np.ndarray, deep: bool, sure: np.ndarray) -> Overlay:
         last = self.reps[-1] if len(self.reps) > self.rep_offset else None
         verdict, tone = rep_text(last.result.faults, last.result.knee_verdicts, last.result.hip_verdict) \
             if last else ("", None)
         cue = self.cues.shown(t)
         extra = {"verdict_tone": tone} if tone else {}
         return Overlay(*frame_marks(fm, measure, deep, self.settings.faults.valgus(self.exercise).onset,
-                                    self.settings.faults.hip_drop.onset),
+                                    self.settings.faults.hip_drop.onset, sure),
                        len(self.reps) - self.rep_offset, verdict, cue=cue or self.guidance,
                        banner=self.guidance if cue else "", big_cue=True, **extra)
 
 
-def frame_marks(fm: FrameMetrics, measure: np.ndarray, deep: bool, onset: float, drop_onset: float
-                ) -> tuple[tuple[KneeMark, KneeMark], bool]:
-    """How to draw the knees and the hip line of one live frame: judged marks only deep in a rep."""
+def frame_marks(fm: FrameMetrics, measure: np.ndarray, deep: bool, onset: float, drop_onset: float,
+                sure: np.ndarray = np.ones(2, bool)) -> tuple[tuple[KneeMark, KneeMark], bool]:
+    """How to draw the knees and the hip line of one live frame: judged marks only deep in a rep, and only on
+    knees whose call holds with the body's turn taken out (``sure``, shape (2,))."""
     trusted = fm.knee_trusted[0]
-    knees = tuple(KneeMark.HIDDEN if not trusted[s] else KneeMark.NEUTRAL if not deep else
+    knees = tuple(KneeMark.HIDDEN if not trusted[s] else KneeMark.NEUTRAL if not (deep and sure[s]) else
                   KneeMark.FLAGGED if measure[s] >= onset else KneeMark.OK for s in (0, 1))
     drop = float(fm.pelvic_drop_deg[0])
     return knees, bool(deep and fm.pelvis_trusted[0] and abs(drop) >= drop_onset)

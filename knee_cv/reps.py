@@ -110,6 +110,11 @@ class RepSegmenter:
         self._last_bottom = -(10 ** 9)  # frame of the last handed-out rep's bottom
 
     @property
+    def origin(self) -> int:
+        """Frame index where the movement under way can have begun: the end of the last handed-out rep."""
+        return self._origin
+
+    @property
     def frames(self) -> int:
         """Frames seen so far."""
         return self._origin + len(self._buf)
@@ -123,8 +128,15 @@ class RepSegmenter:
         return float(self._buf[k]), float(self._buf[k:].max())
 
     def update(self, depth: np.ndarray | float) -> list[Rep]:
-        """Add depth samples (fraction of leg length; NaN = unknown) and return the reps they close."""
-        self._buf = np.r_[self._buf, np.nan_to_num(np.atleast_1d(np.asarray(depth, float)), nan=0.0)]
+        """Add depth samples (fraction of leg length; NaN = unknown) and return the reps they close.
+
+        An unknown sample holds the last known depth: a frame the pose model missed mid-rep is not the person
+        standing up (read as 0, one dropped frame split a live rep into a shallow "good rep" and the rest)."""
+        x = np.atleast_1d(np.asarray(depth, float))
+        if np.isnan(x).any():
+            x = np.r_[self._buf[-1] if len(self._buf) else 0.0, x]
+            x = x[np.maximum.accumulate(np.where(np.isnan(x), 0, np.arange(len(x))))][1:]
+        self._buf = np.r_[self._buf, x]
         return self._take(final=True)
 
     def finish(self) -> list[Rep]:

@@ -58,3 +58,26 @@ def damage(data: bytes, fractions=(0.3, 0.6), length: int = 4000, seed: int = 1)
         at = int(len(out) * frac)
         out[at:at + length] = rng.integers(0, 256, length, dtype=np.uint8).tobytes()
     return bytes(out)
+
+
+def mannequin_track(scenario) -> PoseTrack:
+    """The mannequin's exact joints seen through its pinhole camera, as a landmark track (no MediaPipe).
+
+    The nose is left unseen (visibility 0): a bilateral squat's turn is then read from the feet, as it is in
+    front views (:func:`knee_cv.view.rep_views`).
+    """
+    from knee_cv.mannequin import J, pose_world, project
+
+    xyz_world, _, t = pose_world(scenario)
+    px = project(scenario, xyz_world)                               # (T, joints, 2)
+    T = len(t)
+    xyz = np.zeros((T, N_LANDMARKS, 3), np.float32)
+    vis = np.ones((T, N_LANDMARKS), np.float32)
+    names = {J.L_TOE: LM.LEFT_FOOT_INDEX, J.R_TOE: LM.RIGHT_FOOT_INDEX}
+    for j in J:
+        lm = names.get(j) or getattr(LM, j.name.replace("L_", "LEFT_").replace("R_", "RIGHT_"), None)
+        if lm is not None:
+            xyz[:, lm, :2] = px[:, j]
+    vis[:, LM.NOSE] = 0.0
+    w, h = scenario.size
+    return PoseTrack(xyz, vis, t, w, h, scenario.fps)

@@ -277,6 +277,17 @@ def test_streaming_segmenter_closes_a_rep_cut_off_while_standing_up():
     assert last.index == 2 and last.bottom == 120 + int(np.argmax(d[120:])) and last.end == len(d) - 1
 
 
+def test_a_frame_the_pose_model_missed_does_not_split_a_rep():
+    """One missed frame on the way down is not the person standing up: frame by frame (live, where a mannequin
+    render's dropped frame split a rep into a shallow "good rep" and the rest) and all at once, one rep."""
+    d = np.r_[np.zeros(30), np.sin(np.linspace(0, np.pi, 60)) ** 2 * 0.4, np.zeros(30)]
+    d[50] = np.nan                                                    # 0.37 deep, just before the bottom
+    for chunk in (1, len(d)):
+        (rep,) = _frame_by_frame(d, 30.0, chunk)
+        (whole,) = R.segment_reps(np.nan_to_num(d, nan=d[49]), 30.0)
+        assert (rep.start, rep.bottom, rep.end) == (whole.start, whole.bottom, whole.end)
+
+
 @pytest.mark.parametrize("toml, needle", [
     ("[filters]\ncutoff_hz = 0\n", "filters.cutoff_hz: must be in (0, 30]"),
     ("[filters]\nhampel_window = 0\n", "hampel_window: must be in [1, 301]"),

@@ -41,6 +41,34 @@ def test_session_counts_reps_and_cues_during_the_rep():
     assert cues[-1].text.startswith("Again (3 reps in a row)")
 
 
+@pytest.mark.parametrize("turn", [-10.0, 10.0])
+def test_a_turned_body_gets_live_verdicts_and_cues_that_agree_with_analyze(turn):
+    """The mannequin's exact joints, body turned 10 degrees, quick reps (1.2 s): clean, valgus, clean. Before,
+    closing a turned rep a few frames after its end crashed live mode, and the clean reps were cued "push your
+    knee out" on the knee the turn pushes inward. Now every rep closes with analyze's verdicts, a cue is only
+    ever about a knee its rep flags, and no knee of a clean rep is drawn flagged."""
+    from knee_cv.analysis import analyze_track
+    from knee_cv.mannequin import RepSpec, Scenario
+    from knee_cv.present import KneeMark
+    from synth import mannequin_track
+
+    track = mannequin_track(Scenario(reps=(RepSpec(), RepSpec((10.0, 10.0)), RepSpec()), body_turn_deg=turn,
+                                     rep_s=1.2))
+    s = LiveSession(live=LiveSettings(calibration_s=0.5), width=track.width, height=track.height, fps=track.fps)
+    marks = [s.update(track.t[i], track.xyz[i], track.visibility[i]).knees for i in range(len(track))]
+    batch = analyze_track(track)
+    assert [r.result.knee_verdicts for r in s.reps] == [r.knee_verdicts for r in batch.reps]
+    assert any(r.view.turn_deg * turn > 0 and abs(r.view.turn_deg) >= 5 for r in batch.reps)  # the check is on
+    clean = [r for r in s.reps if not r.result.faults]
+    assert len(clean) == 2 and s.reps[1].result.faults
+    for c in (e for e in s.events if e.kind == "cue"):
+        rep = s.reps[c.rep - 1].result
+        assert (c.code, c.side) in {(f.code, f.side) for f in rep.faults}, (c, rep.faults)
+    for r in clean:
+        frames = range(r.result.rep.start, r.result.rep.end + 1)
+        assert KneeMark.FLAGGED not in {m for k in frames for m in marks[s.m_from + k]}
+
+
 @pytest.mark.video
 def test_replayed_clip_matches_analyze(tmp_path, analyzed, model_dir):
     src = clip("squat_front_valgus_then_good.mp4")
