@@ -191,26 +191,36 @@ class LiveSession:
             fm = frame_metrics(one, self.baseline, self.settings.trust)
         self.rows.append(fm)
         measure = valgus_measure(fm.fppa_deg, fm.depth, self.exercise, self.settings.faults)[0]
+        seen = self._seen(fm, measure)
         closed = self.segmenter.update(fm.depth)
         deep = self._deep(float(np.nan_to_num(fm.depth[0])))
         facing = self.guidance != GUIDANCE["turn"]
-        sure = self._sure(i, one, fm, measure) if deep and facing else np.ones(2, bool)
+        sure = self._turn_sure(i, one, fm, measure) if deep and facing else np.ones(2, bool)
         if deep and facing:
             n = len(self.reps) + 1 - self.rep_offset
-            for code, side, text in self.cues.during(t, measure, fm.knee_trusted[0] & sure,
-                                                     float(fm.pelvic_drop_deg[0]), bool(fm.pelvis_trusted[0]),
-                                                     self.exercise):
+            for code, side, text in self.cues.during(t, measure, seen & sure, float(fm.pelvic_drop_deg[0]),
+                                                     bool(fm.pelvis_trusted[0]), self.exercise):
                 self.events.append(LiveEvent(round(t, 3), "cue", n, code, side, text))
         for rep in closed:
             self._close(rep, t)
-        return self._overlay(t, fm, measure, deep and facing, sure)
+        return self._overlay(t, fm, measure, deep and facing, seen, sure)
 
-    def _sure(self, i: int, one: PoseTrack, fm: FrameMetrics, measure: np.ndarray) -> np.ndarray:
-        """Knees whose measure in this frame a body could have produced and, in a turned rep, whose call (past
-        the valgus onset or not) is the same as filmed and square-on, shape (2,): only those are cued or
-        coloured, as only such frames are judged when the rep closes (:func:`knee_cv.faults.judge_reps`)."""
+    def _seen(self, fm: FrameMetrics, measure: np.ndarray) -> np.ndarray:
+        """Knees trusted in this frame with a measure a body could have produced, shape (2,), by the rules the
+        rep's verdict uses (:func:`knee_cv.faults.plausible_frames`; a jump is checked against the last frame)."""
         cfg = self.settings.faults
-        ok = plausible_frames(measure[None], fm.t, fm.knee_trusted, self.exercise, cfg)[0]
+        if len(self.rows) < 2:
+            return plausible_frames(measure[None], fm.t, fm.knee_trusted, self.exercise, cfg)[0]
+        last = self.rows[-2]
+        both = np.stack([valgus_measure(last.fppa_deg, last.depth, self.exercise, cfg)[0], measure])
+        return plausible_frames(both, np.r_[last.t, fm.t], np.r_[last.knee_trusted, fm.knee_trusted],
+                                self.exercise, cfg)[1] & fm.knee_trusted[0]
+
+    def _turn_sure(self, i: int, one: PoseTrack, fm: FrameMetrics, measure: np.ndarray) -> np.ndarray:
+        """Knees whose call in this frame (past the valgus onset or not) is the same as filmed and square-on,
+        with a plausible square-on measure, shape (2,); all True in a rep turned less than the check's gate.
+        Only those are cued or coloured, as only they can be judged when the rep closes (:func:`judge_reps`)."""
+        cfg = self.settings.faults
         if self.rep_turn is None:  # read once per rep, by analyze's per-rep rule on its frames so far
             start = self.segmenter.origin
             rows = FrameMetrics.concat(self.rows[start:])
@@ -220,13 +230,13 @@ class LiveSession:
                                 self.baseline.leg_length, bilateral=not self.exercise.one_legged)
             self.rep_turn = view.turn_deg
         if not abs(self.rep_turn) >= cfg.square_check_from_deg:  # NaN (no turn read): not checked, as in analyze
-            return ok
+            return np.ones(2, bool)
         sq = square_on(fm, one, self.baseline, np.array([self.rep_turn], np.float32))
         square = valgus_measure(sq.fppa_deg, sq.depth, self.exercise, cfg)[0]
         onset = cfg.valgus(self.exercise).onset
         with np.errstate(invalid="ignore"):
             agree = (measure >= onset) == (square >= onset)
-        return ok & agree & plausible_frames(square[None], fm.t, sq.knee_trusted, self.exercise, cfg)[0]
+        return agree & plausible_frames(square[None], fm.t, sq.knee_trusted, self.exercise, cfg)[0]
 
     def _deep(self, d: float) -> bool:
         """Past the judged share of the expected depth, in a rep under way (cues are given only then)."""
@@ -266,24 +276,30 @@ class LiveSession:
                                  at(rep.start), at(rep.bottom), t, message))
         self.events.append(LiveEvent(round(t, 3), "rep", len(self.reps) - self.rep_offset, text=message))
 
-    def _overlay(self, t: float, fm: FrameMetrics, measure: np.ndarray, deep: bool, sure: np.ndarray) -> Overlay:
+    def _overlay(self, t: float, fm: FrameMetrics, measure: np.ndarray, deep: bool, seen: np.ndarray,
+                 sure: np.ndarray) -> Overlay:
         last = self.reps[-1] if len(self.reps) > self.rep_offset else None
         verdict, tone = rep_text(last.result.faults, last.result.knee_verdicts, last.result.hip_verdict) \
             if last else ("", None)
         cue = self.cues.shown(t)
         extra = {"verdict_tone": tone} if tone else {}
         return Overlay(*frame_marks(fm, measure, deep, self.settings.faults.valgus(self.exercise).onset,
-                                    self.settings.faults.hip_drop.onset, sure),
+                                    self.settings.faults.hip_drop.onset, seen, sure),
                        len(self.reps) - self.rep_offset, verdict, cue=cue or self.guidance,
                        banner=self.guidance if cue else "", big_cue=True, **extra)
 
 
 def frame_marks(fm: FrameMetrics, measure: np.ndarray, deep: bool, onset: float, drop_onset: float,
-                sure: np.ndarray = np.ones(2, bool)) -> tuple[tuple[KneeMark, KneeMark], bool]:
-    """How to draw the knees and the hip line of one live frame: judged marks only deep in a rep, and only on
-    knees whose call holds with the body's turn taken out (``sure``, shape (2,))."""
-    trusted = fm.knee_trusted[0]
-    knees = tuple(KneeMark.HIDDEN if not trusted[s] else KneeMark.NEUTRAL if not (deep and sure[s]) else
+                seen: np.ndarray | None = None, sure: np.ndarray | None = None
+                ) -> tuple[tuple[KneeMark, KneeMark], bool]:
+    """How to draw the knees and the hip line of one live frame: judged marks only deep in a rep.
+
+    ``seen`` (2,): knees trusted with a plausible measure (default: ``fm.knee_trusted``); the others are
+    hollow. ``sure`` (2,): knees whose call holds with the body's turn taken out (default: both); the others
+    are grey."""
+    seen = fm.knee_trusted[0] if seen is None else seen
+    sure = np.ones(2, bool) if sure is None else sure
+    knees = tuple(KneeMark.HIDDEN if not seen[s] else KneeMark.NEUTRAL if not (deep and sure[s]) else
                   KneeMark.FLAGGED if measure[s] >= onset else KneeMark.OK for s in (0, 1))
     drop = float(fm.pelvic_drop_deg[0])
     return knees, bool(deep and fm.pelvis_trusted[0] and abs(drop) >= drop_onset)

@@ -273,14 +273,15 @@ class OverlayModel:
 
     @classmethod
     def from_analysis(cls, analysis) -> "OverlayModel":
-        from .faults import main_fault
+        from .faults import main_fault, plausible_frames
 
-        n, m = len(analysis.track), analysis.metrics
-        trusted = m.knee_trusted if m is not None else np.zeros((n, 2), bool)
-        knees = np.where(trusted, KneeMark.NEUTRAL, KneeMark.HIDDEN).astype(np.int8)
+        n, m, cfg = len(analysis.track), analysis.metrics, analysis.settings.faults
+        # hollow where the knee is untrusted or its measure is one no body produces (never judged either)
+        seen = np.zeros((n, 2), bool) if m is None else \
+            m.knee_trusted & plausible_frames(analysis.valgus_measure, m.t, m.knee_trusted, analysis.exercise, cfg)
+        knees = np.where(seen, KneeMark.NEUTRAL, KneeMark.HIDDEN).astype(np.int8)
         pelvis, rep_of = np.zeros(n, bool), np.zeros(n, int)
         texts = [("", Tone.NOT_JUDGED, "")]
-        cfg = analysis.settings.faults
         for r in analysis.reps:
             onset = cfg.valgus_for(r.measure_kind).onset
             sl = slice(r.rep.start, r.rep.end + 1)

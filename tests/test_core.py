@@ -427,3 +427,20 @@ def test_a_knee_measure_that_jumps_faster_than_a_body_moves_is_never_judged():
     fast = np.arange(10) / 240.0                             # 240 fps slow motion: 4 deg jitter is 960 deg/s
     jitter = np.where(np.arange(10)[:, None] % 2 == 0, 2.0, -2.0) * np.ones((1, 2))
     assert plausible_frames(jitter, fast, trusted, clean.exercise, cfg).all()
+
+
+def test_a_frame_whose_measure_no_body_produces_is_drawn_hollow():
+    """The annotated video draws a knee hollow (no knee-over-toe line) where its measure is beyond any body or
+    leaps between frames, as where it is not trusted: those frames are never judged either."""
+    from knee_cv.present import KneeMark, OverlayModel
+
+    a = analyze_track(squat_track(reps=1, knee_shift_px=(0.0, 0.0), depth_px=100))
+    k = a.reps[0].rep.start - 12               # standing before the rep: seen, drawn grey
+    assert (OverlayModel.from_analysis(a).knees[k] != KneeMark.HIDDEN).all()
+    wild = a.valgus_measure.copy()
+    wild[k, 0] = 75.0                          # beyond +-60: a failed measurement
+    wild[k + 5:k + 10, 1] += 30.0              # a 30 deg leap between two frames (900 deg/s), and back
+    knees = OverlayModel.from_analysis(dataclasses.replace(a, valgus_measure=wild)).knees
+    assert (knees[k] == KneeMark.HIDDEN).all()  # in a squat, the other knee too: we cannot tell which is wrong
+    assert (knees[k + 4:k + 6, 1] == KneeMark.HIDDEN).all() and (knees[k + 9:k + 11, 1] == KneeMark.HIDDEN).all()
+    assert knees[k + 7, 1] != KneeMark.HIDDEN
