@@ -131,7 +131,7 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
                                f"{settings.reps.min_depth:.0%} of leg length below standing"))
     measure, results = judge_reps(track, base, metrics, reps, exercise, settings.faults, views,
                                   hints=hint_maker(track, base))
-    warnings += _knee_warnings(results, settings)
+    warnings += _knee_warnings(results, settings, base.toe_out_deg)
     summary = summarize(results)
     return dataclasses.replace(
         Analysis(view=view, yaw_deg=yaw, exercise=exercise, warnings=tuple(warnings), **empty),
@@ -139,12 +139,13 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
         plan=build_plan(summary, drivers=[c.driver for r in results for c in r.causes if c is not None]))
 
 
-def _knee_warnings(results: list[RepResult], settings: Settings) -> list[Notice]:
-    """Why some knees of reps filmed within the judged view were not judged."""
+def _knee_warnings(results: list[RepResult], settings: Settings, toe_out_deg: float) -> list[Notice]:
+    """Why some knees of reps filmed within the judged view were not judged (``toe_out_deg``: the standing feet)."""
     open_ = [r for r in results if judging_block(r.view.view, r.view.turn_deg, settings.faults.max_yaw_deg,
                                                  r.view.axis_deg) is None]
     hidden = sum(v.reason in (NotJudged.KNEE_HIDDEN, NotJudged.TOO_FEW_FRAMES) for r in open_ for v in r.knee_verdicts)
     turned = sum(v.reason is NotJudged.TURNED for r in open_ for v in r.knee_verdicts)
+    straight = sum(v.reason is NotJudged.FEET_STRAIGHT for r in open_ for v in r.knee_verdicts)
     out = []
     if hidden:
         out.append(Notice(W.KNEES_HIDDEN, f"{hidden} knee-rep(s) had fewer than {settings.faults.min_trusted_frames} "
@@ -153,6 +154,11 @@ def _knee_warnings(results: list[RepResult], settings: Settings) -> list[Notice]
         out.append(Notice(W.KNEES_TURNED, f"{turned} knee-rep(s) were not judged because the body was turned: "
                           "read as filmed and with the turn taken out they disagree, and a turn read from 2D is not "
                           "sure enough to pick one; face the camera squarely"))
+    if straight:
+        out.append(Notice(W.FEET_STRAIGHT, f"{straight} knee-rep(s) were not judged because the feet point nearly "
+                          f"straight ahead (turned out {toe_out_deg:.0f} degrees): the squat measure expects the knees "
+                          "to travel outward over turned-out feet, and without that the verdict changes; squat with "
+                          "the feet turned out a little more"))
     return out
 
 

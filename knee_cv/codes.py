@@ -93,6 +93,7 @@ class NotJudged(str, enum.Enum):
     FREE_LEG = "free_leg"              # the lifted leg of a single-leg squat
     TOO_SHALLOW = "too_shallow"        # single-leg squat screen: less knee bend than the protocol asks
     SIDEWAYS = "picture_sideways"      # the person lies across the picture: a video turned without its rotation tag
+    FEET_STRAIGHT = "feet_straight"    # feet straight ahead, and the verdict changes without the turned-out-feet model
 
 
 class VerdictState(str, enum.Enum):
@@ -116,6 +117,7 @@ class WarningCode(str, enum.Enum):
     NO_REPS = "no_reps"                          # no rep deep enough
     KNEES_HIDDEN = "knees_hidden"                # some knee-reps had too few trusted frames
     KNEES_TURNED = "knees_turned"                # some knee-reps read differently with the body's turn taken out
+    FEET_STRAIGHT = "feet_straight"              # some knee-reps read differently without the turned-out-feet model
     CAMERA_DISCONNECTED = "camera_disconnected"  # live: the source stopped
     CALIBRATION_INCOMPLETE = "calibration_incomplete"  # live: never stood still long enough
     OTHER = "other"                              # from an older landmark file

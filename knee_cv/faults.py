@@ -195,10 +195,11 @@ def _knee_stats(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], seg
                   np.add.reduceat(deep, first), enough, worst_, by_side.members(of=np.repeat(f, 2)))
 
 
-def _knee_grades(reps: list[Rep], value: np.ndarray, toe: np.ndarray, exercise: Exercise, cfg: FaultSettings
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Which reps are judged on the raw FPPA (n,), and the valgus and varus grade of each knee (n, 2), 0-3."""
-    raw = np.array([cfg.measure_kind(exercise, r.depth) is MeasureKind.FPPA for r in reps])
+def _knee_grades(reps: list[Rep], value: np.ndarray, toe: np.ndarray, exercise: Exercise, cfg: FaultSettings,
+                 all_raw: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which reps are judged on the raw FPPA (n,), and the valgus and varus grade of each knee (n, 2), 0-3.
+    ``all_raw``: ``value`` is the raw FPPA in every rep (:func:`_feet_sure`'s second reading)."""
+    raw = np.array([all_raw or cfg.measure_kind(exercise, r.depth) is MeasureKind.FPPA for r in reps])
     valgus_grade = np.where(raw[:, None], cfg.valgus_single_leg.grade(value), cfg.valgus_squat.grade(value))
     with np.errstate(invalid="ignore"):  # the coaching definition: valgus is the knee drifting inside the toes
         valgus_grade = np.where(toe <= cfg.valgus_min_toe_pct, 0, valgus_grade)
@@ -235,6 +236,23 @@ def _turn_sure(reps: list[Rep], knees: _Knees, square: _Knees, exercise: Exercis
                                                                       for k in (knees, square))]
     return (np.where(knees.enough, ~square.enough | agree, ~square.enough),
             ~square.enough.all(1) | (asym[0] == asym[1]))
+
+
+def _feet_sure(reps: list[Rep], knees: _Knees, raw: _Knees, exercise: Exercise, cfg: FaultSettings) -> np.ndarray:
+    """Knees whose valgus call (valgus or not) is the same by the depth-adjusted FPPA and by the raw FPPA,
+    shape (n, 2); for squats with the feet straight ahead.
+
+    The depth adjustment stands for the knees travelling outward over turned-out feet as the squat deepens.
+    With the feet straight ahead a knee tracking over its toes does not travel outward, and the adjustment
+    alone reads it as caving in: the mannequin's clean squats with straight feet read +31 to +35 (severe),
+    where the raw FPPA read -6 to +3. Deep real squats push the knees out whatever the feet, and there the
+    raw FPPA reads -40 to -60 even for a knee that caves in. Neither reading alone is sure, so a valgus call
+    must hold by both (else: not judged, feet straight). A raw reading with too few plausible frames cannot
+    contradict; a varus call stands (the adjustment only ever pushes a straight-feet knee toward valgus).
+    """
+    _, v1, _ = _knee_grades(reps, knees.value, knees.toe, exercise, cfg)
+    _, v2, _ = _knee_grades(reps, raw.value, raw.toe, exercise, cfg, all_raw=True)
+    return np.where(knees.enough & raw.enough, (v1 > 0) == (v2 > 0), True)
 
 
 def _flag(reps: list[Rep], value: np.ndarray, toe: np.ndarray, drop: np.ndarray, judged_knee: np.ndarray,
@@ -291,7 +309,7 @@ def _judged_knees(reps: list[Rep], knees: _Knees, open_: np.ndarray, exercise: E
 
 
 def _knee_verdict(judged: bool, grade: int, blocked: NotJudged | None, rep: Rep, side: Side, exercise: Exercise,
-                  few_frames: bool, turn_sure: bool = True) -> Verdict:
+                  few_frames: bool, turn_sure: bool = True, feet_sure: bool = True) -> Verdict:
     """The verdict of a knee :func:`_judged_knees` decided on: its grade, or why it was not judged."""
     if judged:
         return _BY_GRADE[grade]
@@ -301,12 +319,15 @@ def _knee_verdict(judged: bool, grade: int, blocked: NotJudged | None, rep: Rep,
         return _SKIP[NotJudged.REAR_LEG if exercise is Exercise.LUNGE else NotJudged.FREE_LEG]
     if not turn_sure:
         return _SKIP[NotJudged.TURNED]
+    if not feet_sure:
+        return _SKIP[NotJudged.FEET_STRAIGHT]
     return _SKIP[NotJudged.TOO_FEW_FRAMES if few_frames else NotJudged.KNEE_HIDDEN]
 
 
 def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], exercise: Exercise,
                   cfg: FaultSettings, *, views: list[RepView] | None = None, hints=None,
-                  square: tuple[FrameMetrics, np.ndarray] | None = None) -> list[RepResult]:
+                  square: tuple[FrameMetrics, np.ndarray] | None = None,
+                  straight: np.ndarray | None = None) -> list[RepResult]:
     """Measures, faults and verdicts for every rep, vectorized over reps and sides.
 
     Each knee is judged on its trusted frames at or past ``cfg.judge_from_depth_fraction``
@@ -330,6 +351,9 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
         The metrics and measure with the body's turn taken out (:func:`knee_cv.kinematics.square_on`): in reps
         turned at least ``cfg.square_check_from_deg``, a knee whose verdict differs between the two is not
         judged (turned), see :func:`_turn_sure`.
+    straight : ndarray, shape (T, 2), degrees, optional
+        The raw FPPA, for a bilateral squat with the feet straight ahead: a knee whose valgus call differs
+        between it and ``measure`` is not judged (feet_straight), see :func:`_feet_sure`.
     """
     if not reps:
         return []
@@ -355,12 +379,15 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
         _turn_sure(reps, knees, _knee_stats(*square, reps, seg, deep, exercise, cfg), exercise, cfg)
     checked = _square_checked(views, cfg)
     sure, asym_sure = sure | ~checked[:, None], asym_sure | ~checked
-    judged_knee &= sure
+    feet_sure = np.ones((n, 2), bool) if straight is None else \
+        _feet_sure(reps, knees, _knee_stats(metrics, straight, reps, seg, deep, exercise, cfg), exercise, cfg)
+    judged_knee &= sure & feet_sure
     per_rep, knee_grade, hip_grade = _flag(reps, knees.value, knees.toe, drop, judged_knee, open_, exercise, cfg,
                                            asym_sure)
     side_args, n_trusted = np.stack([knees.value, knees.fppa, knees.toe], -1).tolist(), knees.trusted.tolist()
     knee_grade, hip_grade, worst_ = knee_grade.tolist(), hip_grade.tolist(), knees.worst.tolist()
-    judged_list, few, sure = judged_knee.tolist(), (knees.deep < cfg.min_trusted_frames).tolist(), sure.tolist()
+    judged_list, few = judged_knee.tolist(), (knees.deep < cfg.min_trusted_frames).tolist()
+    sure, feet_sure = sure.tolist(), feet_sure.tolist()
     out = []
     frames = knees.judged_frames
     causes = hints(per_rep, knees.worst, judged_knee) if hints is not None else [(None, None)] * len(reps)
@@ -368,8 +395,8 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
         args, trusted, worst, judged, grade = side_args[k], n_trusted[k], worst_[k], judged_list[k], knee_grade[k]
         sides = (SideMeasures(*args[0], trusted[0], frames[2 * k], worst[0]),
                  SideMeasures(*args[1], trusted[1], frames[2 * k + 1], worst[1]))
-        verdicts = (_knee_verdict(judged[0], grade[0], blocks[k], rep, Side.LEFT, exercise, few[k], sure[k][0]),
-                    _knee_verdict(judged[1], grade[1], blocks[k], rep, Side.RIGHT, exercise, few[k], sure[k][1]))
+        verdicts = tuple(_knee_verdict(judged[s], grade[s], blocks[k], rep, side, exercise, few[k], sure[k][s],
+                                       feet_sure[k][s]) for s, side in enumerate(SIDES))
         hip = _SKIP[blocks[k]] if blocks[k] is not None else \
             _SKIP[NotJudged.TOO_FEW_FRAMES] if not np.isfinite(drop[k]) else _BY_GRADE[hip_grade[k]]
         out.append(RepResult(rep, sides, float(drop[k]), float(lean[k]), float(sep[k]), tuple(per_rep[k]),
@@ -383,13 +410,21 @@ def judge_reps(track: PoseTrack, base: Baseline, metrics: FrameMetrics, reps: li
     degrees (:func:`judged_measure`), and each rep's :class:`RepResult` (:func:`evaluate_reps`).
 
     The square-on measures are computed only when some rep is turned ``cfg.square_check_from_deg`` or more
-    (no other rep is checked): a clip filmed square-on costs nothing extra."""
+    (no other rep is checked): a clip filmed square-on costs nothing extra. With the feet straight ahead
+    (:func:`feet_straight`) a valgus call must also hold by the raw FPPA."""
     measure = judged_measure(metrics, reps, exercise, cfg)
     square = None
     if _square_checked(views, cfg).any():
         m = square_on(metrics, track, base, rep_turns(reps, views, len(track)))
         square = (m, judged_measure(m, reps, exercise, cfg))
-    return measure, evaluate_reps(metrics, measure, reps, exercise, cfg, views=views, hints=hints, square=square)
+    straight = metrics.fppa_deg if feet_straight(base, exercise, cfg) else None
+    return measure, evaluate_reps(metrics, measure, reps, exercise, cfg, views=views, hints=hints, square=square,
+                                  straight=straight)
+
+
+def feet_straight(base: Baseline, exercise: Exercise, cfg: FaultSettings) -> bool:
+    """A bilateral squat with the feet turned out less than ``cfg.straight_feet_deg`` (NaN: not known, no)."""
+    return not exercise.one_legged and bool(base.toe_out_deg < cfg.straight_feet_deg)
 
 
 def main_fault(faults) -> Fault | None:

@@ -22,13 +22,14 @@ from .codes import FaultCode, Notice, Side, WarningCode
 from .meta import Session, session_date
 from .cues import CuePolicy, LiveSettings
 from .errors import InputError, KneeCvError
-from .faults import RepResult, judge_reps, plausible_frames, valgus_measure
+from .faults import RepResult, judge_reps, valgus_measure
 from .filtering import OneEuroFilter
-from .kinematics import Baseline, FrameMetrics, frame_metrics, square_on, standing_baseline
-from .present import GUIDANCE, KneeMark, Overlay, rep_text
+from .frame_judge import FrameJudge, frame_marks
+from .kinematics import Baseline, FrameMetrics, frame_metrics, standing_baseline
+from .present import GUIDANCE, Overlay, rep_text
 from .reps import Exercise, Rep, RepSegmenter, classify_exercise
 from .sets import Phase, SetGuide
-from .settings import Settings
+from .settings import FaultSettings, Settings
 from .track import ANKLE, LM, N_LANDMARKS, TOE, PoseTrack
 from .view import View, frame_views, rep_views, turn_deg
 
@@ -123,7 +124,7 @@ class LiveSession:
         self.events: list[LiveEvent] = []
         self.cues = CuePolicy(live, settings.faults)
         self.guidance = ""
-        self.rep_turn: float | None = None     # the turn of the rep under way, read when it first goes deep
+        self.judge = FrameJudge()              # which knees of a frame may be cued or drawn judged
 
     # -- keys
     def recalibrate(self) -> None:
@@ -191,52 +192,25 @@ class LiveSession:
             fm = frame_metrics(one, self.baseline, self.settings.trust)
         self.rows.append(fm)
         measure = valgus_measure(fm.fppa_deg, fm.depth, self.exercise, self.settings.faults)[0]
-        seen = self._seen(fm, measure)
+        cfg = self.settings.faults
+        seen = self.judge.seen(fm, measure, self.rows[-2] if len(self.rows) > 1 else None, self.exercise, cfg)
         closed = self.segmenter.update(fm.depth)
-        deep = self._deep(float(np.nan_to_num(fm.depth[0])))
-        facing = self.guidance != GUIDANCE["turn"]
-        sure = self._turn_sure(i, one, fm, measure) if deep and facing else np.ones(2, bool)
-        if deep and facing:
+        deep = self._deep(float(np.nan_to_num(fm.depth[0]))) and self.guidance != GUIDANCE["turn"]
+        sure = self.judge.sure(fm, one, self.baseline, measure, self.exercise, cfg, self._so_far) if deep else \
+            np.ones(2, bool)
+        if deep:
             n = len(self.reps) + 1 - self.rep_offset
             for code, side, text in self.cues.during(t, measure, seen & sure, float(fm.pelvic_drop_deg[0]),
                                                      bool(fm.pelvis_trusted[0]), self.exercise):
                 self.events.append(LiveEvent(round(t, 3), "cue", n, code, side, text))
         for rep in closed:
             self._close(rep, t)
-        return self._overlay(t, fm, measure, deep and facing, seen, sure)
+        return self._overlay(t, fm, measure, deep, seen, sure)
 
-    def _seen(self, fm: FrameMetrics, measure: np.ndarray) -> np.ndarray:
-        """Knees trusted in this frame with a measure a body could have produced, shape (2,), by the rules the
-        rep's verdict uses (:func:`knee_cv.faults.plausible_frames`; a jump is checked against the last frame)."""
-        cfg = self.settings.faults
-        if len(self.rows) < 2:
-            return plausible_frames(measure[None], fm.t, fm.knee_trusted, self.exercise, cfg)[0]
-        last = self.rows[-2]
-        both = np.stack([valgus_measure(last.fppa_deg, last.depth, self.exercise, cfg)[0], measure])
-        return plausible_frames(both, np.r_[last.t, fm.t], np.r_[last.knee_trusted, fm.knee_trusted],
-                                self.exercise, cfg)[1] & fm.knee_trusted[0]
-
-    def _turn_sure(self, i: int, one: PoseTrack, fm: FrameMetrics, measure: np.ndarray) -> np.ndarray:
-        """Knees whose call in this frame (past the valgus onset or not) is the same as filmed and square-on,
-        with a plausible square-on measure, shape (2,); all True in a rep turned less than the check's gate.
-        Only those are cued or coloured, as only they can be judged when the rep closes (:func:`judge_reps`)."""
-        cfg = self.settings.faults
-        if self.rep_turn is None:  # read once per rep, by analyze's per-rep rule on its frames so far
-            start = self.segmenter.origin
-            rows = FrameMetrics.concat(self.rows[start:])
-            depth = np.nan_to_num(rows.depth)
-            rep = Rep(0, 0, int(np.argmax(depth)), len(depth) - 1, float(depth.max()))
-            (view,) = rep_views(self._track(self.smooth_xyz, self.m_from + start, i + 1), rows.depth, [rep],
-                                self.baseline.leg_length, bilateral=not self.exercise.one_legged)
-            self.rep_turn = view.turn_deg
-        if not abs(self.rep_turn) >= cfg.square_check_from_deg:  # NaN (no turn read): not checked, as in analyze
-            return np.ones(2, bool)
-        sq = square_on(fm, one, self.baseline, np.array([self.rep_turn], np.float32))
-        square = valgus_measure(sq.fppa_deg, sq.depth, self.exercise, cfg)[0]
-        onset = cfg.valgus(self.exercise).onset
-        with np.errstate(invalid="ignore"):
-            agree = (measure >= onset) == (square >= onset)
-        return agree & plausible_frames(square[None], fm.t, sq.knee_trusted, self.exercise, cfg)[0]
+    def _so_far(self) -> tuple[PoseTrack, FrameMetrics]:
+        """The frames of the movement under way (since the last rep ended): its track and metrics."""
+        k = self.segmenter.origin
+        return self._track(self.smooth_xyz, self.m_from + k), FrameMetrics.concat(self.rows[k:])
 
     def _deep(self, d: float) -> bool:
         """Past the judged share of the expected depth, in a rep under way (cues are given only then)."""
@@ -246,30 +220,16 @@ class LiveSession:
         expected = np.median([r.result.rep.depth for r in self.reps]) if self.reps else self.live.first_rep_depth
         return d >= self.settings.faults.judge_from_depth_fraction * min(expected, peak)
 
-    def _classify(self, rep: Rep) -> Rep:
-        """The exercise and lead leg from the bottoms since calibration (only those frames are read)."""
-        recent = [r.result.rep for r in self.reps[self.reps_since_calibration:]] + [rep]
-        xy = np.asarray([self.smooth_xyz[self.m_from + r.bottom] for r in recent], np.float32)[..., :2]
-        kind, labelled = classify_exercise(xy, self.baseline.leg_length,
-                                           [dataclasses.replace(r, bottom=k) for k, r in enumerate(recent)],
-                                           self.settings.reps, force=self.forced)
-        if kind is Exercise.UNKNOWN:
-            return rep
-        self.exercise = kind  # squat, lunge (lead leg) or single-leg (standing leg)
-        return dataclasses.replace(rep, lead_leg=labelled[-1].lead_leg)
-
     def _close(self, rep: Rep, t: float) -> None:
-        rep = self._classify(dataclasses.replace(rep, index=len(self.reps) + 1))
-        self.rep_turn = None
-        # this rep's rows only (the rep closes a few frames after its end), indices shifted to match its track
-        metrics = FrameMetrics.concat(self.rows[rep.start:rep.end + 1])
-        local = dataclasses.replace(rep, start=0, bottom=rep.bottom - rep.start, end=rep.end - rep.start)
-        lo, hi = self.m_from + rep.start, self.m_from + rep.end + 1
-        # the same per-rep view rule as analyze: side-on or turned reps judge nothing
-        track = self._track(self.smooth_xyz, lo, hi)
-        views = rep_views(track, metrics.depth, [local], self.baseline.leg_length,
-                          bilateral=not self.exercise.one_legged)
-        _, (res,) = judge_reps(track, self.baseline, metrics, [local], self.exercise, self.settings.faults, views)
+        recent = [r.result.rep for r in self.reps[self.reps_since_calibration:]] + [rep]
+        kind, lead = classify_latest([self.smooth_xyz[self.m_from + r.bottom] for r in recent], recent,
+                                     self.baseline.leg_length, self.settings, self.forced)
+        self.exercise = self.exercise if kind is Exercise.UNKNOWN else kind  # squat, lunge or single-leg squat
+        rep = dataclasses.replace(rep, index=len(self.reps) + 1, lead_leg=lead)
+        self.judge.new_rep()
+        lo, hi = self.m_from + rep.start, self.m_from + rep.end + 1  # the rep closes a few frames after its end
+        res = judge_rep(self._track(self.smooth_xyz, lo, hi), self.baseline, self.rows[rep.start:rep.end + 1], rep,
+                        self.exercise, self.settings.faults)
         message = self.cues.after(t, res)
         at = lambda k: float(self.t[self.m_from + k])  # noqa: E731
         self.reps.append(LiveRep(len(self.reps) + 1 - self.rep_offset, dataclasses.replace(res, rep=rep),
@@ -289,20 +249,24 @@ class LiveSession:
                        banner=self.guidance if cue else "", big_cue=True, **extra)
 
 
-def frame_marks(fm: FrameMetrics, measure: np.ndarray, deep: bool, onset: float, drop_onset: float,
-                seen: np.ndarray | None = None, sure: np.ndarray | None = None
-                ) -> tuple[tuple[KneeMark, KneeMark], bool]:
-    """How to draw the knees and the hip line of one live frame: judged marks only deep in a rep.
+def classify_latest(bottoms: list[np.ndarray], reps: list[Rep], leg_length: float, settings: Settings,
+                    forced: Exercise | None) -> tuple[Exercise, Side | None]:
+    """The exercise, and the lead (or standing) leg of the last rep, from the landmarks at the bottoms of the reps
+    since calibration (``bottoms``, one (33, 3) array per rep; only those frames are read)."""
+    xy = np.asarray(bottoms, np.float32)[..., :2]
+    kind, labelled = classify_exercise(xy, leg_length, [dataclasses.replace(r, bottom=k) for k, r in enumerate(reps)],
+                                       settings.reps, force=forced)
+    return kind, (labelled[-1].lead_leg if kind is not Exercise.UNKNOWN else reps[-1].lead_leg)
 
-    ``seen`` (2,): knees trusted with a plausible measure (default: ``fm.knee_trusted``); the others are
-    hollow. ``sure`` (2,): knees whose call holds with the body's turn taken out (default: both); the others
-    are grey."""
-    seen = fm.knee_trusted[0] if seen is None else seen
-    sure = np.ones(2, bool) if sure is None else sure
-    knees = tuple(KneeMark.HIDDEN if not seen[s] else KneeMark.NEUTRAL if not (deep and sure[s]) else
-                  KneeMark.FLAGGED if measure[s] >= onset else KneeMark.OK for s in (0, 1))
-    drop = float(fm.pelvic_drop_deg[0])
-    return knees, bool(deep and fm.pelvis_trusted[0] and abs(drop) >= drop_onset)
+
+def judge_rep(track: PoseTrack, base: Baseline, rows: list[FrameMetrics], rep: Rep, exercise: Exercise,
+              cfg: FaultSettings) -> RepResult:
+    """One closed rep, judged by analyze's rules (the per-rep view and :func:`knee_cv.faults.judge_reps`) on
+    its own frames: ``track`` and ``rows`` cover the rep alone, from its start to its end."""
+    metrics = FrameMetrics.concat(rows)
+    local = dataclasses.replace(rep, start=0, bottom=rep.bottom - rep.start, end=rep.end - rep.start)
+    views = rep_views(track, metrics.depth, [local], base.leg_length, bilateral=not exercise.one_legged)
+    return judge_reps(track, base, metrics, [local], exercise, cfg, views)[1][0]
 
 
 # --- the loop --------------------------------------------------------------------------

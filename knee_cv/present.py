@@ -57,6 +57,7 @@ REASONS: dict[NotJudged, tuple[str, str | None]] = {
     NotJudged.FREE_LEG: ("free leg", None),
     NotJudged.TOO_SHALLOW: ("too shallow", "bend the knee to 45-60 degrees"),
     NotJudged.SIDEWAYS: ("picture sideways", "rotate the video upright"),
+    NotJudged.FEET_STRAIGHT: ("feet straight", "turn the feet out a little"),
 }
 
 #: Whole-sentence descriptions of each fault (reports, PDF findings).

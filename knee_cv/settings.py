@@ -94,6 +94,11 @@ class FaultSettings:
     #: below it the turn is within its reading noise (up to 1.9 on renders facing the camera), and renders
     #: turned 5 degrees gave no wrong verdict at any camera height
     square_check_from_deg: float = 5.0
+    #: feet read as turned out less than this (degrees, standing, ``Baseline.toe_out_deg``): the depth-adjusted
+    #: FPPA assumes knees travelling outward over turned-out feet, so in a bilateral squat a valgus call must also
+    #: hold by the raw FPPA (README, "Feet straight ahead"). On the mannequin (knees tracking over its feet),
+    #: clean squats with the feet turned out 0-10 degrees (read 4-23) were flagged, from 15 (read 23-31) not
+    straight_feet_deg: float = 25.0
     #: fewer trusted frames than this: the knee is not judged in that rep
     min_trusted_frames: int = 3
     #: a knee measure beyond this (degrees, either way) is a failed measurement, not a fault: the frame is
@@ -149,7 +154,7 @@ RANGES: dict[str, tuple[float, float, bool, bool]] = {
     "single_leg_ankle_gap": (0.0, 1.0, False, True), "foot_only_gap": (0.0, 1.0, False, True),
     "squat_depth_slope_deg": (0.0, 400.0, True, True),
     "judge_from_depth_fraction": (0.0, 1.0, False, True), "max_yaw_deg": (0.0, 90.0, True, True),
-    "square_check_from_deg": (0.0, 90.0, True, True),
+    "square_check_from_deg": (0.0, 90.0, True, True), "straight_feet_deg": (-90.0, 90.0, True, True),
     "min_trusted_frames": (1, 1000, True, True), "max_plausible_deg": (10.0, 180.0, True, True),
     "max_plausible_gap_deg": (5.0, 360.0, True, True), "shallow_depth": (0.0, 1.0, True, False),
     "max_knee_rate_deg_s": (10.0, 1e6, True, True), "min_knee_jump_deg": (0.0, 360.0, True, True),

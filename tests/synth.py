@@ -15,7 +15,8 @@ def squat_track(*, fps: float = 30.0, reps: int = 3, rep_s: float = 2.0, stand_s
     medial axis by ``knee_shift_px`` (positive = medial), the hip line tilts by
     ``pelvic_drop_deg`` and the trunk leans by ``trunk_lean_deg`` toward the
     subject's left (shoulders 250 px above the hips). Hip width 100 px, thigh
-    and shank 200 px, leg length 400 px. Subject's left is on the image right.
+    and shank 200 px, leg length 400 px, feet turned out about 30 degrees. Subject's
+    left is on the image right.
     """
     n_rep = int(rep_s * fps)
     phase = np.concatenate([np.zeros(int(stand_s * fps))] +
@@ -36,7 +37,8 @@ def squat_track(*, fps: float = 30.0, reps: int = 3, rep_s: float = 2.0, stand_s
         xyz[:, [LM.LEFT_HIP, LM.RIGHT_HIP][side], :2] = np.c_[np.full(T, hx), hy]
         xyz[:, [LM.LEFT_KNEE, LM.RIGHT_KNEE][side], :2] = np.c_[kx, ky]
         xyz[:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE][side], :2] = np.c_[np.full(T, ax), np.full(T, ay)]
-        xyz[:, [LM.LEFT_HEEL, LM.RIGHT_HEEL][side], :2] = np.c_[np.full(T, ax), np.full(T, ay + 15)]
+        # heel 45 px inside the ankle, toe 10 px outside: feet turned out about 30 degrees, as in most squats
+        xyz[:, [LM.LEFT_HEEL, LM.RIGHT_HEEL][side], :2] = np.c_[np.full(T, ax - sign * 45), np.full(T, ay + 15)]
         xyz[:, [LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX][side], :2] = np.c_[np.full(T, ax + sign * 10),
                                                                             np.full(T, ay + 40)]
         lean_px = 250 * np.tan(np.radians(trunk_lean_deg * phase))

@@ -444,3 +444,44 @@ def test_a_frame_whose_measure_no_body_produces_is_drawn_hollow():
     assert (knees[k] == KneeMark.HIDDEN).all()  # in a squat, the other knee too: we cannot tell which is wrong
     assert (knees[k + 4:k + 6, 1] == KneeMark.HIDDEN).all() and (knees[k + 9:k + 11, 1] == KneeMark.HIDDEN).all()
     assert knees[k + 7, 1] != KneeMark.HIDDEN
+
+
+def test_with_the_feet_straight_ahead_a_valgus_call_must_also_hold_by_the_raw_angle():
+    """The mannequin's exact joints, knees tracking over its feet. With the feet straight ahead the depth
+    adjustment (knees travelling outward over turned-out feet) reads a clean squat as severe valgus; the raw
+    FPPA reads it clean. So that knee is not judged (feet_straight) and the warning says so, while the 10 cm
+    collapse, valgus both ways, is still flagged. Feet turned out 20 degrees are not checked."""
+    from knee_cv.codes import NotJudged, WarningCode
+    from knee_cv.mannequin import Body, RepSpec, Scenario
+    from synth import mannequin_track
+
+    def run(toe_out: float, settings: Settings = Settings()):
+        sc = Scenario(reps=(RepSpec(), RepSpec((10.0, 10.0))), body=dataclasses.replace(Body(), toe_out_deg=toe_out))
+        return analyze_track(mannequin_track(sc), settings)
+
+    straight = run(0.0)
+    assert straight.baseline.toe_out_deg < Settings().faults.straight_feet_deg
+    clean, valgus = straight.reps
+    assert [v.reason for v in clean.knee_verdicts] == [NotJudged.FEET_STRAIGHT] * 2 and not clean.faults
+    assert {(f.code, f.side) for f in valgus.faults} == {("knee_valgus", "left"), ("knee_valgus", "right")}
+    assert any(w.code is WarningCode.FEET_STRAIGHT for w in straight.warnings)
+    unchecked = dataclasses.replace(Settings(), faults=dataclasses.replace(Settings().faults, straight_feet_deg=-90.0))
+    assert {f.severity for f in run(0.0, unchecked).reps[0].faults} == {"severe"}      # what it said before
+    out = run(20.0)
+    assert out.baseline.toe_out_deg > Settings().faults.straight_feet_deg
+    assert all(v.judged and v.ok for v in out.reps[0].knee_verdicts) and out.reps[1].faults
+
+
+@pytest.mark.parametrize("toe_out, turn", [(0.0, 0.0), (10.0, 0.0), (25.0, 0.0), (15.0, 10.0), (20.0, -10.0)])
+def test_toe_out_is_each_foots_reach_away_from_the_midline_over_its_length(toe_out, turn):
+    """Feet turned out by a known angle, seen from the front: the reading is that angle; a body turn, which
+    turns one foot further out and the other in, cancels between the two feet (to within a degree)."""
+    T, L = 4, 400.0
+    foot = K.FOOT_LENGTH_LEG * L
+    hip = np.broadcast_to(np.array([[50.0, -50.0], [0.0, 0.0]])[:, None, :], (2, T, 2))  # left at image right
+    heel = np.broadcast_to(np.array([[60.0, -60.0], [400.0, 400.0]])[:, None, :], (2, T, 2))
+    out = np.radians([toe_out + turn, toe_out - turn])                  # left foot, right foot
+    reach = foot * np.sin(out) * np.array([1.0, -1.0])                  # away from the midline
+    toe = heel + np.stack([reach, np.full(2, 10.0)])[:, None, :]
+    assert K.toe_out_deg(hip, heel, toe, L) == pytest.approx(toe_out, abs=1.0 if turn else 1e-3)
+    assert np.isnan(K.toe_out_deg(hip, heel, np.full_like(toe, np.nan), L))
