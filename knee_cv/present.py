@@ -210,15 +210,16 @@ def rep_text(faults, knees: tuple[Verdict, Verdict], hip: Verdict) -> tuple[str,
     that was not judged is named as such.
     """
     shown = [f for f in faults if f.code is not FaultCode.ASYMMETRY]
-    if shown:
-        w = max(shown, key=lambda f: f.severity.rank)
-        return "; ".join(fault_short(f.code, f.side, f.severity) for f in shown), _SEVERITY_TONE[w.severity]
     parts = [(s, v) for s, v in zip(SIDES, knees)
              if v.judged or v.reason not in (NotJudged.REAR_LEG, NotJudged.FREE_LEG)]
+    missing = [f"{s.value} knee ({reason_label(v.reason)})" for s, v in parts if not v.judged]
+    if shown:  # a knee not judged beside a flagged one is named too: silence would read as "that one was fine"
+        w = max(shown, key=lambda f: f.severity.rank)
+        text = "; ".join(fault_short(f.code, f.side, f.severity) for f in shown)
+        return text + (f"; {NOT_JUDGED}: " + ", ".join(missing) if missing else ""), _SEVERITY_TONE[w.severity]
     if not any(v.judged for _, v in parts) and not hip.judged:
         reason = next((v.reason for _, v in parts), hip.reason)
         return not_judged_text(reason).capitalize(), Tone.NOT_JUDGED
-    missing = [f"{s.value} knee ({reason_label(v.reason)})" for s, v in parts if not v.judged]
     if missing:
         return f"No fault seen; {NOT_JUDGED}: " + ", ".join(missing), Tone.NOT_JUDGED
     return GOOD_REP, Tone.OK

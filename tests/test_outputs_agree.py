@@ -132,3 +132,16 @@ def test_unjudged_is_never_ok_good_or_green(tmp_path, case):
     if case == "side view":
         assert "No faults" not in text and "Nothing was judged" in text
         assert all("not judged" in t[0].lower() for t in overlays.texts[1:])
+
+
+def test_a_rep_line_names_a_knee_not_judged_beside_a_flagged_one():
+    """"Left knee caves in: severe" alone would let a coach read the right knee as fine."""
+    from knee_cv.codes import FaultCode, NotJudged, Severity, Side, Verdict
+    from knee_cv.faults import Fault
+
+    fault = Fault(FaultCode.KNEE_VALGUS, Side.LEFT, Severity.SEVERE, 30.0, 5.0, "deg", 2)
+    both = (Verdict.of(Severity.SEVERE), Verdict.of(None))
+    one = (Verdict.of(Severity.SEVERE), Verdict.not_judged(NotJudged.FEET_STRAIGHT))
+    assert P.rep_text([fault], both, Verdict.of(None)) == ("Left knee caves in: severe", P.Tone.SEVERE)
+    text, tone = P.rep_text([fault], one, Verdict.of(None))
+    assert text == "Left knee caves in: severe; not judged: right knee (feet straight)" and tone is P.Tone.SEVERE
