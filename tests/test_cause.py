@@ -118,7 +118,7 @@ def test_the_hint_names_the_rendered_driver_on_the_mannequin(tmp_path, model_dir
 
 
 def test_foot_turn_out_change_is_measured_from_the_heel_to_toe_line():
-    """The toes (10 px outward of their heels standing) swinging a further 20 px outward at the bottom read as
+    """The toes (55 px outward of their heels standing) swinging a further 20 px outward at the bottom read as
     asin(reach / (FOOT_LEG x leg)) minus its standing value, at the hint's frame (the deepest judged one)."""
     from knee_cv.kinematics import standing_baseline
     from knee_cv.track import TOE
@@ -137,7 +137,7 @@ def test_foot_turn_out_change_is_measured_from_the_heel_to_toe_line():
             if c is None:
                 continue
             p = phase[r.sides[side].worst_frame, side]
-            expect = np.degrees(np.arcsin((10 + 20 * p) / reach) - np.arcsin(10 / reach))
+            expect = np.degrees(np.arcsin((55 + 20 * p) / reach) - np.arcsin(55 / reach))
             assert c.foot_turn_deg == pytest.approx(expect, abs=0.15) and p > 0.5, (c, expect)
             checked += 1
     assert checked >= 4
