@@ -275,6 +275,37 @@ def build_parser() -> argparse.ArgumentParser:
     _common(a)
     a.set_defaults(func=_analyze)
 
+    _live_command(sub)
+
+    b = sub.add_parser("batch", help="analyze a folder of videos in parallel (resumable)")
+    b.add_argument("inputs", nargs="+", metavar="VIDEOS_DIR_OR_GLOB", help="folders (searched recursively) or globs")
+    b.add_argument("--out", required=True, metavar="RESULTS", help="results folder")
+    b.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: CPU cores)")
+    b.add_argument("--force", action="store_true", help="redo every video, ignoring finished results and caches")
+    b.add_argument("--cluster", metavar="ADDRESS", help="run on a Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    b.add_argument("--subjects", metavar="CSV", help="file,subject rows naming who is in each video (default: a "
+                                                     "subjects.csv in the input folder, else each video's folder name)")
+    _common(b)
+    b.set_defaults(func=_batch)
+
+    _screen_command(sub)
+
+    d = sub.add_parser("demo", help="render a mannequin clip with known faults and analyze it (no video needed)")
+    d.add_argument("--exercise", default="squat", choices=["squat", "lunge", "single_leg_squat"],
+                   help="which rendered movement to demonstrate (default squat)")
+    d.add_argument("--out", metavar="DIR", help="analysis output folder (default knee_cv_out/demo_<exercise>)")
+    d.add_argument("--video-dir", default="sample_videos", metavar="DIR",
+                   help="where the rendered clip and its truth.json go (default sample_videos)")
+    _common(d, config=False, exercise=False, session=False)
+    d.set_defaults(func=_demo)
+
+    _progress_commands(sub)
+    return p
+
+
+
+def _live_command(sub) -> None:
+    """The ``live`` subcommand's arguments."""
     lv = sub.add_parser("live", help="live form feedback from a webcam (or a replayed video)",
                         epilog=LIVE_KEYS + ". " + FILMING)
     src = lv.add_mutually_exclusive_group()
@@ -292,17 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(lv, video=False, quiet=False)
     lv.set_defaults(func=_live)
 
-    b = sub.add_parser("batch", help="analyze a folder of videos in parallel (resumable)")
-    b.add_argument("inputs", nargs="+", metavar="VIDEOS_DIR_OR_GLOB", help="folders (searched recursively) or globs")
-    b.add_argument("--out", required=True, metavar="RESULTS", help="results folder")
-    b.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: CPU cores)")
-    b.add_argument("--force", action="store_true", help="redo every video, ignoring finished results and caches")
-    b.add_argument("--cluster", metavar="ADDRESS", help="run on a Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    b.add_argument("--subjects", metavar="CSV", help="file,subject rows naming who is in each video (default: a "
-                                                     "subjects.csv in the input folder, else each video's folder name)")
-    _common(b)
-    b.set_defaults(func=_batch)
 
+def _screen_command(sub) -> None:
+    """The ``screen`` subcommand's arguments."""
     sc = sub.add_parser("screen", help="the clinical single-leg squat screen: each leg's FPPA against the "
                                        "published norms, and the left-right difference (one PDF page)",
                         epilog="Film each leg: stand on it facing the camera and squat 5 times to about 45-60 "
@@ -315,19 +338,6 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--out", metavar="DIR", help="output folder (default knee_cv_out/screen)")
     _common(sc, video=False, exercise=False, db=False)
     sc.set_defaults(func=_screen)
-
-    d = sub.add_parser("demo", help="render a mannequin clip with known faults and analyze it (no video needed)")
-    d.add_argument("--exercise", default="squat", choices=["squat", "lunge", "single_leg_squat"],
-                   help="which rendered movement to demonstrate (default squat)")
-    d.add_argument("--out", metavar="DIR", help="analysis output folder (default knee_cv_out/demo_<exercise>)")
-    d.add_argument("--video-dir", default="sample_videos", metavar="DIR",
-                   help="where the rendered clip and its truth.json go (default sample_videos)")
-    _common(d, config=False, exercise=False, session=False)
-    d.set_defaults(func=_demo)
-
-    _progress_commands(sub)
-    return p
-
 
 #: Errors of a full or limited disk, or of an output pipe that closed: one line and exit 5, never a traceback.
 _DISK_ERRORS = {errno.ENOSPC, errno.EPIPE, errno.EDQUOT, errno.EFBIG, errno.EROFS}

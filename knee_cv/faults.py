@@ -361,47 +361,70 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     blocks = [judging_block(v.view, v.turn_deg, cfg.max_yaw_deg, v.axis_deg) for v in views]
     open_ = np.array([b is None for b in blocks])
     seg = Segments.from_bounds([r.start for r in reps], [r.end for r in reps])
-    f, n = seg.frame, seg.n
+    f = seg.frame
     deep = metrics.depth[f] >= cfg.judge_from_depth_fraction * np.array([r.depth for r in reps])[seg.group]
     knees = _knee_stats(metrics, measure, reps, seg, deep, exercise, cfg)
-
-    def deep_median(x: np.ndarray, ok: np.ndarray) -> np.ndarray:  # (T,) -> (n,), NaN without enough frames
-        g = sort_groups(x[f], seg.group, ok[f] & deep, n)
-        # a side or oblique view's hip and trunk lines say little about the frontal plane
-        return np.where((g.count >= cfg.min_trusted_frames) & open_, g.quantile(0.5), np.nan)
-
-    drop = deep_median(metrics.pelvic_drop_deg, metrics.pelvis_trusted)
-    lean = deep_median(metrics.trunk_lean_deg, metrics.trunk_trusted)
+    drop = _deep_median(metrics.pelvic_drop_deg, metrics.pelvis_trusted, seg, deep, open_, cfg)
+    lean = _deep_median(metrics.trunk_lean_deg, metrics.trunk_trusted, seg, deep, open_, cfg)
     both = all_last(metrics.knee_trusted[f]) & deep
     sep = _reduce(np.minimum, metrics.knee_sep_ratio[f], both, seg.first, np.inf)
     judged_knee = _judged_knees(reps, knees, open_, exercise)
-    sure, asym_sure = (np.ones((n, 2), bool), True) if square is None else \
-        _turn_sure(reps, knees, _knee_stats(*square, reps, seg, deep, exercise, cfg), exercise, cfg)
-    checked = _square_checked(views, cfg)
-    sure, asym_sure = sure | ~checked[:, None], asym_sure | ~checked
-    feet_sure = np.ones((n, 2), bool) if straight is None else \
-        _feet_sure(reps, knees, _knee_stats(metrics, straight, reps, seg, deep, exercise, cfg), exercise, cfg)
+    sure, asym_sure, feet_sure = _certainty(metrics, reps, knees, seg, deep, views, exercise, cfg, square, straight)
     judged_knee &= sure & feet_sure
     per_rep, knee_grade, hip_grade = _flag(reps, knees.value, knees.toe, drop, judged_knee, open_, exercise, cfg,
                                            asym_sure)
-    side_args, n_trusted = np.stack([knees.value, knees.fppa, knees.toe], -1).tolist(), knees.trusted.tolist()
-    knee_grade, hip_grade, worst_ = knee_grade.tolist(), hip_grade.tolist(), knees.worst.tolist()
-    judged_list, few = judged_knee.tolist(), (knees.deep < cfg.min_trusted_frames).tolist()
-    sure, feet_sure = sure.tolist(), feet_sure.tolist()
-    out = []
-    frames = knees.judged_frames
     causes = hints(per_rep, knees.worst, judged_knee) if hints is not None else [(None, None)] * len(reps)
-    for k, rep in enumerate(reps):
-        args, trusted, worst, judged, grade = side_args[k], n_trusted[k], worst_[k], judged_list[k], knee_grade[k]
-        sides = (SideMeasures(*args[0], trusted[0], frames[2 * k], worst[0]),
-                 SideMeasures(*args[1], trusted[1], frames[2 * k + 1], worst[1]))
-        verdicts = tuple(_knee_verdict(judged[s], grade[s], blocks[k], rep, side, exercise, few[k], sure[k][s],
-                                       feet_sure[k][s]) for s, side in enumerate(SIDES))
-        hip = _SKIP[blocks[k]] if blocks[k] is not None else \
-            _SKIP[NotJudged.TOO_FEW_FRAMES] if not np.isfinite(drop[k]) else _BY_GRADE[hip_grade[k]]
-        out.append(RepResult(rep, sides, float(drop[k]), float(lean[k]), float(sep[k]), tuple(per_rep[k]),
-                             verdicts, hip, views[k], cfg.measure_kind(exercise, rep.depth), causes[k]))
-    return out
+    hips = [_SKIP[b] if b is not None else _SKIP[NotJudged.TOO_FEW_FRAMES] if not np.isfinite(d) else _BY_GRADE[g]
+            for b, d, g in zip(blocks, drop.tolist(), hip_grade.tolist())]
+    verdicts = _knee_verdicts(reps, knees, judged_knee, knee_grade, blocks, sure, feet_sure, exercise, cfg)
+    return [RepResult(rep, _side_measures(knees, k), float(drop[k]), float(lean[k]), float(sep[k]),
+                      tuple(per_rep[k]), verdicts[k], hips[k], views[k], cfg.measure_kind(exercise, rep.depth),
+                      causes[k]) for k, rep in enumerate(reps)]
+
+
+def _deep_median(x: np.ndarray, ok: np.ndarray, seg: Segments, deep: np.ndarray, open_: np.ndarray,
+                 cfg: FaultSettings) -> np.ndarray:
+    """Each rep's median of ``x`` (shape (T,)) over its trusted deep frames, shape (n,); NaN with too few, and
+    in reps not open to judging (a side or oblique view's hip and trunk lines say little about the frontal
+    plane)."""
+    g = sort_groups(x[seg.frame], seg.group, ok[seg.frame] & deep, seg.n)
+    return np.where((g.count >= cfg.min_trusted_frames) & open_, g.quantile(0.5), np.nan)
+
+
+def _certainty(metrics, reps, knees, seg, deep, views, exercise, cfg, square, straight):
+    """Which knees' verdicts survive the square-on and the feet-straight checks of :func:`evaluate_reps`.
+
+    Returns
+    -------
+    sure : ndarray, shape (n, 2), bool
+        The verdict holds with the body's turn taken out, or the rep was not turned enough to check.
+    asym_sure : ndarray, shape (n,), bool, or bool
+        The asymmetry call holds the same way.
+    feet_sure : ndarray, shape (n, 2), bool
+        The valgus call holds by the raw FPPA too, or the feet were not straight.
+    """
+    n = seg.n
+    sure, asym_sure = (np.ones((n, 2), bool), True) if square is None else \
+        _turn_sure(reps, knees, _knee_stats(*square, reps, seg, deep, exercise, cfg), exercise, cfg)
+    checked = _square_checked(views, cfg)
+    feet_sure = np.ones((n, 2), bool) if straight is None else \
+        _feet_sure(reps, knees, _knee_stats(metrics, straight, reps, seg, deep, exercise, cfg), exercise, cfg)
+    return sure | ~checked[:, None], asym_sure | ~checked, feet_sure
+
+
+def _side_measures(knees, k: int) -> tuple[SideMeasures, SideMeasures]:
+    """Rep ``k``'s measures of each knee, from :func:`_knee_stats`."""
+    return tuple(SideMeasures(float(knees.value[k, s]), float(knees.fppa[k, s]), float(knees.toe[k, s]),
+                              int(knees.trusted[k, s]), knees.judged_frames[2 * k + s], int(knees.worst[k, s]))
+                 for s in range(2))
+
+
+def _knee_verdicts(reps, knees, judged, grade, blocks, sure, feet_sure, exercise, cfg) -> list[tuple]:
+    """Each rep's (left, right) :class:`Verdict`, from the judged mask, grades and blocks, shapes (n, 2)."""
+    few = (knees.deep < cfg.min_trusted_frames).tolist()
+    judged, grade, sure, feet_sure = judged.tolist(), grade.tolist(), sure.tolist(), feet_sure.tolist()
+    return [tuple(_knee_verdict(judged[k][s], grade[k][s], blocks[k], rep, side, exercise, few[k], sure[k][s],
+                                feet_sure[k][s]) for s, side in enumerate(SIDES)) for k, rep in enumerate(reps)]
 
 
 def judge_reps(track: PoseTrack, base: Baseline, metrics: FrameMetrics, reps: list[Rep], exercise: Exercise,

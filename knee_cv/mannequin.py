@@ -237,10 +237,50 @@ def pose_world(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     tilt = np.radians(np.array([s.hip_drop_deg for s in spec])[rep] * phase)         # (T,)
     trunk_tilt = tilt * np.array([s.trunk_follow for s in spec])[rep]                  # (T,)
     lead = 0 if sc.lead_leg == "left" else 1
-    leg = b.thigh + b.shank
     X = np.zeros((T, N_JOINTS, 3))
-    z0 = sc.camera_distance
+    ankle, pelvis, hips, planted = _stance(sc, depth, tilt, lead)
+    rise = np.array([s.heel_rise_cm for s in spec])[rep] / 100 * phase   # (T,) metres
+    pivot = b.foot / (b.foot + b.heel_back)  # the ankle rises this share of the heel's lift (pivot at the toes)
+    ankle[:, planted, 1] += (pivot * rise)[:, None]
+    out = np.radians(b.toe_out_deg) * SIDE_SIGN
+    forward = np.stack([np.sin(out), np.zeros(2), -np.cos(out)], -1)  # (2, 3): along each foot
+    knees = np.stack([_knee_ik(hips[:, s], ankle[:, s], b.thigh, b.shank, np.broadcast_to(forward[s], (T, 3)))
+                      for s in (0, 1)], 1)
+    knees[:, :, 0] -= SIDE_SIGN * valgus     # medial = toward x = 0
+    heel, toe = _feet(sc, ankle, out, lead)
+    heel[:, planted, 1] += ((1 - pivot) * rise)[:, None]   # the heel lifts, the toes stay on the floor
+    toe[:, planted, 1] -= (pivot * rise)[:, None]
+    neck, up, shoulders, elbows, wrists = _upper_body(b, pelvis, depth, trunk_tilt)
+    X[:, J.PELVIS] = pelvis
+    X[:, HIP2], X[:, KNEE2], X[:, ANKLE2] = hips, knees, ankle
+    X[:, [J.L_HEEL, J.R_HEEL]], X[:, [J.L_TOE, J.R_TOE]] = heel, toe
+    X[:, J.NECK] = neck
+    X[:, J.HEAD] = neck + up * (b.neck + b.head_radius)
+    X[:, [J.L_SHOULDER, J.R_SHOULDER]] = shoulders
+    X[:, [J.L_ELBOW, J.R_ELBOW]], X[:, [J.L_WRIST, J.R_WRIST]] = elbows, wrists
+    _drive(X, valgus, np.array([DRIVER_SHIFT[s.driver] for s in spec])[rep], planted)
+    return _turn(X, frame_turns(sc)), rep, t
 
+
+def _stance(sc: Scenario, depth: np.ndarray, tilt: np.ndarray, lead: int):
+    """Where the feet and the pelvis are in every frame of :func:`pose_world`, metres.
+
+    Parameters
+    ----------
+    depth : ndarray, shape (T,), hip descent as a fraction of leg length
+    tilt : ndarray, shape (T,), pelvic obliquity, radians (+ = left hip lower)
+    lead : int, the lead (standing) leg, 0 = left
+
+    Returns
+    -------
+    ankle : ndarray, shape (T, 2, 3)
+    pelvis : ndarray, shape (T, 3)
+    hips : ndarray, shape (T, 2, 3)
+    planted : list of int, the legs whose foot stays on the floor
+    """
+    b, T = sc.body, len(depth)
+    leg = b.thigh + b.shank
+    z0 = sc.camera_distance
     # feet on the floor; lunge: lead foot forward (toward the camera), rear foot back on its toes
     ankle = np.zeros((T, 2, 3))
     ankle[:, :, 0] = SIDE_SIGN * b.stance_half_width
@@ -271,27 +311,7 @@ def pose_world(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     planted = [s for s in (0, 1) if not (sc.exercise is Exercise.SINGLE_LEG_SQUAT and s != lead)]
     if sc.exercise is Exercise.LUNGE:
         planted = [lead]                   # the rear foot is on its toes already
-    rise = np.array([s.heel_rise_cm for s in spec])[rep] / 100 * phase   # (T,) metres
-    pivot = b.foot / (b.foot + b.heel_back)  # the ankle rises this share of the heel's lift (pivot at the toes)
-    ankle[:, planted, 1] += (pivot * rise)[:, None]
-    out = np.radians(b.toe_out_deg) * SIDE_SIGN
-    forward = np.stack([np.sin(out), np.zeros(2), -np.cos(out)], -1)  # (2, 3): along each foot
-    knees = np.stack([_knee_ik(hips[:, s], ankle[:, s], b.thigh, b.shank, np.broadcast_to(forward[s], (T, 3)))
-                      for s in (0, 1)], 1)
-    knees[:, :, 0] -= SIDE_SIGN * valgus     # medial = toward x = 0
-    heel, toe = _feet(sc, ankle, out, lead)
-    heel[:, planted, 1] += ((1 - pivot) * rise)[:, None]   # the heel lifts, the toes stay on the floor
-    toe[:, planted, 1] -= (pivot * rise)[:, None]
-    neck, up, shoulders, elbows, wrists = _upper_body(b, pelvis, depth, trunk_tilt)
-    X[:, J.PELVIS] = pelvis
-    X[:, HIP2], X[:, KNEE2], X[:, ANKLE2] = hips, knees, ankle
-    X[:, [J.L_HEEL, J.R_HEEL]], X[:, [J.L_TOE, J.R_TOE]] = heel, toe
-    X[:, J.NECK] = neck
-    X[:, J.HEAD] = neck + up * (b.neck + b.head_radius)
-    X[:, [J.L_SHOULDER, J.R_SHOULDER]] = shoulders
-    X[:, [J.L_ELBOW, J.R_ELBOW]], X[:, [J.L_WRIST, J.R_WRIST]] = elbows, wrists
-    _drive(X, valgus, np.array([DRIVER_SHIFT[s.driver] for s in spec])[rep], planted)
-    return _turn(X, frame_turns(sc)), rep, t
+    return ankle, pelvis, hips, planted
 
 
 def _feet(sc: Scenario, ankle: np.ndarray, out: np.ndarray, lead: int) -> tuple[np.ndarray, np.ndarray]:
