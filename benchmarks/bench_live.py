@@ -21,7 +21,7 @@ CLIP = ROOT.parent / "shared" / "sample_videos" / "squat_front_valgus_then_good.
 def main() -> None:
     import imageio_ffmpeg
 
-    from knee_cv.live import run_live
+    from knee_cv.live_loop import run_live
 
     src = Path(sys.argv[1]) if len(sys.argv) > 1 else CLIP
     with tempfile.TemporaryDirectory() as tmp:

@@ -33,7 +33,7 @@ __version__ = "0.1.0"
 
 #: name -> module it lives in; imported on first use (MediaPipe and matplotlib are slow to import)
 _LAZY = {"analyze": "api", "Result": "api", "analyze_track": "analysis", "Analysis": "analysis",
-         "run_batch": "batch", "run_live": "live", "RepResult": "faults", "FaultSummary": "faults",
+         "run_batch": "batch", "run_live": "live_loop", "RepResult": "faults", "FaultSummary": "faults",
          "Recommendation": "exercises", "VideoMeta": "meta", "ModelMeta": "meta", "Exercise": "reps"}
 
 __all__ = ["analyze", "analyze_track", "run_live", "run_batch", "Settings", "load_settings", "PoseTrack",

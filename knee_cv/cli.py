@@ -128,7 +128,7 @@ def _batch(args: argparse.Namespace) -> int:
 
 def _live(args: argparse.Namespace) -> int:
     from .api import print_summary
-    from .live import run_live
+    from .live_loop import run_live
     from .settings import load_settings
 
     result = run_live(camera=args.camera, source=args.source, out=args.out, model=args.model,

@@ -65,7 +65,7 @@ def run_screen(videos=(), *, out_dir: str | Path, camera: int | None = None, sou
     out = ensure_dir(out_dir)
     settings = _screen_settings(settings, screen_settings)
     if live:
-        from .live import run_live
+        from .live_loop import run_live
         from .sets import SetGuide
 
         guide = SetGuide(5, sides=True, task=PROTOCOL_TASK)

@@ -230,7 +230,7 @@ def test_a_video_turned_sideways_without_its_tag_gets_the_rotation_not_film_from
 def test_a_cut_off_clip_replayed_in_live_mode_says_so(tmp_path, model_dir):
     import imageio_ffmpeg
 
-    from knee_cv.live import run_live
+    from knee_cv.live_loop import run_live
 
     full = tmp_path / "full.mp4"
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(clip("squat_front_bodyweight_good.mp4")),

@@ -129,7 +129,7 @@ def test_keys_reset_counter_and_recalibrate():
 
 @pytest.mark.video
 def test_camera_disconnect_keeps_the_session(tmp_path, model_dir):
-    from knee_cv.live import run_live
+    from knee_cv.live_loop import run_live
 
     os.environ["KNEE_CV_MODELS"] = str(model_dir)
     # OpenCV opens a file like a camera; its end is what a camera unplugged mid-session looks like

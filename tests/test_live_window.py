@@ -24,7 +24,7 @@ def test_live_window_under_xvfb(tmp_path, model_dir):
     try:
         display = ":" + xvfb.stdout.readline().strip()
         env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", KNEE_CV_MODELS=str(model_dir))
-        code = ("import logging, sys; logging.basicConfig(level=logging.INFO); from knee_cv.live import run_live; "
+        code = ("import logging, sys; logging.basicConfig(level=logging.INFO); from knee_cv.live_loop import run_live; "
                 "r = run_live(source=sys.argv[1], out=sys.argv[2], pdf=False, max_seconds=7); "
                 "print(len(r.report['reps']))")
         proc = subprocess.Popen([sys.executable, "-c", code, str(clip("squat_front_valgus_then_good.mp4")),

@@ -66,10 +66,10 @@ def test_say_never_blocks_the_frame_loop_and_keeps_the_newest_cue(tmp_path):
 
 
 def test_no_audio_device_is_one_warning_line(monkeypatch, capsys):
-    from knee_cv import live, voice
+    from knee_cv import live_loop, voice
 
     monkeypatch.setattr(voice, "_audio_problem", lambda: "no audio device found (aplay -l lists no sound card)")
-    assert live._voice(True) is None
+    assert live_loop._voice(True) is None
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no voice" in err[0] and "going on silently" in err[0]
 
