@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from conftest import CLIPS, clip
-from knee_cv.batch import Found, assign_outputs, discover, run_batch
+from knee_cv.batch import run_batch
+from knee_cv.discover import Found, assign_outputs, discover
 
 SHORT = ["squat_front_single_rep_barbell.mp4", "overhead_squat_front_mild_valgus_right.mov",
          "overhead_squat_front_slight_varus.mov"]

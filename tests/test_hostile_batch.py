@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from conftest import CLIPS, clip
-from knee_cv.batch import discover, run_batch
+from knee_cv.batch import run_batch
+from knee_cv.discover import discover
 from knee_cv.errors import InputError
 
 
@@ -80,7 +81,7 @@ def test_pipes_links_loops_and_a_video_named_summary_json_are_each_accounted_for
     assert reasons == {"pipe.mp4": "not a regular file (a pipe, socket or device)",
                        "loop": "broken or looping symbolic link", "dangling.mp4": "broken or looping symbolic link",
                        "linked": "symbolic link to a folder: not followed (give the folder itself as an input)"}
-    from knee_cv.batch import assign_outputs
+    from knee_cv.discover import assign_outputs
     outs = assign_outputs(found, tmp_path / "out")
     assert all(o.name not in ("summary.json", "summary.csv", "reps.csv") for o in outs.values())
 
