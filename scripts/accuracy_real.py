@@ -1,6 +1,6 @@
 """Verdicts against the labels of the real clips in ../shared/sample_videos (MANIFEST.csv).
 
-    .venv/bin/python scripts/accuracy_real.py [--clips DIR] [--cache DIR] [--markdown]
+    .venv/bin/python scripts/accuracy_real.py [--clips DIR] [--cache DIR]
 
 Every labelled clip is analyzed (landmarks are cached in ``--cache``, so a rerun
 after a threshold change takes seconds). Per knee, a clip counts as flagged when
