@@ -156,3 +156,33 @@ def test_the_calibration_message_counts_down_the_setting():
         s = LiveSession(live=LiveSettings(calibration_s=seconds), width=track.width, height=track.height, fps=30.0)
         first = s.update(track.t[0], track.xyz[0], track.visibility[0])
         assert first.banner == f"Calibrating: stand still facing the camera ({seconds:.1f} s)"
+
+
+def test_with_the_feet_straight_a_live_frame_is_cued_only_where_the_raw_angle_agrees_or_cannot_speak():
+    """The rep rule of ``faults._feet_sure``, frame by frame: with the feet straight ahead a knee past the valgus
+    onset is sure only where the raw FPPA is past its own onset too; a raw reading beyond the plausible range
+    (deep real squats read -40 to -60 and beyond whatever the knee does) cannot contradict."""
+    import dataclasses
+
+    from knee_cv.analysis import analyze_track
+    from knee_cv.frame_judge import FrameJudge
+    from knee_cv.kinematics import FrameMetrics
+    from knee_cv.reps import Exercise
+
+    a = analyze_track(squat_track(reps=1))
+    cfg = a.settings.faults
+    m, i = a.metrics, int(np.argmax(a.metrics.depth))
+    row = FrameMetrics(**{f.name: getattr(m, f.name)[i:i + 1] for f in dataclasses.fields(m)})
+    judge = FrameJudge()
+    judge.turn = 0.0  # square to the camera: only the feet rule speaks
+
+    def sure(raw, base):
+        fm = dataclasses.replace(row, fppa_deg=np.array([raw], np.float32))
+        return judge.sure(fm, a.track, base, np.array([12.0, 2.0]), Exercise.SQUAT, cfg, so_far=None).tolist()
+
+    straight = dataclasses.replace(a.baseline, toe_out_deg=cfg.straight_feet_deg - 10)
+    assert sure([-20.0, -20.0], straight) == [False, True]     # valgus by the squat measure only; both ok
+    assert sure([20.0, -20.0], straight) == [True, True]       # valgus both ways
+    assert sure([-75.0, 20.0], straight) == [True, False]      # an implausible raw angle cannot contradict
+    turned_out = dataclasses.replace(a.baseline, toe_out_deg=cfg.straight_feet_deg + 10)
+    assert sure([-20.0, 20.0], turned_out) == [True, True]     # feet turned out: the squat measure alone
