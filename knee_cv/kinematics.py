@@ -24,7 +24,7 @@ class TrustSettings:
     """When a knee or foot landmark is believed. See README, "Trusted frames"."""
 
     min_visibility: float = 0.5
-    #: a knee closer than this (fraction of L) to an elbow or wrist is likely an arm
+    #: a knee closer than this (fraction of L) to an elbow or wrist that is seen (``min_visibility``) is likely an arm
     min_knee_arm_distance: float = 0.25
     #: projected segment length allowed, as a ratio to the standing length
     thigh_ratio: tuple[float, float] = (0.0, 1.25)
@@ -359,9 +359,10 @@ def frame_metrics(track: PoseTrack, base: Baseline, trust: TrustSettings = Trust
     dev = dot(knee - toe, med) / L
     with np.errstate(invalid="ignore"):
         arm_d2 = np.full(knee.shape[1:], np.inf, np.float32)  # squared distance to the nearest arm joint
+        arm_seen = np.take(vis, _ARMS, axis=1) >= trust.min_visibility  # (T, 4)
         for j in range(arms.shape[2]):  # 4 joints; avoids a (2, T, 2, 4) temporary
             d = knee - arms[..., j, None]
-            np.fmin(arm_d2, dot(d, d), out=arm_d2)
+            np.fmin(arm_d2, np.where(arm_seen[:, j, None], dot(d, d), np.inf), out=arm_d2)
         vis_ok = lambda idx: np.take(vis, idx, axis=1) >= trust.min_visibility  # noqa: E731
         hips_seen = vis_ok(HIP)
         knee_ok = (hips_seen & vis_ok(KNEE) & vis_ok(ANKLE)

@@ -76,13 +76,19 @@ def test_metrics_on_synthetic_squat():
     assert m.knee_sep_ratio[b] == pytest.approx(0.7, abs=1e-3)
 
 
-def test_knee_on_the_elbow_is_not_trusted():
+def test_a_knee_on_an_elbow_or_wrist_that_is_seen_is_not_trusted():
     tr = squat_track(reps=1)
     xyz = tr.xyz.copy()
     xyz[40:50, LM.LEFT_ELBOW, :2] = xyz[40:50, LM.LEFT_KNEE, :2] + 5
     m = K.frame_metrics(tr.replace(xyz=xyz), K.standing_baseline(tr))
     assert not m.knee_trusted[40:50, 0].any()
     assert m.knee_trusted[40:50, 1].all() and m.knee_trusted[:40, 0].all()
+    # a wrist MediaPipe does not see is a guess: it does not untrust a knee it does see
+    vis = tr.visibility.copy()
+    xyz[40:50, LM.RIGHT_WRIST, :2] = xyz[40:50, LM.RIGHT_KNEE, :2] - 5
+    vis[40:45, LM.RIGHT_WRIST] = 0.2
+    m = K.frame_metrics(tr.replace(xyz=xyz, visibility=vis), K.standing_baseline(tr))
+    assert m.knee_trusted[40:45, 1].all() and not m.knee_trusted[45:50, 1].any()
 
 
 def test_interpolate_and_hampel_and_lowpass():
