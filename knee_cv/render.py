@@ -46,6 +46,15 @@ def _text(img, text, org, scale, color=WHITE, th=2, outline=True):
     cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, color, th, cv2.LINE_AA)
 
 
+def _wrapped(img, text: str, x: int, y: int, scale: float, color, th: int, step: int) -> int:
+    """Draw ``text`` from baseline ``y``, word-wrapped to the image's width (a long verdict on a portrait
+    frame would otherwise shrink past reading); returns the baseline of the line after it."""
+    for line in wrap_to_width(text, img.shape[1] - x - 4, scale, th + 3):
+        _text(img, line, (x, y), scale, color, th)
+        y += step
+    return y
+
+
 def wrap_to_width(text: str, width: int, scale: float, thick: int, *, font: int = cv2.FONT_HERSHEY_SIMPLEX
                   ) -> list[str]:
     """Greedy word wrap so each line fits ``width`` pixels in an OpenCV Hershey ``font``."""
@@ -102,12 +111,10 @@ class LowerBodyAnnotator:
         h, w = image.shape[:2]
         y = int(40 * s)
         if overlay.banner:
-            _text(image, overlay.banner, (int(10 * s), y), 0.8 * s, AMBER)
-            y += int(36 * s)
+            y = _wrapped(image, overlay.banner, int(10 * s), y, 0.8 * s, AMBER, 2, int(36 * s))
         if overlay.rep:
-            _text(image, f"Rep {overlay.rep}: {overlay.verdict}", (int(10 * s), y), 0.9 * s,
-                  overlay.verdict_tone.value.bgr)
-            y += int(34 * s)
+            y = _wrapped(image, f"Rep {overlay.rep}: {overlay.verdict}", int(10 * s), y, 0.9 * s,
+                         overlay.verdict_tone.value.bgr, 2, int(34 * s))
         for v in overlay.values:
             _text(image, v, (int(10 * s), y), 0.6 * s)
             y += int(26 * s)

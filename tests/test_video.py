@@ -102,3 +102,17 @@ def test_a_damaged_stretch_mid_file_is_skipped_and_reported_not_taken_for_the_en
     got = dict(video.iter_frames_at(bad, want, backend=info.backend))
     for k in want:
         assert np.array_equal(got[k], frames[k].image), k
+
+
+def test_a_long_verdict_wraps_on_a_portrait_frame_instead_of_shrinking():
+    """The rep line of a turned rep names both unjudged knees; on a 360-pixel-wide phone clip one line would
+    shrink to about a third of its size, so it wraps to the frame's width at the normal size."""
+    from knee_cv.render import _wrapped
+
+    text = "Rep 2: No fault seen; not judged: left knee (body turned), right knee (body turned)"
+    narrow, wide = np.zeros((640, 360, 3), np.uint8), np.zeros((720, 1280, 3), np.uint8)
+    assert _wrapped(narrow, text, 6, 24, 0.54, (255, 255, 255), 2, 20) == 24 + 2 * 20
+    assert _wrapped(wide, text, 6, 24, 0.54, (255, 255, 255), 2, 20) == 24 + 20
+    ink = np.flatnonzero(narrow.any(axis=(1, 2)))
+    assert ink.min() < 24 < 44 <= ink.max() < 64     # two lines drawn, the second under the first
+    assert narrow[:, 300:].any()                      # each line reaches across the frame at full size
