@@ -225,7 +225,8 @@ class _RepPage:
         flagged = [f"{P.fault_short(f.code, f.side, f.severity)} ({P.signed(f.value, f.unit)})" for f in r.faults]
         judged = any(v.judged for v in (*r.knee_verdicts, r.hip_verdict))
         text = "; ".join(flagged) if flagged else "no fault" if judged else "nothing judged in this rep"
-        self.flags.set_text(_wrap("Flagged: " + text, 105))
+        notes = "".join(f". Note: {n}" for n in P.outside_toe_notes(r, self.cfg))
+        self.flags.set_text(_wrap("Flagged: " + text + notes, 105))
         self.flags.set_color("#b00000" if flagged else "#206020")
         trusted = m.knee_trusted[sl]
         for k, data in enumerate((a.valgus_measure[sl], 100 * m.knee_toe_dev[sl], m.fppa_deg[sl])):

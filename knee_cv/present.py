@@ -203,6 +203,27 @@ def signed(value: float, unit: str) -> str:
     return f"{value:+.1f} {unit}"
 
 
+def outside_toe_notes(result, cfg) -> list[str]:
+    """Why a judged knee reads ok with its measure past the valgus onset: it stayed outside its second toe.
+
+    Valgus, as the source material defines it, is the knee drifting inside the toes, so such a knee is not
+    flagged (README, "Valgus also needs the knee inside its toe line"); without this note its number in the
+    red band beside "ok" reads as a contradiction.
+
+    Parameters
+    ----------
+    result : knee_cv.faults.RepResult
+    cfg : knee_cv.settings.FaultSettings
+    """
+    onset = cfg.valgus_for(result.measure_kind).onset
+    return [f"{side.value} knee {signed(m.valgus_measure_deg, 'deg')} is past the valgus onset "
+            f"({signed(onset, 'deg')}) but stayed outside its second toe ({signed(m.knee_toe_medial_pct, '%')} "
+            "of leg): not valgus"
+            for side, v, m in zip(SIDES, result.knee_verdicts, result.sides)
+            if v.judged and v.severity is None and m.valgus_measure_deg >= onset
+            and m.knee_toe_medial_pct <= cfg.valgus_min_toe_pct]
+
+
 def rep_text(faults, knees: tuple[Verdict, Verdict], hip: Verdict) -> tuple[str, Tone]:
     """One line for a rep and its colour: the flagged faults, else ``Good rep``, else why it was not judged.
 

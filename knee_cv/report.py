@@ -236,6 +236,7 @@ def summary_text(result, *, color: bool = False) -> str:
     lines += [_ansi(f"  ! {w}", "33", color) for w in a.warnings]
     if a.reps:
         lines += _rep_lines(a, color)
+        lines += [f"  Rep {r.rep.index}: {n}" for r in a.reps for n in P.outside_toe_notes(r, a.settings.faults)]
     if a.faults:
         lines += _fault_lines(a)
     elif any(v.judged for r in a.reps for v in (*r.knee_verdicts, r.hip_verdict)):

@@ -145,3 +145,25 @@ def test_a_rep_line_names_a_knee_not_judged_beside_a_flagged_one():
     assert P.rep_text([fault], both, Verdict.of(None)) == ("Left knee caves in: severe", P.Tone.SEVERE)
     text, tone = P.rep_text([fault], one, Verdict.of(None))
     assert text == "Left knee caves in: severe; not judged: right knee (feet straight)" and tone is P.Tone.SEVERE
+
+
+def test_a_knee_past_the_onset_but_outside_its_toe_says_why_it_is_ok():
+    """A judged knee whose measure is past the valgus onset but which stayed outside its second toe is not
+    flagged (valgus is the knee drifting inside the toes): the terminal and the PDF say so beside its "ok"."""
+    import dataclasses
+
+    track = squat_track(reps=2, depth_px=150, knee_shift_px=(-70.0, -70.0))  # knees out over the feet: clean
+    a = analyze_track(track)
+    cfg = a.settings.faults
+    rep = a.reps[0]
+    assert all(v.judged and v.severity is None for v in rep.knee_verdicts) and not P.outside_toe_notes(rep, cfg)
+    left = rep.sides[0]._replace(valgus_measure_deg=14.9, knee_toe_medial_pct=-3.1)
+    right = rep.sides[1]._replace(valgus_measure_deg=14.9, knee_toe_medial_pct=2.0)  # inside: would be flagged
+    r = dataclasses.replace(rep, sides=(left, right))
+    assert P.outside_toe_notes(r, cfg) == ["left knee +14.9 deg is past the valgus onset (+5.0 deg) but stayed "
+                                           "outside its second toe (-3.1 % of leg): not valgus"]
+    unjudged = dataclasses.replace(r, knee_verdicts=(P.Verdict.not_judged(NotJudged.TURNED), rep.knee_verdicts[1]))
+    assert P.outside_toe_notes(unjudged, cfg) == []
+    result = Result(dataclasses.replace(a, reps=(r, *a.reps[1:])),
+                    VideoMeta("clip.mp4", 30.0, len(track), len(track), 640, 800, 6.0), ModelMeta("full", ""), None)
+    assert "Rep 1: left knee +14.9 deg is past the valgus onset" in summary_text(result)
