@@ -201,11 +201,26 @@ def _knee_grades(reps: list[Rep], value: np.ndarray, toe: np.ndarray, exercise: 
     ``all_raw``: ``value`` is the raw FPPA in every rep (:func:`_feet_sure`'s second reading)."""
     raw = np.array([all_raw or cfg.measure_kind(exercise, r.depth) is MeasureKind.FPPA for r in reps])
     valgus_grade = np.where(raw[:, None], cfg.valgus_single_leg.grade(value), cfg.valgus_squat.grade(value))
-    with np.errstate(invalid="ignore"):  # the coaching definition: valgus is the knee drifting inside the toes
-        valgus_grade = np.where(toe <= cfg.valgus_min_toe_pct, 0, valgus_grade)
+    valgus_grade = np.where(_outside_toe(toe, cfg), 0, valgus_grade)
     # a lunging or single-leg knee moving outward over the foot is normal; varus is judged in deep squats only
     varus_grade = np.where(raw[:, None], 0, cfg.varus_squat.grade(value))
     return raw, valgus_grade, varus_grade
+
+
+def _outside_toe(toe: np.ndarray, cfg: FaultSettings) -> np.ndarray:
+    """Knees that stayed outside their second toe (``toe``, % of leg, + = medial): not valgus, whatever the angle,
+    by the coaching definition (the knee drifting inside the toes). NaN (toe not seen): False, no veto."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(toe) <= cfg.valgus_min_toe_pct
+
+
+def outside_toe(result: RepResult, cfg: FaultSettings) -> tuple[bool, bool]:
+    """(left, right): a judged, unflagged knee whose measure is past the valgus onset but which stayed outside
+    its second toe, the case where "ok" sits beside a number in the red band (:func:`_knee_grades`' veto)."""
+    onset = cfg.valgus_for(result.measure_kind).onset
+    out = _outside_toe([m.knee_toe_medial_pct for m in result.sides], cfg)
+    return tuple(bool(v.judged and v.severity is None and m.valgus_measure_deg >= onset and o)
+                 for v, m, o in zip(result.knee_verdicts, result.sides, out))
 
 
 def _square_checked(views: list[RepView], cfg: FaultSettings) -> np.ndarray:
@@ -270,8 +285,7 @@ def _flag(reps: list[Rep], value: np.ndarray, toe: np.ndarray, drop: np.ndarray,
     knee_fault = ((np.where(judged_knee, valgus_grade + varus_grade, 0)) > 0).any(1)
     # a difference that a knee fault already explains is that fault, not a second one (reported as a number);
     # nor is it one when the knee reading more valgus stayed outside its toe line (the same veto as valgus)
-    with np.errstate(invalid="ignore"):
-        inside = ~(toe[np.arange(n), worse] <= cfg.valgus_min_toe_pct)
+    inside = ~_outside_toe(toe[np.arange(n), worse], cfg)
     both = judged_knee.all(1) & (not single) & ~knee_fault & inside & asym_sure
     onset = np.where(raw, cfg.valgus_single_leg.onset, cfg.valgus_squat.onset)
     checks = [  # (code, side index (n,), signed value (n,), grade (n,), onset (n,), unit)

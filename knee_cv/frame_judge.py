@@ -52,9 +52,9 @@ class FrameJudge:
         ok = np.ones(2, bool)
         with np.errstate(invalid="ignore"):
             if feet_straight(base, exercise, cfg):  # a raw FPPA no body produces cannot contradict, as per rep
-                raw = fm.fppa_deg[0]
-                agree = (measure >= onset) == (raw >= cfg.valgus_single_leg.onset)
-                ok = agree | ~(np.abs(raw) <= cfg.max_plausible_deg)
+                raw = fm.fppa_deg
+                agree = (measure >= onset) == (raw[0] >= cfg.valgus_single_leg.onset)
+                ok = agree | ~plausible_frames(raw, fm.t, fm.knee_trusted, exercise, cfg)[0]
             if self.turn is None:  # analyze's per-rep rule, on the rep's frames so far
                 track, rows = so_far()
                 depth = np.nan_to_num(rows.depth)

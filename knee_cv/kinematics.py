@@ -358,12 +358,12 @@ def frame_metrics(track: PoseTrack, base: Baseline, trust: TrustSettings = Trust
     med = medial_axis(hip)
     dev = dot(knee - toe, med) / L
     with np.errstate(invalid="ignore"):
-        arm_d2 = np.full(knee.shape[1:], np.inf, np.float32)  # squared distance to the nearest arm joint
-        arm_seen = np.take(vis, _ARMS, axis=1) >= trust.min_visibility  # (T, 4)
+        vis_ok = lambda idx: np.take(vis, idx, axis=1) >= trust.min_visibility  # noqa: E731
+        arm_d2 = np.full(knee.shape[1:], np.inf, np.float32)  # squared distance to the nearest arm joint seen
+        arm_seen = vis_ok(_ARMS)  # (T, 4): an arm joint MediaPipe does not see is a guess, not a confusion
         for j in range(arms.shape[2]):  # 4 joints; avoids a (2, T, 2, 4) temporary
             d = knee - arms[..., j, None]
             np.fmin(arm_d2, np.where(arm_seen[:, j, None], dot(d, d), np.inf), out=arm_d2)
-        vis_ok = lambda idx: np.take(vis, idx, axis=1) >= trust.min_visibility  # noqa: E731
         hips_seen = vis_ok(HIP)
         knee_ok = (hips_seen & vis_ok(KNEE) & vis_ok(ANKLE)
                    & (arm_d2 > (trust.min_knee_arm_distance * L) ** 2)

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .codes import SIDES, FaultCode, MeasureKind, NotJudged, Severity, Side, Verdict, ViewClass
+from .faults import outside_toe
 
 
 # --- colours ------------------------------------------------------------------------
@@ -204,11 +205,9 @@ def signed(value: float, unit: str) -> str:
 
 
 def outside_toe_notes(result, cfg) -> list[str]:
-    """Why a judged knee reads ok with its measure past the valgus onset: it stayed outside its second toe.
-
-    Valgus, as the source material defines it, is the knee drifting inside the toes, so such a knee is not
-    flagged (README, "Valgus also needs the knee inside its toe line"); without this note its number in the
-    red band beside "ok" reads as a contradiction.
+    """Why a judged knee reads ok with its measure past the valgus onset: it stayed outside its second toe
+    (:func:`knee_cv.faults.outside_toe`). Without this note its number in the red band beside "ok" reads as
+    a contradiction.
 
     Parameters
     ----------
@@ -219,9 +218,7 @@ def outside_toe_notes(result, cfg) -> list[str]:
     return [f"{side.value} knee {signed(m.valgus_measure_deg, 'deg')} is past the valgus onset "
             f"({signed(onset, 'deg')}) but stayed outside its second toe ({signed(m.knee_toe_medial_pct, '%')} "
             "of leg): not valgus"
-            for side, v, m in zip(SIDES, result.knee_verdicts, result.sides)
-            if v.judged and v.severity is None and m.valgus_measure_deg >= onset
-            and m.knee_toe_medial_pct <= cfg.valgus_min_toe_pct]
+            for side, m, out in zip(SIDES, result.sides, outside_toe(result, cfg)) if out]
 
 
 def rep_text(faults, knees: tuple[Verdict, Verdict], hip: Verdict) -> tuple[str, Tone]:

@@ -176,13 +176,14 @@ def test_with_the_feet_straight_a_live_frame_is_cued_only_where_the_raw_angle_ag
     judge = FrameJudge()
     judge.turn = 0.0  # square to the camera: only the feet rule speaks
 
-    def sure(raw, base):
+    def sure(raw, base, measure=(12.0, 2.0)):
         fm = dataclasses.replace(row, fppa_deg=np.array([raw], np.float32))
-        return judge.sure(fm, a.track, base, np.array([12.0, 2.0]), Exercise.SQUAT, cfg, so_far=None).tolist()
+        return judge.sure(fm, a.track, base, np.array(measure), Exercise.SQUAT, cfg, so_far=None).tolist()
 
     straight = dataclasses.replace(a.baseline, toe_out_deg=cfg.straight_feet_deg - 10)
     assert sure([-20.0, -20.0], straight) == [False, True]     # valgus by the squat measure only; both ok
     assert sure([20.0, -20.0], straight) == [True, True]       # valgus both ways
-    assert sure([-75.0, 20.0], straight) == [True, False]      # an implausible raw angle cannot contradict
+    assert sure([-65.0, -30.0], straight, (12.0, 12.0)) == [True, False]  # beyond +-60: cannot contradict
+    assert sure([-75.0, 20.0], straight) == [True, True]       # 95 deg apart, one misplaced: neither can
     turned_out = dataclasses.replace(a.baseline, toe_out_deg=cfg.straight_feet_deg + 10)
     assert sure([-20.0, 20.0], turned_out) == [True, True]     # feet turned out: the squat measure alone
