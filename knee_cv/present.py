@@ -166,6 +166,15 @@ def reason_label(reason: NotJudged) -> str:
     return REASONS[reason][0]
 
 
+def reason_words(code: str | None) -> str:
+    """The short label of a stored reason code (``turned`` -> ``body turned``), for sessions read back from
+    the history database or a report.json; a code this version does not know is shown as it is."""
+    try:
+        return reason_label(NotJudged(code))
+    except ValueError:
+        return str(code or "no reason recorded")
+
+
 def verdict_cell(v: Verdict) -> str:
     """A table cell: the verdict, or a dash and why it was not judged (``– knee hidden``)."""
     return verdict_word(v) if v.judged else f"– {reason_label(v.reason)}"

@@ -6,11 +6,13 @@ improvement. Words and colours come from :mod:`knee_cv.present`.
 """
 from __future__ import annotations
 
+import collections
 import csv
 import dataclasses
 import io
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -27,6 +29,24 @@ SDD_NOTE = ("A change counts as progress only beyond the smallest detectable dif
             + ". Values are the judged knee measure (+ = toward valgus) and the signed pelvic drop.")
 
 
+class Judging(NamedTuple):
+    """How many reps of one knee (or the hip) a session judged, and the commonest reason for the others."""
+
+    judged: int
+    reps: int
+    reason: str | None  # a :class:`knee_cv.codes.NotJudged` code, as stored
+
+    @classmethod
+    def of(cls, rows: list[tuple[bool, str | None]]) -> "Judging":
+        """From (judged, reason code) per rep."""
+        reasons = collections.Counter(r or "" for j, r in rows if not j).most_common(1)
+        return cls(sum(bool(j) for j, _ in rows), len(rows), reasons[0][0] or None if reasons else None)
+
+    def words(self) -> str:
+        """``2 of 2 reps (body turned)``: the reps not judged and why."""
+        return f"{self.reps - self.judged} of {self.reps} reps ({P.reason_words(self.reason)})"
+
+
 @dataclasses.dataclass(frozen=True)
 class SessionSummary:
     """One session reduced to what a comparison needs, from the database or from a report folder."""
@@ -40,16 +60,23 @@ class SessionSummary:
     video: str | None = None
     worst_s: dict[str, float | None] = dataclasses.field(default_factory=dict)  # when the worst rep bottomed
     folder: str | None = None  # the result folder, whose landmarks place the picture's crop
+    judging: dict[str, Judging] = dataclasses.field(default_factory=dict)  # per part
+
+    def never_judged(self, part: str) -> bool:
+        """The part had reps and none was judged: its dashes mean "not judged", said with the reason."""
+        j = self.judging.get(part)
+        return j is not None and j.reps > 0 and j.judged == 0
 
     @classmethod
     def from_row(cls, row: SessionRow) -> "SessionSummary":
-        med, worst, share = {}, {}, {}
+        med, worst, share, judging = {}, {}, {}, {}
         for part in PARTS:
             vals = row.values(part)
             med[part] = float(np.median(vals)) if vals else None
             worst[part] = (max(vals, key=abs) if part == "hip" else max(vals)) if vals else None
             share[part] = row.flagged_share(part)
-        return cls(f"session {row.id}", row.date, row.exercise, med, worst, share, video=None)
+            judging[part] = Judging.of([(p.judged, p.reason) for p in row.parts if p.part == part])
+        return cls(f"session {row.id}", row.date, row.exercise, med, worst, share, video=None, judging=judging)
 
     @classmethod
     def from_report(cls, folder: Path) -> "SessionSummary":
@@ -57,8 +84,10 @@ class SessionSummary:
             rep = json.loads((Path(folder) / "report.json").read_text())
         except (OSError, ValueError) as exc:
             raise InputError(f"{folder}: not a knee-cv result folder (no readable report.json: {exc})") from None
-        med, worst, share, when = {}, {}, {}, {}
+        med, worst, share, when, judging = {}, {}, {}, {}, {}
         for part in PARTS:
+            judging[part] = Judging.of([(r["hip_judged"], r["hip_reason"]) if part == "hip" else
+                                        (r[part]["judged"], r[part]["reason"]) for r in rep["reps"]])
             rows = [(r["hip_verdict"] if part == "hip" else r[part]["verdict"],
                      r["pelvic_drop_signed_deg"] if part == "hip" else r[part]["knee_valgus_deg"], r["worst_s"])
                     for r in rep["reps"] if (r["hip_judged"] if part == "hip" else r[part]["judged"])]
@@ -68,7 +97,8 @@ class SessionSummary:
             worst[part], when[part] = pick
             share[part] = sum(v != "ok" for v, *_ in rows) / len(rows) if rows else None
         date = (rep.get("session") or {}).get("date") or rep.get("analyzed_at") or ""
-        return cls(str(folder), date, rep["exercise"], med, worst, share, rep["video"]["path"], when, str(folder))
+        return cls(str(folder), date, rep["exercise"], med, worst, share, rep["video"]["path"], when, str(folder),
+                   judging)
 
 
 def summary_of(ref: str, db: str | None) -> SessionSummary:
@@ -88,32 +118,66 @@ def summary_of(ref: str, db: str | None) -> SessionSummary:
 
 
 def history_rows(sessions: list[SessionRow]) -> list[list[str]]:
-    """The history table: a header row, then one row per session."""
+    """The history table: a header row, then one row per session; a part never judged says so in its flagged
+    column (why: :func:`judging_notes`)."""
     head = ["session", "date", "exercise", "view"] + [f"{p} {k}" for p in PARTS for k in ("median", "worst", "flagged")]
     rows = [head]
     for row in sessions:
         s = SessionSummary.from_row(row)
         cells = [str(row.id), row.date[:10], row.exercise, row.view]
         for p in PARTS:
-            cells += [P.number(s.median[p]), P.number(s.worst[p]), P.share(s.flagged[p])]
+            cells += [P.number(s.median[p]), P.number(s.worst[p]),
+                      P.NOT_JUDGED if s.never_judged(p) else P.share(s.flagged[p])]
         rows.append(cells)
     return rows
 
 
+def judging_notes(summaries: list[SessionSummary]) -> list[str]:
+    """One line per session with reps not judged: ``session 2: left knee 2 of 2 reps (body turned); ...``."""
+    lines = []
+    for s in summaries:
+        parts = [f"{P.PART_WORDS[p]} {s.judging[p].words()}" for p in PARTS
+                 if p in s.judging and s.judging[p].judged < s.judging[p].reps]
+        if parts:
+            lines.append(f"{s.label}: {'; '.join(parts)}")
+    return lines
+
+
 def history_text(subject: str, sessions: list[SessionRow]) -> str:
-    """The history as a terminal table."""
+    """The history as a terminal table, then which reps were not judged and why."""
     rows = history_rows(sessions)
     widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
     lines = [f"knee-cv history: {P.printable(subject)}, {len(sessions)} session(s); knee values in deg "
              "(+ = toward valgus), hip = signed pelvic drop in deg"]
     lines += ["  " + "  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
+    notes = judging_notes([SessionSummary.from_row(r) for r in sessions])
+    if notes:
+        lines += ["  Reps not judged:"] + [f"    {n}" for n in notes]
     return "\n".join(lines)
 
 
+#: history.csv's columns per part (left, right, hip), after session, date, exercise, view.
+CSV_PART_COLUMNS = ("median_deg", "worst_deg", "flagged_share", "judged_reps", "reps", "not_judged_reason")
+
+
 def history_csv(sessions: list[SessionRow]) -> str:
+    """The history as CSV: numbers as numbers (empty where a part was never judged), with the judged and total
+    reps and the commonest reason code for the reps not judged, per part."""
     buf = io.StringIO()
-    csv.writer(buf).writerows([[P.csv_cell(c) for c in r] for r in history_rows(sessions)])
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["session", "date", "exercise", "view"] + [f"{p}_{c}" for p in PARTS for c in CSV_PART_COLUMNS])
+    for row in sessions:
+        s = SessionSummary.from_row(row)
+        cells = [row.id, row.date[:10], row.exercise, row.view]
+        for p in PARTS:
+            j = s.judging[p]
+            cells += [_num(s.median[p]), _num(s.worst[p]), _num(s.flagged[p], 3), j.judged, j.reps, j.reason or ""]
+        w.writerow([P.csv_cell(c) for c in cells])
     return buf.getvalue()
+
+
+def _num(value: float | None, digits: int = 2) -> float | str:
+    return "" if value is None or value != value else round(float(value), digits)
 
 
 def change(part: str, before: float | None, after: float | None, onset: float | None = None) -> str:
@@ -124,7 +188,7 @@ def change(part: str, before: float | None, after: float | None, onset: float | 
     """
     name = P.PART_WORDS[part]
     if before is None or after is None:
-        return f"{name}: not judged in both sessions, no comparison"
+        return f"{name}: not judged in one or both sessions, no comparison"
     sdd = SDD[part]
     toward = abs(after) - abs(before) if part == "hip" else after - before  # + = further toward the fault
     level = (lambda v: abs(v)) if part == "hip" else (lambda v: v)  # noqa: E731
@@ -148,7 +212,19 @@ def compare_lines(a: SessionSummary, b: SessionSummary) -> list[str]:
     except ValueError:
         knee = None
     onset = {"left": knee, "right": knee, "hip": cfg.hip_drop.mild}
-    return [change(p, a.median[p], b.median[p], onset[p]) for p in PARTS]
+    return [_not_judged_change(p, a, b) or change(p, a.median[p], b.median[p], onset[p]) for p in PARTS]
+
+
+def _not_judged_change(part: str, a: SessionSummary, b: SessionSummary) -> str | None:
+    """``left knee: not judged in the after session (body turned), no comparison``, or None if both have a value."""
+    gone = [f"the {when} session ({_why(s, part)})" for when, s in (("before", a), ("after", b))
+            if s.median[part] is None]
+    return f"{P.PART_WORDS[part]}: not judged in {' or '.join(gone)}, no comparison" if gone else None
+
+
+def _why(s: SessionSummary, part: str) -> str:
+    j = s.judging.get(part)
+    return "no reps" if j is None or j.reps == 0 else P.reason_words(j.reason)
 
 
 def write_history_plot(subject: str, sessions: list[SessionRow], pdf_path: Path, png_path: Path) -> None:
@@ -174,10 +250,7 @@ def write_history_plot(subject: str, sessions: list[SessionRow], pdf_path: Path,
         ax.errorbar(x, med, yerr=sdd / 2, fmt="o-", color="#1f3f8f", capsize=4,
                     label=f"median of the session (bar: ± half the smallest detectable difference, {sdd:g})")
         ax.plot(x, worst, "s--", color=P.Tone.SEVERE.value.hex, label="worst rep")
-        for k, s in enumerate(summ):
-            if s.flagged[part] is not None:
-                ax.annotate(f"{s.flagged[part]:.0%} flagged", (x[k], med[k]), textcoords="offset points",
-                            xytext=(6, 8), fontsize=7)
+        _mark_judging(ax, summ, part, med)
         ax.set_title(P.PART_WORDS[part] + (" (signed pelvic drop, + = left side lower)" if part == "hip" else
                                            " (judged knee measure, + = toward valgus)"), fontsize=10, loc="left")
         ax.set_ylabel("deg")
@@ -189,6 +262,20 @@ def write_history_plot(subject: str, sessions: list[SessionRow], pdf_path: Path,
         with atomic_path(Path(path)) as tmp:
             fig.savefig(tmp, format=fmt, dpi=90)
     plt.close(fig)
+
+
+def _mark_judging(ax, summ: list[SessionSummary], part: str, med: np.ndarray) -> None:
+    """Beside each session's point: the share flagged and, if some reps were not judged, how many were; where
+    none was, a grey "not judged" and why at mid-height, so an empty slot is never read as "no fault"."""
+    for k, s in enumerate(summ):
+        j = s.judging.get(part)
+        if s.never_judged(part):
+            ax.text(k, 0.5, f"{P.NOT_JUDGED}\n({_why(s, part)})", transform=ax.get_xaxis_transform(), ha="center",
+                    va="center", fontsize=8, color="#555", bbox={"fc": P.Tone.NOT_JUDGED.value.hex, "ec": "none"})
+        elif s.flagged[part] is not None:
+            partial = f"\n{j.judged} of {j.reps} reps judged" if j is not None and j.judged < j.reps else ""
+            ax.annotate(f"{s.flagged[part]:.0%} flagged{partial}", (k, med[k]), textcoords="offset points",
+                        xytext=(6, 8), fontsize=7)
 
 
 def write_compare_pdf(a: SessionSummary, b: SessionSummary, path: Path) -> None:
@@ -208,9 +295,11 @@ def write_compare_pdf(a: SessionSummary, b: SessionSummary, path: Path) -> None:
         if frame is not None:
             ax.imshow(frame[..., ::-1])
         else:
-            ax.text(0.5, 0.5, "(no picture: the video is not at hand)", ha="center", va="center", fontsize=8)
+            why = "the video is not at hand" if _judged_knee(s) else "no knee was judged"
+            ax.text(0.5, 0.5, f"(no picture: {why})", ha="center", va="center", fontsize=8)
         ax.set_title(f"{'Before' if k == 0 else 'After'}: {s.date[:10]}\n{_tail(s.label)}", fontsize=9)
-        nums = "\n".join(f"{P.PART_WORDS[p]:<11} median {P.number(s.median[p]):>6}  worst {P.number(s.worst[p]):>6}"
+        nums = "\n".join(f"{P.PART_WORDS[p]:<11} {P.NOT_JUDGED} ({_why(s, p)})" if s.median[p] is None else
+                         f"{P.PART_WORDS[p]:<11} median {P.number(s.median[p]):>6}  worst {P.number(s.worst[p]):>6}"
                          f"  flagged {P.share(s.flagged[p]):>5}" for p in PARTS)
         fig.text(x0, 0.43, nums, fontsize=7.5, family="monospace", va="top")
     fig.text(0.07, 0.33, "Change", fontsize=13, weight="bold", va="top")
@@ -223,6 +312,10 @@ def write_compare_pdf(a: SessionSummary, b: SessionSummary, path: Path) -> None:
 
 def _tail(label: str, n: int = 48) -> str:
     return label if len(label) <= n else "…" + label[-n:]
+
+
+def _judged_knee(s: SessionSummary) -> bool:
+    return s.worst["left"] is not None or s.worst["right"] is not None
 
 
 def _worst_frame(s: SessionSummary) -> np.ndarray | None:

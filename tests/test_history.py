@@ -111,7 +111,7 @@ def test_change_is_judged_against_the_smallest_detectable_difference():
     assert change("right", 19.3, -14.4) == "right knee: +19 → -14 deg, improved beyond measurement noise (8.9 deg)"
     assert change("left", -6.4, -14.4).endswith("within measurement noise (less than 8.9 deg)")
     assert "worse beyond" in change("right", 0.0, 12.0)
-    assert "not judged in both" in change("hip", None, 1.0)
+    assert "not judged in one or both sessions" in change("hip", None, 1.0)
 
 
 @pytest.mark.video
@@ -176,3 +176,53 @@ def test_history_cli_lists_and_deletes_only_after_confirmation(tmp_path, capsys,
         assert h.subjects() == []
     assert main(["history", "Nobody", "--db", str(db)]) == 2
     assert "no subject 'Nobody'" in capsys.readouterr().err
+
+
+def _unjudged(report: dict, side: str, reason: str, reps: slice) -> dict:
+    """``report`` with ``side``'s knee not judged (``reason``) on the reps of the slice."""
+    out = json.loads(json.dumps(report))
+    for r in out["reps"][reps]:
+        r[side] = {**r[side], "judged": False, "verdict": "not judged", "reason": reason, "knee_valgus_deg": None}
+    return out
+
+
+def test_a_knee_never_judged_in_a_session_says_not_judged_and_why_in_the_table_csv_plot_and_comparison(
+        tmp_path, capsys):
+    import csv
+    import io
+    import shutil
+    import subprocess
+
+    from knee_cv.cli import main
+
+    db = tmp_path / "h.sqlite3"
+    _record(db, _report([12.0, 14.0, 2.0], date="2026-01-05"), "a")
+    turned = _unjudged(_unjudged(_report([1.0, 2.0], date="2026-02-05"), "left", "turned", slice(None)),
+                       "right", "turned", slice(None))
+    _record(db, turned, "b")
+    _record(db, _unjudged(_report([-3.0, -4.0, 9.0, -5.0], date="2026-03-05"), "right", "knee_hidden", slice(2, 3)),
+            "c")
+    out = tmp_path / "hist"
+    assert main(["history", "Ana", "--db", str(db), "--out", str(out), "--csv", str(out / "h.csv")]) == 0
+    text = capsys.readouterr().out
+    row2 = next(ln for ln in text.splitlines() if "2026-02-05" in ln)
+    assert row2.count("not judged") == 2 and "ok" not in row2 and "0%" not in row2.split("  squat")[1][:60]
+    assert "session 2: left knee 2 of 2 reps (body turned); right knee 2 of 2 reps (body turned)" in text
+    assert "session 3: right knee 1 of 4 reps (knee hidden)" in text
+    rows = list(csv.DictReader(io.StringIO((out / "h.csv").read_text())))
+    assert [r["left_median_deg"] for r in rows] == ["12.0", "", "-3.5"]      # numbers, not "'+12.0" text
+    assert [r["right_worst_deg"] for r in rows] == ["14.0", "", "-3.0"]      # the knee-hidden rep's 9.0 is left out
+    assert [(r["right_judged_reps"], r["right_reps"], r["right_not_judged_reason"]) for r in rows] == [
+        ("3", "3", ""), ("0", "2", "turned"), ("3", "4", "knee_hidden")]
+    assert rows[1]["left_flagged_share"] == "" and rows[0]["left_flagged_share"] == "0.667"
+    assert main(["compare", "1", "2", "--db", str(db), "--out", str(tmp_path / "cmp")]) == 0
+    said = capsys.readouterr().out
+    assert "left knee: not judged in the after session (body turned), no comparison" in said
+    assert "hip: +0 → +0 deg" in said
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) not installed: the plot and compare PDF were not read")
+    plot = subprocess.run(["pdftotext", str(out / "history.pdf"), "-"], capture_output=True, text=True).stdout
+    assert plot.count("not judged") == 2 and plot.count("(body turned)") == 2 and "3 of 4 reps judged" in plot
+    page = subprocess.run(["pdftotext", "-layout", str(tmp_path / "cmp" / "compare.pdf"), "-"], capture_output=True,
+                          text=True).stdout
+    assert "not judged (body turned)" in page and "no knee was judged" in page
