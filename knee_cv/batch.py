@@ -26,6 +26,7 @@ from .errors import InputError, KneeCvError
 from .files import atomic_path, ensure_dir, exclusive_lock, stop_on_signals, write_atomic
 from .meta import Session
 from .models import sha256_of
+from .progress import Judging
 from .reps import Exercise
 from .settings import Settings, settings_key
 
@@ -105,18 +106,21 @@ _RANK = {P.verdict_word(Verdict.of(None)): 0, **{s.value: s.rank for s in Severi
 
 
 def _worst(rep: dict) -> dict:
-    """Per knee and hip over a video: judged reps, the worst verdict and the worst flagged value."""
+    """Per knee and hip over a video: judged reps, the worst verdict, the worst flagged value and the commonest
+    reason code of the reps not judged (None if every rep was)."""
     out = {}
     for part, verdict in (("left", lambda r: r["left"]), ("right", lambda r: r["right"]),
                           ("hip", lambda r: {"verdict": r["hip_verdict"], "judged": r["hip_judged"]})):
         judged = [verdict(r)["verdict"] for r in rep["reps"] if verdict(r)["judged"]]
+        why = Judging.of([(r["hip_judged"], r["hip_reason"]) if part == "hip" else
+                          (r[part]["judged"], r[part]["reason"]) for r in rep["reps"]]).reason
         codes = {FaultCode.HIP_DROP} if part == "hip" else {FaultCode.KNEE_VALGUS, FaultCode.KNEE_VARUS}
         flagged = [f for f in rep["faults"] if f["code"] in codes and (part == "hip" or f["side"] == part)]
         worst_f = max(flagged, key=lambda f: (_RANK[f["severity"]], abs(f["worst_value"])), default=None)
         out[part] = {"judged_reps": len(judged),
                      "worst": max(judged, key=_RANK.get) if judged else P.NOT_JUDGED,
                      "value": worst_f["worst_value"] if worst_f else None,
-                     "unit": worst_f["unit"] if worst_f else ""}
+                     "unit": worst_f["unit"] if worst_f else "", "not_judged_reason": why}
     return out
 
 
@@ -221,7 +225,8 @@ def _dask_map(jobs: list[Job], address: str) -> Iterator[dict]:
 # --- the batch -----------------------------------------------------------------------
 
 SUMMARY_COLUMNS = ["subject", "path", "status", "exercise", "view", "view_class", "judged", "reps",
-                   *[f"{p}_{k}" for p in ("left", "right", "hip") for k in ("judged_reps", "worst", "worst_value")],
+                   *[f"{p}_{k}" for p in ("left", "right", "hip")
+                     for k in ("judged_reps", "worst", "worst_value", "not_judged_reason")],
                    "warnings", "reason"]
 
 
@@ -233,7 +238,8 @@ def summary_csv(rows: list[dict]) -> str:
     for r in sorted(rows, key=lambda r: r["path"]):
         worst = r.get("worst") or {}
         parts = [v for p in ("left", "right", "hip") for v in
-                 ((worst[p]["judged_reps"], worst[p]["worst"], worst[p]["value"]) if p in worst else ("", "", ""))]
+                 ((worst[p]["judged_reps"], worst[p]["worst"], worst[p]["value"],
+                   worst[p].get("not_judged_reason") or "") if p in worst else ("",) * 4)]
         judged = any(worst[p]["judged_reps"] for p in worst) if worst else ""
         w.writerow([P.csv_cell(r.get("subject") or ""), P.csv_cell(r["path"]), r["status"], r.get("exercise", ""),
                     r.get("view", ""), r.get("view_class", ""), judged, r.get("n_reps", ""), *parts,
@@ -340,6 +346,13 @@ def _run(found, skipped, inputs, *, out: Path, workers, settings, model, pdf, an
     return write_summary(out, rows, skipped, len(jobs))
 
 
+def _why_unjudged(row: dict) -> str:
+    """The reason words for a video where nothing was judged: the knees' commonest reason (``side view``)."""
+    codes = [w.get("not_judged_reason") for w in (row.get("worst") or {}).values()]
+    code = next((c for c in codes if c), None)
+    return P.reason_words(code) if code else "no reps"
+
+
 def batch_text(summary: dict, out: Path) -> str:
     c = summary["counts"]
     by = {}
@@ -353,10 +366,11 @@ def batch_text(summary: dict, out: Path) -> str:
         flagged = sorted({P.fault_phrase(FaultCode(f["code"]), Side(f["side"])) for f in r.get("faults", [])})
         judged = any(rep[k] for rep in r.get("reps", []) for k in ("left_judged", "right_judged", "hip_judged"))
         view = P.view_words(ViewClass(r["view_class"]), r["body_yaw_deg"])
-        lines.append(f"  {P.printable(r['path'])}: {r['n_reps']} reps, {view}"
+        lines.append(f"  {P.printable(r['path'])}: {P.count(r['n_reps'], 'rep')}, {view}"
                      + (f"; faults: {', '.join(flagged)}" if flagged else "; no faults" if judged
-                        else "; nothing judged"))
+                        else f"; nothing judged ({_why_unjudged(r)})"))
     for f in summary["failed"]:
-        lines.append(f"  FAILED {P.printable(f['path'])}: {P.printable(f['reason'])}")
+        reason = f["reason"].removeprefix(f"{f['path']}: ")  # the path is already at the start of the line
+        lines.append(f"  FAILED {P.printable(f['path'])}: {P.printable(reason)}")
     lines.append(f"  Summary: {out / 'summary.csv'} and {out / 'summary.json'}")
     return "\n".join(lines)

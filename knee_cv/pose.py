@@ -94,7 +94,8 @@ class PoseEstimator:
 
     def close(self) -> None:
         if self._lm is not None:
-            self._lm.close()
+            with _native_stderr_silenced():  # LiteRT prints "INFO: ... DestroyAccelerator" lines on close
+                self._lm.close()
             self._lm = None
 
     def process(self, image_bgr: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:

@@ -364,6 +364,11 @@ def number(value: float | None) -> str:
     return "–" if value is None or value != value else f"{value:+.1f}"
 
 
+def count(n: int, noun: str) -> str:
+    """``1 rep``, ``2 reps``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def share(value: float | None) -> str:
     """A share of reps for tables: ``40%``, or a dash when nothing was judged."""
     return "–" if value is None else f"{value:.0%}"

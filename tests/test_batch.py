@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import os
 import signal
 import subprocess
@@ -118,12 +119,17 @@ def test_batch_over_all_sample_videos_with_bad_files(tmp_path, analyzed, model_d
     assert float(valgus["right_worst_value"]) > 15 and valgus["reps"] == "6"
     side = next(t for t in table if t["path"].endswith("squat_side_view.mp4"))
     assert side["left_worst"] == "not judged" and side["left_judged_reps"] == "0"
+    assert (side["left_not_judged_reason"], side["hip_not_judged_reason"]) == ("side_view", "side_view")
+    assert valgus["right_not_judged_reason"] == ""
     # reps.csv at the top: every video's per-rep rows, with the path first
     per_rep = list(csv.DictReader(io.StringIO((tmp_path / "out" / "reps.csv").read_text())))
     assert len(per_rep) == 2 * sum(len(rows[n]["reps"]) for n in names)
     assert {"path", "verdict", "judged", "reason", "fault_code", "fault_value"} <= set(per_rep[0])
     out = capsys.readouterr().out
     assert "FAILED" in out and "zero_bytes.mp4" in out
+    assert re.search(r"squat_side_view\.mp4: \d+ reps?, side view; nothing judged \(side view\)", out)
+    failed = next(ln for ln in out.splitlines() if "FAILED" in ln and "zero_bytes.mp4" in ln)
+    assert failed.count("zero_bytes.mp4") == 1   # the path once, then the reason
 
 
 def _complete_or_absent(out: Path) -> list[str]:
