@@ -1,8 +1,8 @@
 """The live window's layout for a person 2-3 m away: the video on one side, a panel of large text on the other.
 
 The panel holds the rep counter, the last rep's verdict on a solid coloured
-background (it fades once the person has stood up again), the cue, guidance, and
-a key legend. It sits beside the video, so nothing is ever drawn over the legs.
+background (it fades once the person has stood up again), the cue, guidance, the
+key to the knee colours and the keyboard keys. It sits beside the video, so nothing is ever drawn over the legs.
 Every size is a fraction of the window's height: the window reads the same at
 640x480 and at 1920x1080. Words and colours come from :mod:`knee_cv.present`.
 """
@@ -13,7 +13,7 @@ import dataclasses
 import cv2
 import numpy as np
 
-from .present import CUE_BGR, LIVE_KEYS, Tone
+from .present import CUE_BGR, KNEE_KEY, LIVE_KEYS, Tone
 from .render import wrap_to_width
 
 FONT = cv2.FONT_HERSHEY_DUPLEX  # heavier strokes than SIMPLEX: reads better from across a room
@@ -32,7 +32,7 @@ class Panel:
     cue: str = ""
     banner: str = ""                   # calibration, guidance, countdown, "set done", the leg to stand on
     summary: tuple[str, ...] = ()      # the set's summary lines
-    keys: bool = True                  # the key legend line
+    keys: bool = True                  # the knee-colour key and the keyboard keys
 
 
 class LiveView:
@@ -72,7 +72,8 @@ class LiveView:
         y = self._count(img, x, int(3 * u), width, p, u)
         if p.verdict and p.verdict_alpha > 0 and not p.summary:  # a set's summary replaces the last rep's verdict
             y = self._box(img, x, y, width, p.verdict, p.verdict_tone or Tone.NOT_JUDGED, p.verdict_alpha, u)
-        bottom = h - int(12 * u) if p.keys else h - int(3 * u)
+        key = _key_layout(x, width, u) if p.keys else []
+        bottom = h - int((14 + 4.5 * (key[-1][4] + 1)) * u) if key else h - int(3 * u)  # above the key's rows
         for text, colour, size in ((p.banner, (255, 255, 255), 5.5), (p.cue, CUE_BGR, 6.5)):
             if text:
                 y = self._lines(img, x, y, width, text, colour, self._fit(text, width, size * u, bottom - y)) \
@@ -82,7 +83,19 @@ class LiveView:
             for line in p.summary:
                 y = self._lines(img, x, y, width, line, (235, 235, 235), px)
         if p.keys:
-            self._lines(img, x, bottom, width, LIVE_KEYS, (170, 170, 170), 2.6 * u)
+            self._knee_key(img, key, bottom + int(2 * u), u)
+            self._lines(img, x, h - int(12 * u), width, LIVE_KEYS, (170, 170, 170), 2.6 * u)
+
+    @staticmethod
+    def _knee_key(img, key: list, y: int, u: float) -> None:
+        """What the knee marks mean (:data:`knee_cv.present.KNEE_KEY`), each drawn as on the skeleton."""
+        scale, thick, r = _scale(KEY_PX * u), max(1, int(KEY_PX * u / 9)), _key_radius(u)
+        for x, words, tone, hollow, row in key:
+            cy = y + int(row * 4.5 * u + KEY_PX * u / 2)
+            if tone is not None:
+                cv2.circle(img, (x + r, cy), r, tone.value.bgr, max(1, r // 2) if hollow else -1, cv2.LINE_AA)
+                x += 3 * r
+            _put(img, words, (x, cy + int(KEY_PX * u / 2)), scale, (215, 215, 215), thick)
 
     def _count(self, img, x: int, y: int, width: int, p: Panel, u: float) -> int:
         label = "REP" if p.target is None else "REP OF THE SET"
@@ -133,6 +146,28 @@ class LiveView:
             y += int(px * 1.45)
             _put(img, line, (x, y), scale * min(1.0, width / max(tw, 1)), colour, thick)
         return y
+
+
+#: The knee key's capitals, in units of 1 % of the window height.
+KEY_PX = 2.8
+
+
+def _key_radius(u: float) -> int:
+    return max(3, int(1.1 * u))
+
+
+def _key_layout(x0: int, width: int, u: float) -> list[tuple[int, str, Tone | None, bool, int]]:
+    """Where each entry of the knee key goes: (x, words, tone or None for the "Knee:" label, hollow, row),
+    wrapping to a new row where the panel is too narrow."""
+    scale, thick, r = _scale(KEY_PX * u), max(1, int(KEY_PX * u / 9)), _key_radius(u)
+    out, x, row = [], x0, 0
+    for words, tone, hollow in (("Knee:", None, False), *KNEE_KEY):
+        w = cv2.getTextSize(words, FONT, scale, thick)[0][0] + (3 * r if tone is not None else 0)
+        if x > x0 and x + w > x0 + width:
+            x, row = x0, row + 1
+        out.append((x, words, tone, hollow, row))
+        x += w + int(2.5 * u)
+    return out
 
 
 def _scale(px: float) -> float:

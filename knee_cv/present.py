@@ -100,6 +100,11 @@ GUIDANCE = {
 
 LEGEND = ("green: knee on track   red: flagged", "grey: not judged   hollow: knee hidden")
 
+#: The same key for the live window's panel: "Knee:", then each knee mark as drawn and its words
+#: (words, tone, hollow).
+KNEE_KEY = (("on track", Tone.OK, False), ("flagged", Tone.SEVERE, False),
+            ("not judged", Tone.NOT_JUDGED, False), ("hidden", Tone.NOT_JUDGED, True))
+
 
 def printable(text: str) -> str:
     """User text (file names) safe to print: control characters shown as escapes, never sent to the terminal."""

@@ -146,6 +146,29 @@ def test_live_layout_never_draws_over_the_video_and_scales_with_the_window(size)
     assert white.mean() > 0.01                                    # the big counter
 
 
+@pytest.mark.parametrize("size", [(640, 480), (1600, 1000)])
+def test_the_live_panel_keys_the_knee_colours_and_h_hides_the_key(size):
+    import dataclasses
+
+    from knee_cv.live_view import LiveView, Panel
+    from knee_cv.present import Tone
+
+    frame = np.full((480, 640, 3), 128, np.uint8)
+    panel = Panel(3, None, "Right knee caves in: moderate", Tone.MODERATE, 1.0,
+                  "Push your right knee out over your second toe")
+    w, h = size
+    vw = int(640 * min(int(w * 0.64) / 640, h / 480))
+
+    def marks(p: Panel) -> dict[Tone, int]:
+        text = LiveView().compose(frame, p, size)[:, vw:].astype(int)
+        return {t: int((np.abs(text - np.array(t.value.bgr)) < 6).all(-1).sum()) for t in (Tone.OK, Tone.SEVERE)}
+
+    shown, hidden = marks(panel), marks(dataclasses.replace(panel, keys=False))
+    assert hidden[Tone.OK] == 0 and hidden[Tone.SEVERE] == 0          # no knee colour without the key
+    dot = np.pi * max(3, int(1.1 * h / 100)) ** 2
+    assert all(shown[t] > 0.5 * dot for t in (Tone.OK, Tone.SEVERE))  # a green and a red mark, each a dot's area
+
+
 def test_live_guidance_asks_a_turned_body_to_face_the_camera():
     from knee_cv.live import guidance
     from knee_cv.present import GUIDANCE
