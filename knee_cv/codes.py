@@ -89,7 +89,7 @@ class NotJudged(str, enum.Enum):
     TURNED = "turned"                  # the body is turned too far from the camera
     KNEE_HIDDEN = "knee_hidden"        # deep frames exist, but too few show this knee reliably
     TOO_FEW_FRAMES = "too_few_frames"  # the rep has too few usable frames near its bottom
-    REAR_LEG = "rear_leg"              # the back leg of a lunge
+    REAR_LEG = "rear_leg"              # the trailing leg of a lunge (back leg; a lateral lunge's straight leg)
     FREE_LEG = "free_leg"              # the lifted leg of a single-leg squat
     TOO_SHALLOW = "too_shallow"        # single-leg squat screen: less knee bend than the protocol asks
     SIDEWAYS = "picture_sideways"      # the person lies across the picture: a video turned without its rotation tag

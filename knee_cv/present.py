@@ -54,7 +54,7 @@ REASONS: dict[NotJudged, tuple[str, str | None]] = {
     NotJudged.TURNED: ("body turned", "face the camera squarely"),
     NotJudged.KNEE_HIDDEN: ("knee hidden", "keep the hands and arms away from the knees"),
     NotJudged.TOO_FEW_FRAMES: ("too few clear frames", "move a little slower at the bottom"),
-    NotJudged.REAR_LEG: ("rear leg", None),
+    NotJudged.REAR_LEG: ("trailing leg", None),  # a forward lunge's back leg, a lateral lunge's straight leg
     NotJudged.FREE_LEG: ("free leg", None),
     NotJudged.TOO_SHALLOW: ("too shallow", "bend the knee to 45-60 degrees"),
     NotJudged.SIDEWAYS: ("picture sideways", "rotate the video upright"),
