@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from . import exercises as ex
 from . import present as P
 from .codes import FaultCode, Severity, Side, Verdict, ViewClass
 from .discover import CACHE_DIR, assign_outputs, discover, read_subjects, subject_of
@@ -373,4 +374,5 @@ def batch_text(summary: dict, out: Path) -> str:
         reason = f["reason"].removeprefix(f"{f['path']}: ")  # the path is already at the start of the line
         lines.append(f"  FAILED {P.printable(f['path'])}: {P.printable(reason)}")
     lines.append(f"  Summary: {out / 'summary.csv'} and {out / 'summary.json'}")
+    lines.append("  " + ex.SAFETY)
     return "\n".join(lines)

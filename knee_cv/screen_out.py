@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import exercises as ex
 from . import present as P
 from .codes import finite_or_none as _num
 from .errors import InputError
@@ -123,6 +124,7 @@ def screen_report(res: ScreenResult) -> dict:
             "sources": list(SOURCES),
         },
         "disclaimer": "A screening aid, not a diagnosis.",
+        "safety": ex.SAFETY, "safety_sources": [src.title for src in ex.SAFETY_SOURCES],
     }
 
 
@@ -150,5 +152,5 @@ def screen_text(res: ScreenResult) -> str:
     lines.append(f"  Report: {res.out_dir / 'report.json'}")
     if (res.out_dir / "screen.pdf").exists():
         lines.append(f"  PDF: {res.out_dir / 'screen.pdf'}")
-    lines.append("  A screening aid, not a diagnosis.")
+    lines.append("  " + ex.SAFETY)
     return "\n".join(lines)

@@ -68,7 +68,7 @@ def test_screen_flags_the_caving_leg_from_two_rendered_videos(tmp_path, model_di
     assert abs(s["difference_deg"]) > SLS_FPPA_SDD.high and s["difference"] == "above"
     assert s["right"]["band"] in ("above", "pfp") and s["left"]["band"] in ("below", "control")
     assert "Standing on the right leg: 5 of 5 reps judged" in text and "too shallow" in text
-    assert "not a diagnosis" in text
+    assert "not a diagnosis" in text and "gives way" in text and "gives way" in doc["safety"]  # the red flags
     pdf = (out / "screen.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") <= 1
     if shutil.which("pdftoppm"):                                    # one page, rendered
