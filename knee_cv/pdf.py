@@ -223,11 +223,12 @@ class _RepPage:
         self.verdicts.set_text(", ".join(f"{s.value} knee: {P.verdict_cell(v)}" for s, v in zip(SIDES, r.knee_verdicts))
                                + f", hip: {P.verdict_cell(r.hip_verdict)}")
         flagged = [f"{P.fault_short(f.code, f.side, f.severity)} ({P.signed(f.value, f.unit)})" for f in r.faults]
-        judged = any(v.judged for v in (*r.knee_verdicts, r.hip_verdict))
-        text = "; ".join(flagged) if flagged else "no fault" if judged else "nothing judged in this rep"
+        # without a fault, the rep's line as the video and terminal word it: green only when every knee was judged
+        words, tone = P.rep_text(r.faults, r.knee_verdicts, r.hip_verdict)
+        text = ("Flagged: " + "; ".join(flagged)) if flagged else "Flagged: no fault" if tone is P.Tone.OK else words
         notes = "".join(f". Note: {n}" for n in P.outside_toe_notes(r, self.cfg))
-        self.flags.set_text(_wrap("Flagged: " + text + notes, 105))
-        self.flags.set_color("#b00000" if flagged else "#206020")
+        self.flags.set_text(_wrap(text + notes, 105))
+        self.flags.set_color("#b00000" if flagged else "#206020" if tone is P.Tone.OK else "#555555")
         trusted = m.knee_trusted[sl]
         for k, data in enumerate((a.valgus_measure[sl], 100 * m.knee_toe_dev[sl], m.fppa_deg[sl])):
             for si in range(2):

@@ -109,6 +109,10 @@ def test_every_output_says_the_same_verdicts(tmp_path, case):
         for s, v in zip(SIDES, r.knee_verdicts):
             assert f"{s.value} knee: {P.verdict_cell(v)}" in page
         assert f"hip: {P.verdict_cell(r.hip_verdict)}" in page
+        if not r.faults:  # a rep without a fault says what the video says: "no fault" only when all was judged
+            said, tone = overlays.texts[r.rep.index][:2]
+            flat = " ".join(page.split())
+            assert ("Flagged: no fault" in flat) == (tone is P.Tone.OK) and (tone is P.Tone.OK or said in flat)
 
 
 @pytest.mark.parametrize("case", ["side view", "hidden knee"])
