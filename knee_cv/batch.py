@@ -347,11 +347,15 @@ def _run(found, skipped, inputs, *, out: Path, workers, settings, model, pdf, an
     return write_summary(out, rows, skipped, len(jobs))
 
 
-def _why_unjudged(row: dict) -> str:
-    """The reason words for a video where nothing was judged: the knees' commonest reason (``side view``)."""
-    codes = [w.get("not_judged_reason") for w in (row.get("worst") or {}).values()]
-    code = next((c for c in codes if c), None)
-    return P.reason_words(code) if code else "no reps"
+def _no_fault(row: dict) -> str:
+    """A video's batch line without a fault: "no faults" only if a knee was judged, else what was not and why
+    (``no knee judged (body turned)``, ``nothing judged (side view)``)."""
+    worst = row.get("worst") or {}
+    if any(worst.get(k, {}).get("judged_reps") for k in ("left", "right")):
+        return "no faults"
+    codes = [worst.get(k, {}).get("not_judged_reason") for k in ("left", "right", "hip")]
+    why = P.reason_words(next((c for c in codes if c), None)) if any(codes) else "no reps"
+    return f"{'no knee' if worst.get('hip', {}).get('judged_reps') else 'nothing'} judged ({why})"
 
 
 def batch_text(summary: dict, out: Path) -> str:
@@ -365,11 +369,9 @@ def batch_text(summary: dict, out: Path) -> str:
         if r["status"] == "failed":
             continue
         flagged = sorted({P.fault_phrase(FaultCode(f["code"]), Side(f["side"])) for f in r.get("faults", [])})
-        judged = any(rep[k] for rep in r.get("reps", []) for k in ("left_judged", "right_judged", "hip_judged"))
         view = P.view_words(ViewClass(r["view_class"]), r["body_yaw_deg"])
-        lines.append(f"  {P.printable(r['path'])}: {P.count(r['n_reps'], 'rep')}, {view}"
-                     + (f"; faults: {', '.join(flagged)}" if flagged else "; no faults" if judged
-                        else f"; nothing judged ({_why_unjudged(r)})"))
+        lines.append(f"  {P.printable(r['path'])}: {P.count(r['n_reps'], 'rep')}, {view}; "
+                     + (f"faults: {', '.join(flagged)}" if flagged else _no_fault(r)))
     for f in summary["failed"]:
         reason = f["reason"].removeprefix(f"{f['path']}: ")  # the path is already at the start of the line
         lines.append(f"  FAILED {P.printable(f['path'])}: {P.printable(reason)}")

@@ -59,11 +59,8 @@ def _findings(a) -> list[str]:
     lines = [f"{P.fault_phrase(f.code, f.side).capitalize()} on {f.count} of {f.of_reps} reps; worst "
              f"{f.severity.value} ({P.signed(f.worst_value, f.unit)}, flagged from {P.signed(f.threshold, f.unit)})."
              for f in a.faults]
-    judged = any(x.judged for r in a.reps for x in (*r.knee_verdicts, r.hip_verdict))
-    if not a.reps:
-        lines.append("No reps were detected.")
-    elif not lines:
-        lines.append("No faults found in the judged reps." if judged else "Nothing was judged: see the notes below.")
+    if not lines:
+        lines.append(P.no_fault_words(a.reps).sentence())
     return lines + [f"Note: {w}" for w in a.warnings]
 
 
@@ -335,8 +332,9 @@ def _plan_blocks(a) -> list[list[tuple[str, str]]]:
                       + [("body", ln) for c in plan.cues for ln in textwrap.wrap(
                           f'"{c.text}" ({c.source.title})', 105, initial_indent="   • ", subsequent_indent="     ")])
     if not plan.items:
-        blocks.append([("head", "No faults found"), ("body", "Keep practising the pattern: knees track over the "
-                                                             "second and third toes, hips level.")])
+        nf = P.no_fault_words(a.reps)
+        body = nf.sentence().removeprefix(nf.head + ".").strip()
+        blocks.append([("head", nf.head)] + [("body", ln) for ln in textwrap.wrap(body, 105)])
     safety = ex.SAFETY + " Sources: " + "; ".join(s.title for s in ex.SAFETY_SOURCES) + "."
     blocks.append([("head", "When to see a professional")] + [("body", ln) for ln in textwrap.wrap(safety, 105)])
     blocks.append([("head", "What the measurements cannot show")]

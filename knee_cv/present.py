@@ -7,6 +7,7 @@ banner says) is built here too, so the drawing code only draws.
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import enum
 from typing import NamedTuple
@@ -233,6 +234,45 @@ def outside_toe_notes(result, cfg) -> list[str]:
             f"({signed(onset, 'deg')}) but stayed outside its second toe ({signed(m.knee_toe_medial_pct, '%')} "
             "of leg): not valgus"
             for side, m, out in zip(SIDES, result.sides, outside_toe(result, cfg)) if out]
+
+
+class NoFault(NamedTuple):
+    """What a clip without a flagged fault says (terminal, the PDF's findings and its plan): a heading, a
+    sentence, and their colour (None: plain text)."""
+
+    head: str
+    body: str
+    tone: Tone | None
+
+    def sentence(self) -> str:
+        """``No knee was judged. Body turned (...); the hip showed no fault.``"""
+        return f"{self.head}." + (f" {self.body[:1].upper()}{self.body[1:]}." if self.body else "")
+
+
+#: The knees that are never judged by design (a lunge's trailing leg, a single-leg squat's free leg).
+_BY_DESIGN = (NotJudged.REAR_LEG, NotJudged.FREE_LEG)
+
+
+def no_fault_words(reps) -> NoFault:
+    """Words for a clip where nothing was flagged, from its :class:`knee_cv.faults.RepResult` list: "No faults
+    found" (green) only when every knee that can be judged was; otherwise how many knee-reps were not judged,
+    or, when none was, why and what to do, so that "no fault" is never said of knees nobody judged."""
+    knees = [v for r in reps for v in r.knee_verdicts if v.judged or v.reason not in _BY_DESIGN]
+    unjudged = [v for v in knees if not v.judged]
+    hip = any(r.hip_verdict.judged for r in reps)
+    if not reps:
+        return NoFault("No reps were detected", "", Tone.NOT_JUDGED)
+    if not any(v.judged for v in knees):
+        if not hip:
+            return NoFault("Nothing was judged", "see the notes", Tone.NOT_JUDGED)
+        label, fix = REASONS[collections.Counter(v.reason for v in unjudged).most_common(1)[0][0]]
+        return NoFault("No knee was judged", f"{label}{f' ({fix}, then film again)' if fix else ''}; the hip "
+                       "showed no fault", Tone.NOT_JUDGED)
+    if unjudged:
+        return NoFault("No faults found in the judged reps",
+                       f"{len(unjudged)} of {len(knees)} knee-reps were not judged (see the notes)", None)
+    return NoFault("No faults found", "keep practising the pattern: knees track over the second and third toes, "
+                   "hips level", Tone.OK)
 
 
 def rep_text(faults, knees: tuple[Verdict, Verdict], hip: Verdict) -> tuple[str, Tone]:

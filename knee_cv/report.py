@@ -239,10 +239,10 @@ def summary_text(result, *, color: bool = False) -> str:
         lines += [f"  Rep {r.rep.index}: {n}" for r in a.reps for n in P.outside_toe_notes(r, a.settings.faults)]
     if a.faults:
         lines += _fault_lines(a)
-    elif any(v.judged for r in a.reps for v in (*r.knee_verdicts, r.hip_verdict)):
-        lines += ["", _ansi("  No faults found in the judged reps.", P.Tone.OK.value.ansi, color)]
     elif a.reps:
-        lines += ["", _ansi("  Nothing was judged: see the notes above.", P.Tone.NOT_JUDGED.value.ansi, color)]
+        nf = P.no_fault_words(a.reps)
+        text = "  " + nf.sentence()
+        lines += ["", _ansi(text, nf.tone.value.ansi, color) if nf.tone else text]
     lines += ["", "  " + ex.SAFETY, "  " + ex.MEASUREMENT_LIMITS]
     if result.out_dir is not None:
         lines += ["", f"  Results: {result.out_dir}/"]

@@ -134,7 +134,7 @@ def test_unjudged_is_never_ok_good_or_green(tmp_path, case):
         marks = overlays.knees[r.rep.start:r.rep.end + 1, s.index]
         assert not np.isin(marks, [P.KneeMark.OK, P.KneeMark.FLAGGED]).any()
     if case == "side view":
-        assert "No faults" not in text and "Nothing was judged" in text
+        assert "No faults" not in text and "Nothing was judged. See the notes." in text
         assert all("not judged" in t[0].lower() for t in overlays.texts[1:])
 
 
@@ -171,3 +171,35 @@ def test_a_knee_past_the_onset_but_outside_its_toe_says_why_it_is_ok():
     result = Result(dataclasses.replace(a, reps=(r, *a.reps[1:])),
                     VideoMeta("clip.mp4", 30.0, len(track), len(track), 640, 800, 6.0), ModelMeta("full", ""), None)
     assert "Rep 1: left knee +14.9 deg is past the valgus onset" in summary_text(result)
+
+
+@pytest.mark.parametrize("case, head, tone", [
+    ("clean", "No faults found", P.Tone.OK),
+    ("one knee hidden", "No faults found in the judged reps", None),
+    ("both knees hidden", "No knee was judged", P.Tone.NOT_JUDGED),
+    ("side view", "Nothing was judged", P.Tone.NOT_JUDGED),
+])
+def test_no_fault_is_said_in_green_only_when_every_knee_was_judged(tmp_path, case, head, tone):
+    def hide(track, joints):
+        vis = track.visibility.copy()
+        vis[:, joints] = 0.1
+        return track.replace(visibility=vis)
+
+    def clean():  # knees travelling out over the turned-out feet, as a good squat's do
+        return squat_track(reps=3, depth_px=150, knee_shift_px=(-70.0, -70.0))
+
+    track = {"clean": clean, "one knee hidden": lambda: hide(clean(), [LM.RIGHT_KNEE]),
+             "both knees hidden": lambda: hide(clean(), [LM.LEFT_KNEE, LM.RIGHT_KNEE]),
+             "side view": lambda: _side_view(clean())}[case]()
+    a, result, _ = _outputs(tmp_path, track)
+    assert not a.faults and len(a.reps) == 3
+    nf = P.no_fault_words(a.reps)
+    assert (nf.head, nf.tone) == (head, tone)
+    text = summary_text(result, color=True)
+    line = next(ln for ln in text.splitlines() if nf.head + "." in ln)
+    assert ("\033[32m" in line) == (tone is P.Tone.OK)          # green only when all was judged
+    if case == "one knee hidden":
+        assert "3 of 6 knee-reps were not judged" in line
+    if case == "both knees hidden":
+        assert "Knee hidden (keep the hands and arms away from the knees, then film again); the hip showed no fault" \
+            in line and "keep practising" not in text.lower()
