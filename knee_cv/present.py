@@ -428,13 +428,17 @@ def set_summary(results) -> tuple[str, ...]:
     lines = []
     for side in SIDES:
         judged = [r for r in results if r.knee_verdicts[side.index].judged]
-        if not judged:
-            lines.append(f"{side.value.capitalize()} knee: {NOT_JUDGED}")
+        unjudged = collections.Counter(r.knee_verdicts[side.index].reason for r in results
+                                       if not r.knee_verdicts[side.index].judged)
+        if not judged:  # why, as everywhere: the commonest reason
+            why = reason_label(unjudged.most_common(1)[0][0])
+            lines.append(f"{side.value.capitalize()} knee: {NOT_JUDGED} ({why})")
             continue
         flagged = sum(not r.knee_verdicts[side.index].ok for r in judged)
         worst = max(r.sides[side.index].valgus_measure_deg for r in judged)
-        lines.append(f"{side.value.capitalize()} knee: {flagged} of {len(judged)} reps flagged, "
-                     f"worst {signed(worst, 'deg')}")
+        rest = sum(unjudged.values())
+        lines.append(f"{side.value.capitalize()} knee: {flagged} of {len(judged)} reps flagged"
+                     + (f" ({rest} not judged)" if rest else "") + f", worst {signed(worst, 'deg')}")
     hips = [r for r in results if r.hip_verdict.judged]
     lines.append(f"Hip: {sum(not r.hip_verdict.ok for r in hips)} of {len(hips)} reps flagged" if hips
                  else f"Hip: {NOT_JUDGED}")

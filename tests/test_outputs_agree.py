@@ -133,7 +133,13 @@ def test_unjudged_is_never_ok_good_or_green(tmp_path, case):
     for r, s in unjudged:  # no green knee line anywhere in a rep where that knee is not judged
         marks = overlays.knees[r.rep.start:r.rep.end + 1, s.index]
         assert not np.isin(marks, [P.KneeMark.OK, P.KneeMark.FLAGGED]).any()
+    summary = P.set_summary(a.reps)  # live --set's "Set done" panel
+    if case == "hidden knee":
+        assert summary[1] == "Right knee: not judged (knee hidden)"
+        assert summary[0].startswith("Left knee: 0 of 3 reps flagged, worst")
     if case == "side view":
+        assert summary == ("Left knee: not judged (side view)", "Right knee: not judged (side view)",
+                           "Hip: not judged")
         assert "No faults" not in text and "Nothing was judged. See the notes." in text
         assert all("not judged" in t[0].lower() for t in overlays.texts[1:])
 
