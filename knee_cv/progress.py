@@ -40,7 +40,7 @@ class Judging(NamedTuple):
     def of(cls, rows: list[tuple[bool, str | None]]) -> "Judging":
         """From (judged, reason code) per rep."""
         reasons = collections.Counter(r or "" for j, r in rows if not j).most_common(1)
-        return cls(sum(bool(j) for j, _ in rows), len(rows), reasons[0][0] or None if reasons else None)
+        return cls(sum(bool(j) for j, _ in rows), len(rows), (reasons[0][0] or None) if reasons else None)
 
     def words(self) -> str:
         """``2 of 2 reps (body turned)``: the reps not judged and why."""
