@@ -24,6 +24,10 @@ class LiveSettings:
     """Live-only behaviour; analysis thresholds stay in :class:`knee_cv.settings.Settings`."""
 
     calibration_s: float = 2.5     # standing still at the start (or after the c key)
+    #: the standing posture is read from the calibration's frames after this many seconds of them (at most 40 %
+    #: of ``calibration_s``): MediaPipe's tracker and a person who has just stepped into view settle first
+    #: (README, "Live feedback")
+    calibration_settle_s: float = 1.0
     cue_frames: int = 3            # trusted frames past a threshold, in a row, before a cue is given
     streak_reps: int = 2           # the same fault this many reps in a row before gets a stronger message
     first_rep_depth: float = 0.5   # expected depth (fraction of leg length) until a rep has been seen

@@ -165,7 +165,9 @@ class LiveSession:
         if span < self.live.calibration_s:
             return Overlay(banner=f"Calibrating: stand still facing the camera "
                                   f"({self.live.calibration_s - span:.1f} s)")
-        base = standing_baseline(self._track(self.smooth_xyz, self.calib_from))
+        settle = min(self.live.calibration_settle_s, 0.4 * self.live.calibration_s)  # keep most of a short window
+        settled = next((k for k in ok if self.t[k] >= self.t[ok[0]] + settle), ok[0])
+        base = standing_baseline(self._track(self.smooth_xyz, settled))
         if base is None:
             self.calib_from = i + 1
             return Overlay(banner="Calibration failed: hips, knees and ankles must be visible")
