@@ -148,8 +148,11 @@ def _models(args: argparse.Namespace) -> int:
 
     if args.action == "list":
         print(f"models directory: {models.models_dir()}")
-        for spec, path, state in models.status():
+        rows = models.status()
+        for spec, path, state in rows:
             print(f"  {spec.name:<6} {state:<9} {path}  sha256 {spec.sha256[:16]}…")
+        if any(state != "ok" for *_, state in rows):
+            print("  get one: knee-cv models fetch NAME (or --from FILE for a copy you have; README, \"Models\")")
         return 0
     names = list(models.MODELS) if args.name == "all" else [args.name]
     for name in names:
@@ -253,7 +256,8 @@ def _progress_commands(sub) -> None:
     cmp_.set_defaults(func=_compare)
 
     m = sub.add_parser("models", help="list, fetch and verify pose models")
-    m.add_argument("action", choices=["list", "fetch"], help="list installed models, or fetch and verify one")
+    m.add_argument("action", nargs="?", default="list", choices=["list", "fetch"],
+                   help="list installed models (the default), or fetch and verify one")
     m.add_argument("name", nargs="?", default="full", choices=["lite", "full", "heavy", "all"],
                    help="which model (default full)")
     m.add_argument("--from", dest="src", metavar="FILE", help="install a local copy after checking its sha256")

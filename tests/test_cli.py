@@ -82,6 +82,8 @@ def test_cut_off_part_way_is_analyzed_with_warning(tmp_path, model_dir):
 def test_models_list_and_wrong_hash(tmp_path, model_dir):
     p = run_cli("models", "list", env_models=model_dir)
     assert p.returncode == 0 and "full   ok" in p.stdout
+    bare = run_cli("models", env_models=model_dir)                      # no action: the list, as users expect
+    assert bare.returncode == 0 and bare.stdout == p.stdout
     bad = tmp_path / "m"
     bad.mkdir()
     (bad / "pose_landmarker_full.task").write_bytes(b"corrupt")
