@@ -263,7 +263,7 @@ def no_fault_words(reps) -> NoFault:
     if not reps:
         return NoFault("No reps were detected", "", Tone.NOT_JUDGED)
     if not any(v.judged for v in knees):
-        if not hip:
+        if not hip or not unjudged:
             return NoFault("Nothing was judged", "see the notes", Tone.NOT_JUDGED)
         label, fix = REASONS[collections.Counter(v.reason for v in unjudged).most_common(1)[0][0]]
         return NoFault("No knee was judged", f"{label}{f' ({fix}, then film again)' if fix else ''}; the hip "
