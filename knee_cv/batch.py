@@ -113,8 +113,7 @@ def _worst(rep: dict) -> dict:
     for part, verdict in (("left", lambda r: r["left"]), ("right", lambda r: r["right"]),
                           ("hip", lambda r: {"verdict": r["hip_verdict"], "judged": r["hip_judged"]})):
         judged = [verdict(r)["verdict"] for r in rep["reps"] if verdict(r)["judged"]]
-        why = Judging.of([(r["hip_judged"], r["hip_reason"]) if part == "hip" else
-                          (r[part]["judged"], r[part]["reason"]) for r in rep["reps"]]).reason
+        why = Judging.of_report(rep, part).reason
         codes = {FaultCode.HIP_DROP} if part == "hip" else {FaultCode.KNEE_VALGUS, FaultCode.KNEE_VARUS}
         flagged = [f for f in rep["faults"] if f["code"] in codes and (part == "hip" or f["side"] == part)]
         worst_f = max(flagged, key=lambda f: (_RANK[f["severity"]], abs(f["worst_value"])), default=None)

@@ -42,6 +42,12 @@ class Judging(NamedTuple):
         reasons = collections.Counter(r or "" for j, r in rows if not j).most_common(1)
         return cls(sum(bool(j) for j, _ in rows), len(rows), (reasons[0][0] or None) if reasons else None)
 
+    @classmethod
+    def of_report(cls, report: dict, part: str) -> "Judging":
+        """From a report.json document, for ``left``, ``right`` or ``hip``."""
+        return cls.of([(r["hip_judged"], r.get("hip_reason")) if part == "hip" else
+                       (r[part]["judged"], r[part].get("reason")) for r in report["reps"]])
+
     def words(self) -> str:
         """``2 of 2 reps (body turned)``: the reps not judged and why."""
         return f"{self.reps - self.judged} of {self.reps} reps ({P.reason_words(self.reason)})"
@@ -86,8 +92,7 @@ class SessionSummary:
             raise InputError(f"{folder}: not a knee-cv result folder (no readable report.json: {exc})") from None
         med, worst, share, when, judging = {}, {}, {}, {}, {}
         for part in PARTS:
-            judging[part] = Judging.of([(r["hip_judged"], r["hip_reason"]) if part == "hip" else
-                                        (r[part]["judged"], r[part]["reason"]) for r in rep["reps"]])
+            judging[part] = Judging.of_report(rep, part)
             rows = [(r["hip_verdict"] if part == "hip" else r[part]["verdict"],
                      r["pelvic_drop_signed_deg"] if part == "hip" else r[part]["knee_valgus_deg"], r["worst_s"])
                     for r in rep["reps"] if (r["hip_judged"] if part == "hip" else r[part]["judged"])]
