@@ -256,6 +256,8 @@ def write_history_plot(subject: str, sessions: list[SessionRow], pdf_path: Path,
                     label=f"median of the session (bar: ± half the smallest detectable difference, {sdd:g})")
         ax.plot(x, worst, "s--", color=P.Tone.SEVERE.value.hex, label="worst rep")
         _mark_judging(ax, summ, part, med)
+        if not np.isfinite(np.r_[med, worst]).any():  # nothing to plot: no made-up scale around zero
+            ax.set_yticks([])
         ax.set_title(P.PART_WORDS[part] + (" (signed pelvic drop, + = left side lower)" if part == "hip" else
                                            " (judged knee measure, + = toward valgus)"), fontsize=10, loc="left")
         ax.set_ylabel("deg")
