@@ -9,6 +9,7 @@ Every size is a fraction of the window's height: the window reads the same at
 from __future__ import annotations
 
 import dataclasses
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -73,7 +74,7 @@ class LiveView:
         if p.verdict and p.verdict_alpha > 0 and not p.summary:  # a set's summary replaces the last rep's verdict
             y = self._box(img, x, y, width, p.verdict, p.verdict_tone or Tone.NOT_JUDGED, p.verdict_alpha, u)
         key = _key_layout(x, width, u) if p.keys else []
-        bottom = h - int((14 + 4.5 * (key[-1][4] + 1)) * u) if key else h - int(3 * u)  # above the key's rows
+        bottom = h - int((14 + 4.5 * (key[-1].row + 1)) * u) if key else h - int(3 * u)  # above the key's rows
         for text, colour, size in ((p.banner, (255, 255, 255), 5.5), (p.cue, CUE_BGR, 6.5)):
             if text:
                 y = self._lines(img, x, y, width, text, colour, self._fit(text, width, size * u, bottom - y)) \
@@ -87,9 +88,9 @@ class LiveView:
             self._lines(img, x, h - int(12 * u), width, LIVE_KEYS, (170, 170, 170), 2.6 * u)
 
     @staticmethod
-    def _knee_key(img, key: list, y: int, u: float) -> None:
+    def _knee_key(img, key: list[KeyMark], y: int, u: float) -> None:
         """What the knee marks mean (:data:`knee_cv.present.KNEE_KEY`), each drawn as on the skeleton."""
-        scale, thick, r = _scale(KEY_PX * u), max(1, int(KEY_PX * u / 9)), _key_radius(u)
+        scale, thick, r = _key_font(u)
         for x, words, tone, hollow, row in key:
             cy = y + int(row * 4.5 * u + KEY_PX * u / 2)
             if tone is not None:
@@ -152,20 +153,31 @@ class LiveView:
 KEY_PX = 2.8
 
 
-def _key_radius(u: float) -> int:
-    return max(3, int(1.1 * u))
+class KeyMark(NamedTuple):
+    """One entry of the knee key as laid out: where it goes, its words, and its mark (no tone: the label)."""
+
+    x: int
+    words: str
+    tone: Tone | None
+    hollow: bool
+    row: int
 
 
-def _key_layout(x0: int, width: int, u: float) -> list[tuple[int, str, Tone | None, bool, int]]:
-    """Where each entry of the knee key goes: (x, words, tone or None for the "Knee:" label, hollow, row),
-    wrapping to a new row where the panel is too narrow."""
-    scale, thick, r = _scale(KEY_PX * u), max(1, int(KEY_PX * u / 9)), _key_radius(u)
+def _key_font(u: float) -> tuple[float, int, int]:
+    """The knee key's font scale, stroke and mark radius at a window unit ``u``."""
+    return _scale(KEY_PX * u), max(1, int(KEY_PX * u / 9)), max(3, int(1.1 * u))
+
+
+def _key_layout(x0: int, width: int, u: float) -> list[KeyMark]:
+    """Where each entry of the knee key goes ("Knee:" first), wrapping to a new row where the panel is too
+    narrow."""
+    scale, thick, r = _key_font(u)
     out, x, row = [], x0, 0
     for words, tone, hollow in (("Knee:", None, False), *KNEE_KEY):
         w = cv2.getTextSize(words, FONT, scale, thick)[0][0] + (3 * r if tone is not None else 0)
         if x > x0 and x + w > x0 + width:
             x, row = x0, row + 1
-        out.append((x, words, tone, hollow, row))
+        out.append(KeyMark(x, words, tone, hollow, row))
         x += w + int(2.5 * u)
     return out
 

@@ -333,8 +333,7 @@ def _plan_blocks(a) -> list[list[tuple[str, str]]]:
                           f'"{c.text}" ({c.source.title})', 105, initial_indent="   • ", subsequent_indent="     ")])
     if not plan.items:
         nf = P.no_fault_words(a.reps)
-        body = nf.sentence().removeprefix(nf.head + ".").strip()
-        blocks.append([("head", nf.head)] + [("body", ln) for ln in textwrap.wrap(body, 105)])
+        blocks.append([("head", nf.head)] + [("body", ln) for ln in textwrap.wrap(nf.body_sentence(), 105)])
     safety = ex.SAFETY + " Sources: " + "; ".join(s.title for s in ex.SAFETY_SOURCES) + "."
     blocks.append([("head", "When to see a professional")] + [("body", ln) for ln in textwrap.wrap(safety, 105)])
     blocks.append([("head", "What the measurements cannot show")]

@@ -244,9 +244,13 @@ class NoFault(NamedTuple):
     body: str
     tone: Tone | None
 
+    def body_sentence(self) -> str:
+        """The body as a sentence of its own (``Body turned (...); the hip showed no fault.``), or ""."""
+        return f"{self.body[:1].upper()}{self.body[1:]}." if self.body else ""
+
     def sentence(self) -> str:
         """``No knee was judged. Body turned (...); the hip showed no fault.``"""
-        return f"{self.head}." + (f" {self.body[:1].upper()}{self.body[1:]}." if self.body else "")
+        return f"{self.head}. {self.body_sentence()}".rstrip()
 
 
 #: The knees that are never judged by design (a lunge's trailing leg, a single-leg squat's free leg).
@@ -257,11 +261,11 @@ def no_fault_words(reps) -> NoFault:
     """Words for a clip where nothing was flagged, from its :class:`knee_cv.faults.RepResult` list: "No faults
     found" (green) only when every knee that can be judged was; otherwise how many knee-reps were not judged,
     or, when none was, why and what to do, so that "no fault" is never said of knees nobody judged."""
+    if not reps:
+        return NoFault("No reps were detected", "", Tone.NOT_JUDGED)
     knees = [v for r in reps for v in r.knee_verdicts if v.judged or v.reason not in _BY_DESIGN]
     unjudged = [v for v in knees if not v.judged]
     hip = any(r.hip_verdict.judged for r in reps)
-    if not reps:
-        return NoFault("No reps were detected", "", Tone.NOT_JUDGED)
     if not any(v.judged for v in knees):
         if not hip or not unjudged:
             return NoFault("Nothing was judged", "see the notes", Tone.NOT_JUDGED)
@@ -283,7 +287,7 @@ def rep_text(faults, knees: tuple[Verdict, Verdict], hip: Verdict) -> tuple[str,
     """
     shown = [f for f in faults if f.code is not FaultCode.ASYMMETRY]
     parts = [(s, v) for s, v in zip(SIDES, knees)
-             if v.judged or v.reason not in (NotJudged.REAR_LEG, NotJudged.FREE_LEG)]
+             if v.judged or v.reason not in _BY_DESIGN]
     missing = [f"{s.value} knee ({reason_label(v.reason)})" for s, v in parts if not v.judged]
     if shown:  # a knee not judged beside a flagged one is named too: silence would read as "that one was fine"
         w = max(shown, key=lambda f: f.severity.rank)
