@@ -28,6 +28,8 @@ class LiveSettings:
     #: of ``calibration_s``): MediaPipe's tracker and a person who has just stepped into view settle first
     #: (README, "Live feedback")
     calibration_settle_s: float = 1.0
+    #: a closed rep is judged on analyze's zero-phase smoothing of its frames and this many seconds before it
+    rep_lead_s: float = 1.0
     cue_frames: int = 3            # trusted frames past a threshold, in a row, before a cue is given
     streak_reps: int = 2           # the same fault this many reps in a row before gets a stronger message
     first_rep_depth: float = 0.5   # expected depth (fraction of leg length) until a rep has been seen

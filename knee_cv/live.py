@@ -2,8 +2,9 @@
 
 The same pose adapter, metrics, streaming rep segmenter, rep evaluation, view
 rule, words and drawing as ``analyze`` are used; what differs is where frames
-come from (a camera, paced in real time), the causal one-euro smoothing, and
-that reps are closed and judged while the person moves. :class:`LiveSession`
+come from (a camera, paced in real time), the causal one-euro smoothing of what is
+drawn and cued during a rep (a closed rep is judged on analyze's zero-phase smoothing),
+and that reps are closed and judged while the person moves. :class:`LiveSession`
 holds the per-frame state (no I/O); :func:`knee_cv.live_loop.run_live` is the loop around it.
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 from .codes import FaultCode, Side
 from .cues import CuePolicy, LiveSettings
 from .faults import RepResult, judge_reps, valgus_measure
-from .filtering import OneEuroFilter
+from .filtering import OneEuroFilter, clean
 from .frame_judge import FrameJudge, frame_marks
 from .kinematics import Baseline, FrameMetrics, frame_metrics, standing_baseline
 from .present import GUIDANCE, Overlay, rep_text
@@ -167,7 +168,7 @@ class LiveSession:
                                   f"({self.live.calibration_s - span:.1f} s)")
         settle = min(self.live.calibration_settle_s, 0.4 * self.live.calibration_s)  # keep most of a short window
         settled = next((k for k in ok if self.t[k] >= self.t[ok[0]] + settle), ok[0])
-        base = standing_baseline(self._track(self.smooth_xyz, settled))
+        base = standing_baseline(clean(self._track(self.raw_xyz, settled), self.settings.filters))
         if base is None:
             self.calib_from = i + 1
             return Overlay(banner="Calibration failed: hips, knees and ankles must be visible")
@@ -221,9 +222,9 @@ class LiveSession:
         self.exercise = self.exercise if kind is Exercise.UNKNOWN else kind  # squat, lunge or single-leg squat
         rep = dataclasses.replace(rep, index=len(self.reps) + 1, lead_leg=lead)
         self.judge.new_rep()
-        lo, hi = self.m_from + rep.start, self.m_from + rep.end + 1  # the rep closes a few frames after its end
-        res = judge_rep(self._track(self.smooth_xyz, lo, hi), self.baseline, self.rows[rep.start:rep.end + 1], rep,
-                        self.exercise, self.settings.faults)
+        pre = min(rep.start, round(self.live.rep_lead_s * self.fps))  # frames before the rep
+        rep, res = as_recorded(self._track(self.raw_xyz, self.m_from + rep.start - pre), pre, rep, self.baseline,
+                               self.exercise, self.settings)
         message = self.cues.after(t, res)
         at = lambda k: float(self.t[self.m_from + k])  # noqa: E731
         self.reps.append(LiveRep(len(self.reps) + 1 - self.rep_offset, dataclasses.replace(res, rep=rep),
@@ -253,11 +254,35 @@ def classify_latest(bottoms: list[np.ndarray], reps: list[Rep], leg_length: floa
     return kind, (labelled[-1].lead_leg if kind is not Exercise.UNKNOWN else reps[-1].lead_leg)
 
 
-def judge_rep(track: PoseTrack, base: Baseline, rows: list[FrameMetrics], rep: Rep, exercise: Exercise,
+def as_recorded(raw: PoseTrack, pre: int, rep: Rep, base: Baseline, exercise: Exercise, settings: Settings
+                ) -> tuple[Rep, RepResult]:
+    """A closed rep judged as analyze judges it from a recording; returns the rep with its bottom and depth as
+    analyze reads them, and its result.
+
+    The one-euro filter lags, and a lag near the bottom moves a knee's measure by a few degrees; a closed rep
+    is in the past, so it is judged on analyze's zero-phase smoothing instead.
+
+    Parameters
+    ----------
+    raw : PoseTrack
+        Unsmoothed landmarks from ``pre`` frames before the rep's start to the current frame (the filter's
+        edges then fall on standing frames).
+    rep : Rep
+        The rep as the live segmenter closed it (indices count from the calibration).
+    """
+    track = clean(raw, settings.filters).slice(pre, pre + rep.end - rep.start + 1)
+    with np.errstate(invalid="ignore"):
+        metrics = frame_metrics(track, base, settings.trust)
+    if np.isfinite(metrics.depth).any():  # the judged depth fraction is of the smoothed bottom, as in analyze
+        k = int(np.nanargmax(metrics.depth))
+        rep = dataclasses.replace(rep, bottom=rep.start + k, depth=float(metrics.depth[k]))
+    return rep, judge_rep(track, base, metrics, rep, exercise, settings.faults)
+
+
+def judge_rep(track: PoseTrack, base: Baseline, metrics: FrameMetrics, rep: Rep, exercise: Exercise,
               cfg: FaultSettings) -> RepResult:
     """One closed rep, judged by analyze's rules (the per-rep view and :func:`knee_cv.faults.judge_reps`) on
-    its own frames: ``track`` and ``rows`` cover the rep alone, from its start to its end."""
-    metrics = FrameMetrics.concat(rows)
+    its own frames: ``track`` and ``metrics`` cover the rep alone, from its start to its end."""
     local = dataclasses.replace(rep, start=0, bottom=rep.bottom - rep.start, end=rep.end - rep.start)
     views = rep_views(track, metrics.depth, [local], base.leg_length, bilateral=not exercise.one_legged)
     return judge_reps(track, base, metrics, [local], exercise, cfg, views)[1][0]
