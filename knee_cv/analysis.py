@@ -131,7 +131,7 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
                                f"{settings.reps.min_depth:.0%} of leg length below standing"))
     measure, results = judge_reps(track, base, metrics, reps, exercise, settings.faults, views,
                                   hints=hint_maker(track, base))
-    warnings += _knee_warnings(results, settings, base.toe_out_deg)
+    warnings += _knee_warnings(results, settings, base.toe_out_deg, settings.faults.min_frames(track.t))
     summary = summarize(results)
     return dataclasses.replace(
         Analysis(view=view, yaw_deg=yaw, exercise=exercise, warnings=tuple(warnings), **empty),
@@ -139,8 +139,9 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
         plan=build_plan(summary, drivers=[c.driver for r in results for c in r.causes if c is not None]))
 
 
-def _knee_warnings(results: list[RepResult], settings: Settings, toe_out_deg: float) -> list[Notice]:
-    """Why some knees of reps filmed within the judged view were not judged (``toe_out_deg``: the standing feet)."""
+def _knee_warnings(results: list[RepResult], settings: Settings, toe_out_deg: float, need: int) -> list[Notice]:
+    """Why some knees of reps filmed within the judged view were not judged (``toe_out_deg``: the standing feet;
+    ``need``: the trusted frames a knee needs at the clip's frame rate)."""
     open_ = [r for r in results if judging_block(r.view.view, r.view.turn_deg, settings.faults.max_yaw_deg,
                                                  r.view.axis_deg) is None]
     hidden = sum(v.reason in (NotJudged.KNEE_HIDDEN, NotJudged.TOO_FEW_FRAMES) for r in open_ for v in r.knee_verdicts)
@@ -148,7 +149,7 @@ def _knee_warnings(results: list[RepResult], settings: Settings, toe_out_deg: fl
     straight = sum(v.reason is NotJudged.FEET_STRAIGHT for r in open_ for v in r.knee_verdicts)
     out = []
     if hidden:
-        out.append(Notice(W.KNEES_HIDDEN, f"{hidden} knee-rep(s) had fewer than {settings.faults.min_trusted_frames} "
+        out.append(Notice(W.KNEES_HIDDEN, f"{hidden} knee-rep(s) had fewer than {need} "
                           "trustworthy frames near the bottom and were not judged (knee hidden or misplaced)"))
     if turned:
         out.append(Notice(W.KNEES_TURNED, f"{turned} knee-rep(s) were not judged because the body was turned: "

@@ -174,6 +174,7 @@ class _Knees(NamedTuple):
     enough: np.ndarray         # bool: enough judged frames
     worst: np.ndarray          # the deepest judged frame (the rep's bottom when none): its picture
     judged_frames: list        # 2n arrays of frame indices, rep-major
+    need: int                  # judged frames a knee needs at this frame rate
 
 
 def _knee_stats(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], seg: Segments, deep: np.ndarray,
@@ -185,14 +186,15 @@ def _knee_stats(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], seg
     groups = (seg.group[:, None] * 2 + np.arange(2)).ravel()
     by_side = sort_groups(measure[f].ravel(), groups, judged.ravel(), 2 * n)
     by_depth = sort_groups(np.repeat(metrics.depth[f], 2), groups, judged.ravel(), 2 * n)
-    enough = by_side.count.reshape(n, 2) >= cfg.min_trusted_frames
+    need = cfg.min_frames(metrics.t)
+    enough = by_side.count.reshape(n, 2) >= need
     value = np.where(enough, by_side.quantile(0.8 if exercise.one_legged else 0.5).reshape(n, 2), np.nan)
     fppa = np.where(enough, _reduce(np.maximum, metrics.fppa_deg[f], judged, first, -np.inf), np.nan)
     toe = _reduce(np.maximum, metrics.knee_toe_dev[f], judged & metrics.toe_trusted[f], first, -np.inf)
     bottoms = np.repeat([r.bottom for r in reps], 2)
     worst_ = np.where(enough.ravel(), f[by_depth.argmax() // 2], bottoms).reshape(n, 2)  # judged, nearest the bottom
     return _Knees(value, fppa, np.where(enough, 100 * toe, np.nan), np.add.reduceat(trusted, first, axis=0),
-                  np.add.reduceat(deep, first), enough, worst_, by_side.members(of=np.repeat(f, 2)))
+                  np.add.reduceat(deep, first), enough, worst_, by_side.members(of=np.repeat(f, 2)), need)
 
 
 def _knee_grades(reps: list[Rep], value: np.ndarray, toe: np.ndarray, exercise: Exercise, cfg: FaultSettings,
@@ -378,8 +380,8 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     f = seg.frame
     deep = metrics.depth[f] >= cfg.judge_from_depth_fraction * np.array([r.depth for r in reps])[seg.group]
     knees = _knee_stats(metrics, measure, reps, seg, deep, exercise, cfg)
-    drop = _deep_median(metrics.pelvic_drop_deg, metrics.pelvis_trusted, seg, deep, open_, cfg)
-    lean = _deep_median(metrics.trunk_lean_deg, metrics.trunk_trusted, seg, deep, open_, cfg)
+    drop = _deep_median(metrics.pelvic_drop_deg, metrics.pelvis_trusted, seg, deep, open_, knees.need)
+    lean = _deep_median(metrics.trunk_lean_deg, metrics.trunk_trusted, seg, deep, open_, knees.need)
     both = all_last(metrics.knee_trusted[f]) & deep
     sep = _reduce(np.minimum, metrics.knee_sep_ratio[f], both, seg.first, np.inf)
     judged_knee = _judged_knees(reps, knees, open_, exercise)
@@ -397,12 +399,13 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
 
 
 def _deep_median(x: np.ndarray, ok: np.ndarray, seg: Segments, deep: np.ndarray, open_: np.ndarray,
-                 cfg: FaultSettings) -> np.ndarray:
-    """Each rep's median of ``x`` (shape (T,)) over its trusted deep frames, shape (n,); NaN with too few, and
+                 need: int) -> np.ndarray:
+    """Each rep's median of ``x`` (shape (T,)) over its trusted deep frames, shape (n,); NaN with fewer than
+    ``need``, and
     in reps not open to judging (a side or oblique view's hip and trunk lines say little about the frontal
     plane)."""
     g = sort_groups(x[seg.frame], seg.group, ok[seg.frame] & deep, seg.n)
-    return np.where((g.count >= cfg.min_trusted_frames) & open_, g.quantile(0.5), np.nan)
+    return np.where((g.count >= need) & open_, g.quantile(0.5), np.nan)
 
 
 def _certainty(metrics, reps, knees, seg, deep, views, exercise, cfg, square, straight):
@@ -435,7 +438,7 @@ def _side_measures(knees, k: int) -> tuple[SideMeasures, SideMeasures]:
 
 def _knee_verdicts(reps, knees, judged, grade, blocks, sure, feet_sure, exercise, cfg) -> list[tuple]:
     """Each rep's (left, right) :class:`Verdict`, from the judged mask, grades and blocks, shapes (n, 2)."""
-    few = (knees.deep < cfg.min_trusted_frames).tolist()
+    few = (knees.deep < knees.need).tolist()
     judged, grade, sure, feet_sure = judged.tolist(), grade.tolist(), sure.tolist(), feet_sure.tolist()
     return [tuple(_knee_verdict(judged[k][s], grade[k][s], blocks[k], rep, side, exercise, few[k], sure[k][s],
                                 feet_sure[k][s]) for s, side in enumerate(SIDES)) for k, rep in enumerate(reps)]

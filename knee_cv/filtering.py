@@ -21,11 +21,13 @@ class FilterSettings:
     """Smoothing settings for recorded video (zero-phase).
 
     Defaults follow Sports2D's recommendation (gap interpolation, Hampel,
-    4th-order Butterworth at 6 Hz, applied forward and backward).
+    4th-order Butterworth at 6 Hz, applied forward and backward). Windows are in
+    seconds, so a clip filmed at 15 or 60 fps is smoothed over the same time as
+    one at 30 (a 7-frame Hampel window at 10 fps spans a whole squat's bottom).
     """
 
     max_gap_s: float = 0.3
-    hampel_window: int = 7
+    hampel_window_s: float = 7 / 30  # 7 frames at 30 fps; odd, at least 3 frames
     hampel_sigmas: float = 3.0
     cutoff_hz: float = 6.0
     order: int = 4
@@ -107,6 +109,11 @@ def lowpass(x: np.ndarray, fps: float, cutoff_hz: float = 6.0, order: int = 4) -
     return tmp.reshape(x.shape)
 
 
+def hampel_frames(window_s: float, fps: float) -> int:
+    """The odd Hampel window, in frames, nearest ``window_s`` seconds at ``fps`` (at least 3)."""
+    return max(3, 2 * int(np.floor((window_s * fps - 1) / 2 + 0.5)) + 1)
+
+
 def clean(track: PoseTrack, settings: FilterSettings = FilterSettings()) -> PoseTrack:
     """Gap-fill, reject outliers and zero-phase smooth a recorded track.
 
@@ -120,7 +127,7 @@ def clean(track: PoseTrack, settings: FilterSettings = FilterSettings()) -> Pose
     # image x, y of the used landmarks, and z only where it is read (shoulder depth gives body yaw)
     cols = np.concatenate([track.xyz[:, USED, :2].reshape(len(track), -1), track.xyz[:, SHOULDER, 2]], axis=1)
     part = interpolate_gaps(cols.astype(np.float64), track.t, max_gap)
-    part = hampel(part, settings.hampel_window, settings.hampel_sigmas)
+    part = hampel(part, hampel_frames(settings.hampel_window_s, track.fps), settings.hampel_sigmas)
     part = lowpass(part, track.fps, settings.cutoff_hz, settings.order)
     xyz = track.xyz.copy()
     xyz[:, USED, :2] = part[:, :2 * len(USED)].reshape(len(track), len(USED), 2)

@@ -296,10 +296,10 @@ def test_a_frame_the_pose_model_missed_does_not_split_a_rep():
 
 @pytest.mark.parametrize("toml, needle", [
     ("[filters]\ncutoff_hz = 0\n", "filters.cutoff_hz: must be in (0, 30]"),
-    ("[filters]\nhampel_window = 0\n", "hampel_window: must be in [1, 301]"),
-    ("[faults]\nmin_trusted_frames = inf\n", "min_trusted_frames"),
-    ("[faults]\nmin_trusted_frames = nan\n", "min_trusted_frames"),
-    ("[faults]\nmin_trusted_frames = 2.7\n", "expected a whole number"),
+    ("[filters]\nhampel_window_s = 0\n", "hampel_window_s: must be in (0, 10]"),
+    ("[faults]\nmin_trusted_s = inf\n", "min_trusted_s"),
+    ("[faults]\nmin_trusted_s = nan\n", "min_trusted_s"),
+    ("[filters]\norder = 2.7\n", "expected a whole number"),
     ("[trust]\nthigh_ratio = 1.2\n", "expected a list of two numbers"),
     ("[trust]\nthigh_ratio = \"wide\"\n", "expected a list of two numbers"),
     ("[trust]\nthigh_ratio = [1.2]\n", "two numbers [low, high]"),
@@ -491,3 +491,18 @@ def test_toe_out_is_each_foots_reach_away_from_the_midline_over_its_length(toe_o
     toe = heel + np.stack([reach, np.full(2, 10.0)])[:, None, :]
     assert K.toe_out_deg(hip, heel, toe, L) == pytest.approx(toe_out, abs=1.0 if turn else 1e-3)
     assert np.isnan(K.toe_out_deg(hip, heel, np.full_like(toe, np.nan), L))
+
+
+def test_windows_and_the_evidence_a_knee_needs_are_set_in_seconds():
+    """A clip at 15 or 60 fps is smoothed over the same time as at 30, and a knee needs the same 0.1 s of
+    trusted frames (never fewer than 2): frame counts at every rate biased low-frame-rate clips (README,
+    "Frame rate")."""
+    from knee_cv.filtering import FilterSettings, hampel_frames
+
+    w = FilterSettings().hampel_window_s
+    assert [hampel_frames(w, fps) for fps in (10, 15, 24, 29.97, 30, 60)] == [3, 3, 5, 7, 7, 15]
+    cfg = Settings().faults
+    frames = {fps: cfg.min_frames(np.arange(90) / fps) for fps in (10, 15, 23.976, 29.97, 30, 60)}
+    assert frames == {10: 2, 15: 2, 23.976: 2, 29.97: 3, 30: 3, 60: 6}
+    jittery = np.cumsum(np.r_[0, np.random.default_rng(0).normal(1 / 30, 0.003, 89)])  # a webcam's timestamps
+    assert cfg.min_frames(jittery) == 3 and cfg.min_frames(np.zeros(1)) == 3

@@ -12,6 +12,7 @@ pytestmark = pytest.mark.video
 
 VALGUS = "squat_front_valgus_then_good.mp4"
 OVERHEAD = "overhead_squat_front_mild_valgus_right.mov"
+BODYWEIGHT = "squat_front_bodyweight_good.mp4"
 SWAP = {"left": "right", "right": "left"}
 
 
@@ -23,14 +24,15 @@ def _ffmpeg(*args: str) -> None:
 
 @pytest.fixture(scope="module")
 def variant(model_dir, tmp_path_factory):
-    """``variant(name, kind) -> report`` for kind in mirror | half | rotated, each analyzed once."""
+    """``variant(name, kind) -> report`` for kind in mirror | half | rotated | fps15, each analyzed once."""
     import os
 
     from knee_cv.api import analyze
 
     root = tmp_path_factory.mktemp("metamorphic")
     cache: dict = {}
-    filters = {"mirror": "hflip", "half": "scale=trunc(iw/4)*2:trunc(ih/4)*2", "rotated": "transpose=1"}
+    filters = {"mirror": "hflip", "half": "scale=trunc(iw/4)*2:trunc(ih/4)*2", "rotated": "transpose=1",
+               "fps15": "fps=15"}
 
     def run(name: str, kind: str) -> dict:
         if (name, kind) not in cache:
@@ -91,3 +93,18 @@ def test_rotation_metadata_is_applied(analyzed, variant):
     assert (rot["video"]["width"], rot["video"]["height"]) == (orig["video"]["width"], orig["video"]["height"])
     assert rot["view"] == "front"
     assert _same(_knees(orig), _knees(rot), tol=3.0) == 12
+
+
+@pytest.mark.parametrize("name, min_judged", [(VALGUS, 11), (BODYWEIGHT, 10)])
+def test_a_lower_frame_rate_gives_the_same_depths_and_verdicts(analyzed, variant, name, min_judged):
+    """A webcam in dim light drops to 15 fps. The same clip at 15 fps reads the same depths and flags the same
+    knees. Before, the smoothing's outlier window was 7 frames whatever the rate (0.47 s at 15 fps, a whole
+    squat bottom): it clipped the bottom, so depths read up to 0.05 of leg length shallow at 15 fps (the
+    measure moves 6 deg per 0.05), and a knee needed 3 frames at any rate, so 8 of the valgus clip's 12
+    knee-reps and 8 of the bodyweight clip's 20 were judged at 15 fps (now 12 and 12; at the clips' own 30 and
+    24 fps, 12 and 20)."""
+    orig, low = analyzed(name).report, variant(name, "fps15")
+    assert low["video"]["fps"] == pytest.approx(15.0, abs=0.1)
+    assert len(low["reps"]) == len(orig["reps"])
+    assert max(abs(a["depth"] - b["depth"]) for a, b in zip(orig["reps"], low["reps"])) <= 0.025  # 0.016 here
+    assert _same(_knees(orig), _knees(low), tol=4.0) >= min_judged
