@@ -24,7 +24,8 @@ def _ffmpeg(*args: str) -> None:
 
 @pytest.fixture(scope="module")
 def variant(model_dir, tmp_path_factory):
-    """``variant(name, kind) -> report`` for kind in mirror | half | rotated | fps15, each analyzed once."""
+    """``variant(name, kind) -> report`` for kind in mirror | half | rotated | fps15 | far | tilted, each analyzed
+    once."""
     import os
 
     from knee_cv.api import analyze
@@ -32,7 +33,8 @@ def variant(model_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("metamorphic")
     cache: dict = {}
     filters = {"mirror": "hflip", "half": "scale=trunc(iw/4)*2:trunc(ih/4)*2", "rotated": "transpose=1",
-               "fps15": "fps=15"}
+               "fps15": "fps=15", "far": "pad=iw*2:ih*2:(ow-iw)/2:(oh-ih)/4:black",
+               "tilted": "rotate=7*PI/180:fillcolor=black"}
 
     def run(name: str, kind: str) -> dict:
         if (name, kind) not in cache:
@@ -108,3 +110,15 @@ def test_a_lower_frame_rate_gives_the_same_depths_and_verdicts(analyzed, variant
     assert len(low["reps"]) == len(orig["reps"])
     assert max(abs(a["depth"] - b["depth"]) for a, b in zip(orig["reps"], low["reps"])) <= 0.025  # 0.016 here
     assert _same(_knees(orig), _knees(low), tol=4.0) >= min_judged
+
+
+@pytest.mark.parametrize("kind", ["far", "tilted"])
+def test_a_camera_twice_as_far_or_tilted_7_degrees_flags_the_same_knees(analyzed, variant, kind):
+    """The person at half the size in the picture (the clip padded to twice its width and height), or the
+    camera rolled 7 degrees: every knee is judged and flagged as before, measures within 4 deg (3.5 at most
+    here), and the hip verdicts (pelvic drop is measured against the standing posture, so a tilted camera
+    cancels) stay the same."""
+    orig, other = analyzed(VALGUS).report, variant(VALGUS, kind)
+    assert other["view"] == "front" and len(other["reps"]) == 6
+    assert _same(_knees(orig), _knees(other), tol=4.0) == 12
+    assert [r["hip_verdict"] for r in other["reps"]] == [r["hip_verdict"] for r in orig["reps"]]
