@@ -107,13 +107,14 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
     """
     from tqdm import tqdm
 
-    from .guide import PreCheck
+    from .guide import Exposure, PreCheck
 
     info = info or probe(path)
-    check = PreCheck(info.fps)
+    check, exposure = PreCheck(info.fps), Exposure()
 
     def seen(fr, xyz, vis) -> None:
         bar.update()
+        exposure.update(fr.image, xyz)
         if tee is not None:
             tee(fr, xyz, vis)
         if progress and (problems := check.update(fr.image, xyz, vis)):
@@ -136,6 +137,8 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
                                "were timed at 30 fps, so times and speeds may be off"))
     if video.truncated:
         warnings.append(Notice(WarningCode.VIDEO_TRUNCATED, truncated_text(len(track), info.frames)))
+    if (dark := exposure.notice()) is not None:
+        warnings.append(dark)
     if not track.detected.any():
         raise NoPersonError(f"{path}: no person found in any of {len(track)} frames")
     return track, video, ModelMeta(resolved.name, resolved.sha256), warnings

@@ -116,6 +116,7 @@ class WarningCode(str, enum.Enum):
     PICTURE_SIDEWAYS = "picture_sideways"        # the picture is turned 90 degrees: rotate the video
     NO_REPS = "no_reps"                          # no rep deep enough
     KNEES_HIDDEN = "knees_hidden"                # some knee-reps had too few trusted frames
+    TOO_DARK = "too_dark"                        # the person is dark in the picture: landmarks may be misplaced
     KNEES_TURNED = "knees_turned"                # some knee-reps read differently with the body's turn taken out
     FEET_STRAIGHT = "feet_straight"              # some knee-reps read differently without the turned-out-feet model
     CAMERA_DISCONNECTED = "camera_disconnected"  # live: the source stopped

@@ -506,3 +506,22 @@ def test_windows_and_the_evidence_a_knee_needs_are_set_in_seconds():
     assert frames == {10: 2, 15: 2, 23.976: 2, 29.97: 3, 30: 3, 60: 6}
     jittery = np.cumsum(np.r_[0, np.random.default_rng(0).normal(1 / 30, 0.003, 89)])  # a webcam's timestamps
     assert cfg.min_frames(jittery) == 3 and cfg.min_frames(np.zeros(1)) == 3
+
+
+def test_exposure_reads_the_brightness_of_the_person_not_of_the_room():
+    """A bright room with a dark person is warned about; a dark room with a well-lit person is not."""
+    from knee_cv.guide import DARK_PERSON_LUMA, Exposure
+
+    xyz = np.full((N_LANDMARKS, 3), np.nan, np.float32)
+    xyz[:, 0], xyz[:, 1] = np.linspace(100, 140, N_LANDMARKS), np.linspace(50, 250, N_LANDMARKS)
+    for room, person, warned in ((200, 10, True), (5, 120, False)):
+        image = np.full((300, 400, 3), room, np.uint8)
+        image[50:250, 100:140] = person
+        e = Exposure()
+        for _ in range(9):
+            e.update(image, xyz)
+        assert e.luma == pytest.approx(person, abs=1)
+        assert (e.notice() is not None) is warned and (e.luma < DARK_PERSON_LUMA) is warned
+    e = Exposure()
+    e.update(image, np.full((N_LANDMARKS, 3), np.nan, np.float32))
+    assert np.isnan(e.luma) and e.notice() is None  # nobody seen: nothing to say about the light

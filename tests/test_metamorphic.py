@@ -24,8 +24,8 @@ def _ffmpeg(*args: str) -> None:
 
 @pytest.fixture(scope="module")
 def variant(model_dir, tmp_path_factory):
-    """``variant(name, kind) -> report`` for kind in mirror | half | rotated | fps15 | far | tilted, each analyzed
-    once."""
+    """``variant(name, kind) -> report`` for kind in mirror | half | rotated | fps15 | far | tilted | dark, each
+    analyzed once."""
     import os
 
     from knee_cv.api import analyze
@@ -34,7 +34,7 @@ def variant(model_dir, tmp_path_factory):
     cache: dict = {}
     filters = {"mirror": "hflip", "half": "scale=trunc(iw/4)*2:trunc(ih/4)*2", "rotated": "transpose=1",
                "fps15": "fps=15", "far": "pad=iw*2:ih*2:(ow-iw)/2:(oh-ih)/4:black",
-               "tilted": "rotate=7*PI/180:fillcolor=black"}
+               "tilted": "rotate=7*PI/180:fillcolor=black", "dark": "lutyuv=y=val*0.3"}
 
     def run(name: str, kind: str) -> dict:
         if (name, kind) not in cache:
@@ -122,3 +122,15 @@ def test_a_camera_twice_as_far_or_tilted_7_degrees_flags_the_same_knees(analyzed
     assert other["view"] == "front" and len(other["reps"]) == 6
     assert _same(_knees(orig), _knees(other), tol=4.0) == 12
     assert [r["hip_verdict"] for r in other["reps"]] == [r["hip_verdict"] for r in orig["reps"]]
+
+
+def test_a_dark_clip_is_warned_about_and_a_well_lit_one_is_not(analyzed, variant):
+    """The valgus clip with its brightness cut to 0.3 (the person at 22 of 255, from 113): the report warns
+    that the pose model may misplace the knees in video this dark; the clip as filmed, and the darkest real
+    clip here (the TV-background clip, 41), are not warned about."""
+    import re
+
+    dark = [w for w in variant(VALGUS, "dark")["warnings"] if w["code"] == "too_dark"]
+    assert len(dark) == 1 and 15 <= int(re.search(r"brightness (\d+) of 255", dark[0]["message"])[1]) <= 30, dark
+    for name in (VALGUS, "squat_front_people_on_tv_background.mp4"):
+        assert not [w for w in analyzed(name).report["warnings"] if w["code"] == "too_dark"], name
