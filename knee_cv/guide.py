@@ -167,6 +167,11 @@ class Exposure:
         """Median brightness of the person (0-255), NaN if nobody was seen."""
         return float(np.median(self._luma)) if self._luma else float("nan")
 
+    def dark_now(self, samples: int = 30, dark_below: float = DARK_PERSON_LUMA) -> bool:
+        """The person was darker than ``dark_below`` over the last ``samples`` measured frames (live mode's hint:
+        3 s at 30 fps, so switching the light on clears it soon)."""
+        return bool(self._luma) and float(np.median(self._luma[-samples:])) < dark_below
+
     def notice(self, dark_below: float = DARK_PERSON_LUMA) -> Notice | None:
         """A ``too_dark`` warning when the person was darker than ``dark_below`` on average, else None."""
         if not self.luma < dark_below:

@@ -17,7 +17,8 @@ from .codes import Notice, WarningCode
 from .meta import Session, session_date
 from .cues import LiveSettings
 from .errors import InputError, KneeCvError
-from .present import Overlay, rep_text
+from .guide import Exposure
+from .present import GUIDANCE, Overlay, rep_text
 from .reps import Exercise
 from .sets import Phase, SetGuide
 from .settings import Settings
@@ -42,6 +43,14 @@ class LiveStats:
         """Steady-state frames per second (start-up excluded)."""
         span = (self.last - self.first) if self.first is not None and self.last is not None else 0.0
         return (self.frames - 1) / span if span > 0 else None
+
+
+def light_hint(overlay: Overlay, exposure: Exposure) -> Overlay:
+    """``overlay`` with "More light, please" as its banner when the person was too dark to place the knees surely
+    over the last 3 s and nothing else is on the banner (calibration, guidance and the set speak first)."""
+    if overlay.banner or not exposure.dark_now():
+        return overlay
+    return dataclasses.replace(overlay, banner=GUIDANCE["dark"])
 
 
 def _check_display(headless: bool) -> None:
@@ -71,6 +80,7 @@ class _Loop:
         self.voice, self.guide = voice, guide
         self.keys, self.fullscreen, self._heard = True, False, 0
         self.step_state = None  # the set's state on the last frame
+        self.exposure = Exposure()  # the person's brightness: a hint on screen, a warning in the report
         if not headless:
             _window_open(self.WINDOW)
 
@@ -87,6 +97,8 @@ class _Loop:
                 self.sink = VideoSink(self.record, self.fps, (w, h))
         xyz, vis = est.process(fr.image, fr.t)
         overlay = self.session.update(fr.t, xyz, vis, fr.image)
+        self.exposure.update(fr.image, xyz)
+        overlay = light_hint(overlay, self.exposure)
         view = cv2.flip(fr.image, 1)                  # a mirror is what people expect to see
         mirrored = self.session.smooth_xyz[-1][:, :2].copy()
         mirrored[:, 0] = view.shape[1] - 1 - mirrored[:, 0]
@@ -327,6 +339,8 @@ def _session_result(loop: _Loop, src, resolved, *, out: Path, source, settings: 
         warnings.append(Notice(WarningCode.CAMERA_DISCONNECTED,
                                f"{src.name} disconnected after {raw.t[-1]:.1f} s; the session up to then was kept"))
     warnings += _replay_warnings(src)
+    if (dark := loop.exposure.notice()) is not None:
+        warnings.append(dark)
     if session.baseline is None:
         warnings.append(Notice(WarningCode.CALIBRATION_INCOMPLETE, "calibration never completed: stand still, whole "
                                f"body in view, for {session.live.calibration_s:g} s at the start"))

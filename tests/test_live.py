@@ -187,3 +187,45 @@ def test_with_the_feet_straight_a_live_frame_is_cued_only_where_the_raw_angle_ag
     assert sure([-75.0, 20.0], straight) == [True, True]       # 95 deg apart, one misplaced: neither can
     turned_out = dataclasses.replace(a.baseline, toe_out_deg=cfg.straight_feet_deg + 10)
     assert sure([-20.0, 20.0], turned_out) == [True, True]     # feet turned out: the squat measure alone
+
+
+@pytest.mark.video
+def test_a_dark_room_gets_a_light_hint_on_screen_and_a_warning_in_the_report(tmp_path, model_dir):
+    """Live mode reads the person's brightness as analyze does: the session's report of the valgus clip at 0.3
+    of its brightness (the person at about 22 of 255) carries the too_dark warning; the clip as filmed's does
+    not."""
+    import imageio_ffmpeg
+
+    from knee_cv.live_loop import run_live
+
+    os.environ["KNEE_CV_MODELS"] = str(model_dir)
+    dark = tmp_path / "dark.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-t", "6", "-i",
+                    str(clip("squat_front_valgus_then_good.mp4")), "-vf", "lutyuv=y=val*0.3", "-c:v", "libx264",
+                    "-crf", "18", "-an", str(dark)], check=True)
+    for src, warned in ((dark, True), (clip("squat_front_valgus_then_good.mp4"), False)):
+        res = run_live(source=str(src), out=tmp_path / f"out_{warned}", headless=True, realtime=False, pdf=False,
+                       max_seconds=6)
+        codes = [w["code"] for w in res.report["warnings"]]
+        assert ("too_dark" in codes) is warned, codes
+    assert [e for e in res.report["live"]["events"] if e["event"] == "calibrated"]  # as usual, as filmed
+
+
+def test_the_light_hint_shows_only_when_the_last_seconds_were_dark_and_nothing_else_is_said():
+    from knee_cv.guide import Exposure
+    from knee_cv.live_loop import light_hint
+    from knee_cv.present import GUIDANCE, Overlay
+
+    xyz = np.full((33, 3), 0.0, np.float32)
+    xyz[:, 0], xyz[:, 1] = np.linspace(100, 140, 33), np.linspace(50, 250, 33)
+    e = Exposure()
+    for level in [120] * 90 + [10] * 90:  # 3 s lit, then 3 s dark (30 fps)
+        image = np.zeros((300, 400, 3), np.uint8)
+        image[50:250, 100:140] = level
+        e.update(image, xyz)
+    assert light_hint(Overlay(), e).banner == GUIDANCE["dark"] == "More light, please"
+    assert light_hint(Overlay(banner="Calibrating"), e).banner == "Calibrating"  # the calibration speaks first
+    for _ in range(90):  # the light is back on: the hint goes within 3 s
+        image[50:250, 100:140] = 120
+        e.update(image, xyz)
+    assert light_hint(Overlay(), e).banner == ""
