@@ -108,12 +108,12 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
                         **empty)
     view = classify_view(track, base.leg_length)
     cues = turn_cues(track)
-    turns = cues.turn
-    standing = turns[base.frames]  # standing: the head is over the shoulders
+    standing = cues.turn[base.frames]  # standing: the head is over the shoulders
     yaw = float(np.nanmedian(standing)) if np.isfinite(standing).any() else body_yaw_deg(track)
     metrics = frame_metrics(track, base, settings.trust)
     reps = segment_reps(metrics.depth, track.fps, settings.reps)
-    exercise, reps = classify_exercise(track.xy, base.leg_length, reps, settings.reps, force=forced)
+    exercise, reps = classify_exercise(track.xy, base.leg_length, reps, settings.reps, force=forced,
+                                       roll_deg=base.roll_deg)
     if view is View.SIDE and forced is None:
         exercise = Exercise.SQUAT if reps else Exercise.UNKNOWN
         reps = [dataclasses.replace(r, lead_leg=None) for r in reps]

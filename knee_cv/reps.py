@@ -36,6 +36,10 @@ class RepSettings:
     #: ankle height difference that marks a one-legged rep on its own: a body turned 20-25 degrees seen from a
     #: high camera shows its planted feet up to about 0.15 leg lengths apart in height, its knees far less
     foot_only_gap: float = 0.20
+    #: a standing hip line tilted more than this (degrees) is not taken for the camera's roll: a body turned
+    #: under a high camera, or seen from the side, tilts it by perspective (real oblique views read 10-11,
+    #: side views up to 40); within it the two legs' heights are compared across the hip line
+    max_roll_deg: float = 10.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -176,7 +180,7 @@ def segment_reps(depth: np.ndarray, fps: float, settings: RepSettings = RepSetti
 
 
 def classify_exercise(xy: np.ndarray, leg_length: float, reps: list[Rep], settings: RepSettings = RepSettings(),
-                      *, force: Exercise | None = None) -> tuple[Exercise, list[Rep]]:
+                      *, force: Exercise | None = None, roll_deg: float = 0.0) -> tuple[Exercise, list[Rep]]:
     """Tell a bilateral squat from a lunge or single-leg squat at each rep's bottom.
 
     A lunge shows one knee far lower than the other at the bottom (the rear knee
@@ -189,12 +193,18 @@ def classify_exercise(xy: np.ndarray, leg_length: float, reps: list[Rep], settin
     xy : ndarray, shape (T, 33, 2), pixels
     force : Exercise, optional
         The movement as the user says it is (``--exercise``): only the lead legs are found.
+    roll_deg : float
+        The camera's roll (:attr:`knee_cv.kinematics.Baseline.roll_deg`): heights are compared across the
+        standing hip line, not the image's rows.
     """
+    from .kinematics import level
+
     if not reps:
         return (force or Exercise.UNKNOWN), reps
-    b = np.array([r.bottom for r in reps])
-    knee_gap = (xy[b][:, KNEE[1], 1] - xy[b][:, KNEE[0], 1]) / leg_length   # >0: right knee lower
-    ankle_gap = (xy[b][:, ANKLE[1], 1] - xy[b][:, ANKLE[0], 1]) / leg_length  # >0: right ankle lower
+    roll = roll_deg if abs(roll_deg) <= settings.max_roll_deg else 0.0
+    at = level(xy[np.array([r.bottom for r in reps])], roll)
+    knee_gap = (at[:, KNEE[1], 1] - at[:, KNEE[0], 1]) / leg_length   # >0: right knee lower
+    ankle_gap = (at[:, ANKLE[1], 1] - at[:, ANKLE[0], 1]) / leg_length  # >0: right ankle lower
     # a rep is one-legged when the knees or the feet are far apart in height; it is a lunge when
     # the lower knee belongs to the foot that looks higher (the rear foot, further from the camera),
     # and a single-leg squat when the lifted foot's knee is lifted too. Which of the two is decided

@@ -161,6 +161,7 @@ RANGES: dict[str, tuple[float, float, bool, bool]] = {
     "hampel_sigmas": (0.5, 10, True, True),
     "cutoff_hz": (0.0, 30.0, False, True), "order": (1, 8, True, True),
     "min_visibility": (0.0, 1.0, True, True), "min_knee_arm_distance": (0.0, 2.0, True, True),
+    "max_roll_deg": (0.0, 45.0, True, True),
     "min_depth": (0.0, 1.0, False, True), "min_rep_s": (0.05, 60.0, True, True), "max_rep_s": (0.5, 600.0, True, True),
     "stand_fraction": (0.0, 1.0, False, False), "lunge_knee_gap": (0.0, 1.0, False, True),
     "single_leg_ankle_gap": (0.0, 1.0, False, True), "foot_only_gap": (0.0, 1.0, False, True),

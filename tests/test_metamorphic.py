@@ -134,3 +134,33 @@ def test_a_dark_clip_is_warned_about_and_a_well_lit_one_is_not(analyzed, variant
     assert len(dark) == 1 and 15 <= int(re.search(r"brightness (\d+) of 255", dark[0]["message"])[1]) <= 30, dark
     for name in (VALGUS, "squat_front_people_on_tv_background.mp4"):
         assert not [w for w in analyzed(name).report["warnings"] if w["code"] == "too_dark"], name
+
+
+@pytest.mark.parametrize("name", ["lateral_lunge_front.mp4", OVERHEAD])
+@pytest.mark.parametrize("roll", [-7.0, -3.0, 3.0, 7.0])
+def test_a_rolled_camera_judges_the_same_leg_with_the_same_words(analyzed, name, roll):
+    """The clip's landmarks turned about the picture's centre, as by a camera rolled ``roll`` degrees: the
+    movement, each rep's lead leg and every knee's verdict stay the same. Before, heights were compared along
+    the image's rows: a lateral lunge's feet, 1.26 leg lengths apart, changed places in height at 3 degrees,
+    so all ten reps judged the straight leg and left the bent one "trailing"; the overhead squat at -7 read as
+    a one-legged rep and its moderate right-knee valgus as ok."""
+    import numpy as np
+
+    from knee_cv import present as P
+    from knee_cv.analysis import analyze_track
+    from knee_cv.track import PoseTrack
+
+    track = PoseTrack.load(analyzed(name).out_dir / "landmarks.npz")[0]
+    r = np.radians(roll)
+    centre = np.array([track.width / 2, track.height / 2], np.float32)
+    turn = np.array([[np.cos(r), -np.sin(r)], [np.sin(r), np.cos(r)]], np.float32)
+    xyz = track.xyz.copy()
+    xyz[..., :2] = (xyz[..., :2] - centre) @ turn.T + centre
+
+    def words(a):
+        return a.exercise, [(x.rep.lead_leg, [P.verdict_word(v) for v in x.knee_verdicts]) for x in a.reps]
+
+    level, rolled = analyze_track(track), analyze_track(track.replace(xyz=xyz))
+    assert rolled.baseline.roll_deg == pytest.approx(level.baseline.roll_deg + roll, abs=0.5)
+    assert words(rolled) == words(level)
+    assert any(w != "not judged" for _, ws in words(level)[1] for w in ws)
