@@ -401,9 +401,8 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
 def _deep_median(x: np.ndarray, ok: np.ndarray, seg: Segments, deep: np.ndarray, open_: np.ndarray,
                  need: int) -> np.ndarray:
     """Each rep's median of ``x`` (shape (T,)) over its trusted deep frames, shape (n,); NaN with fewer than
-    ``need``, and
-    in reps not open to judging (a side or oblique view's hip and trunk lines say little about the frontal
-    plane)."""
+    ``need`` of them, and in reps not open to judging (a side or oblique view's hip and trunk lines say little
+    about the frontal plane)."""
     g = sort_groups(x[seg.frame], seg.group, ok[seg.frame] & deep, seg.n)
     return np.where((g.count >= need) & open_, g.quantile(0.5), np.nan)
 

@@ -197,7 +197,7 @@ def classify_exercise(xy: np.ndarray, leg_length: float, reps: list[Rep], settin
         The camera's roll (:attr:`knee_cv.kinematics.Baseline.roll_deg`): heights are compared across the
         standing hip line, not the image's rows.
     """
-    from .kinematics import level
+    from .kinematics import level  # here: kinematics needs settings, which needs this module
 
     if not reps:
         return (force or Exercise.UNKNOWN), reps
