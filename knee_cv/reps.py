@@ -8,6 +8,7 @@ import numpy as np
 from scipy import signal
 
 from .codes import SIDES, Side
+from .kinematics import level
 from .track import ANKLE, KNEE
 
 
@@ -197,8 +198,6 @@ def classify_exercise(xy: np.ndarray, leg_length: float, reps: list[Rep], settin
         The camera's roll (:attr:`knee_cv.kinematics.Baseline.roll_deg`): heights are compared across the
         standing hip line, not the image's rows.
     """
-    from .kinematics import level  # here: kinematics needs settings, which needs this module
-
     if not reps:
         return (force or Exercise.UNKNOWN), reps
     roll = roll_deg if abs(roll_deg) <= settings.max_roll_deg else 0.0
