@@ -110,7 +110,8 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
     from .guide import Exposure, PreCheck
 
     info = info or probe(path)
-    check, exposure = PreCheck(info.fps), Exposure()
+    exposure = Exposure()
+    check = PreCheck(info.fps, exposure=exposure)
 
     def seen(fr, xyz, vis) -> None:
         bar.update()

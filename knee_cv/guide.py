@@ -70,6 +70,10 @@ class PreCheck:
 
     fps: float
     seconds: float = 3.0
+    #: the person's brightness, fed by the caller (:func:`knee_cv.api.extract_landmarks`): once the person is
+    #: seen, "too dark" is decided as the report's ``too_dark`` warning is; the frame's mean only decides when
+    #: nobody is
+    exposure: Exposure | None = None
     _frames: int = 0
     _feet_out: int = 0
     _side: int = 0
@@ -122,7 +126,8 @@ class PreCheck:
             out.append(filming_line("feet"))
         if self._found and self._side > 0.5 * seen:
             out.append(filming_line("front"))
-        if self._dark > 0.5 * max(self._frames // 3, 1):
+        person = self.exposure.luma if self.exposure is not None else float("nan")
+        if person < DARK_PERSON_LUMA if np.isfinite(person) else self._dark > 0.5 * max(self._frames // 3, 1):
             out.append(filming_line("light"))
         if self._found < 0.3 * self._frames:
             out.append(filming_line("distance"))

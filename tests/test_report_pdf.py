@@ -140,6 +140,27 @@ def test_precheck_names_filming_problems_early():
     assert filming_line("front") in _precheck(track.replace(xyz=side), bright)
 
 
+def test_precheck_says_too_dark_as_the_report_does_once_the_person_is_seen():
+    """Fed the caller's :class:`knee_cv.guide.Exposure`, the early check judges the light by the person, as
+    the report's too_dark warning does: a lit person in a dark room is fine, a dark person in a bright room
+    is not."""
+    from knee_cv.guide import Exposure, PreCheck
+    from knee_cv.present import filming_line
+
+    track = squat_track(reps=2)
+    for room, person, dark in ((10, 150, False), (200, 20, True)):
+        image = np.full((800, 640, 3), room, np.uint8)
+        xy = track.xyz[0, :, :2]
+        image[int(xy[:, 1].min()):int(xy[:, 1].max()), int(xy[:, 0].min()):int(xy[:, 0].max())] = person
+        exposure, out = Exposure(), []
+        check = PreCheck(fps=30.0, exposure=exposure)
+        for k in range(len(track)):
+            exposure.update(image, track.xyz[k])
+            out += check.update(image, track.xyz[k], track.visibility[k])
+        assert (filming_line("light") in out) is dark, (room, person, out)
+        assert (exposure.notice() is not None) is dark
+
+
 def test_guide_command_prints_the_rules_and_draws_the_setup(tmp_path, capsys):
     from knee_cv.cli import main
     from knee_cv.present import FILMING_GUIDE
