@@ -190,7 +190,7 @@ def test_with_the_feet_straight_a_live_frame_is_cued_only_where_the_raw_angle_ag
 
 
 @pytest.mark.video
-def test_a_dark_room_gets_a_light_hint_on_screen_and_a_warning_in_the_report(tmp_path, model_dir):
+def test_a_dark_live_session_carries_the_too_dark_warning_in_its_report(tmp_path, model_dir):
     """Live mode reads the person's brightness as analyze does: the session's report of the valgus clip at 0.3
     of its brightness (the person at about 22 of 255) carries the too_dark warning; the clip as filmed's does
     not."""
