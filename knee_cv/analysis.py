@@ -6,6 +6,7 @@ import dataclasses
 import numpy as np
 
 from .cause import hint_maker
+from .camera import CameraCuts, cut_text, find_cuts, shot_depth
 from .codes import Notice, NotJudged, ViewClass
 from .codes import WarningCode as W
 from .exercises import Plan, build_plan
@@ -92,13 +93,10 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
         The movement, when the user overrides the automatic detection.
     """
     forced = exercise
-    warnings: list[Notice] = []
-    subject, dropped = drop_other_people(raw)
-    if dropped:
-        warnings.append(Notice(W.OTHER_PERSON, f"{dropped} frames showed a different person and were ignored"))
-    track = clean(subject, settings.filters) if smooth else subject
+    track, cuts, warnings = _subject(raw, settings, smooth)
     base = standing_baseline(track)
-    empty = dict(raw=raw, track=track, baseline=base, metrics=None, valgus_measure=None, reps=(), faults=(),
+    picture = cuts.to_picture(track) if cuts else track  # what is drawn goes where it was filmed
+    empty = dict(raw=raw, track=picture, baseline=base, metrics=None, valgus_measure=None, reps=(), faults=(),
                  plan=Plan(), settings=settings)
     if base is None:
         warnings.append(Notice(W.LOWER_BODY_HIDDEN, "the hips, knees and ankles were never all visible: no reps can "
@@ -111,6 +109,8 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
     standing = cues.turn[base.frames]  # standing: the head is over the shoulders
     yaw = float(np.nanmedian(standing)) if np.isfinite(standing).any() else body_yaw_deg(track)
     metrics = frame_metrics(track, base, settings.trust)
+    if cuts:  # each shot's depth from its own standing height: independent of the fitted zoom
+        metrics = dataclasses.replace(metrics, depth=shot_depth(track, base, cuts.frames))
     reps = segment_reps(metrics.depth, track.fps, settings.reps)
     exercise, reps = classify_exercise(track.xy, base.leg_length, reps, settings.reps, force=forced,
                                        roll_deg=base.roll_deg)
@@ -137,6 +137,19 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
         Analysis(view=view, yaw_deg=yaw, exercise=exercise, warnings=tuple(warnings), **empty),
         metrics=metrics, valgus_measure=measure, reps=tuple(results), faults=tuple(summary),
         plan=build_plan(summary, drivers=[c.driver for r in results for c in r.causes if c is not None]))
+
+
+def _subject(raw: PoseTrack, settings: Settings, smooth: bool) -> tuple[PoseTrack, CameraCuts | None, list[Notice]]:
+    """The main subject's landmarks, in the first shot's picture (camera cuts undone), cleaned if ``smooth``;
+    the cuts found, and what was said about both."""
+    warnings: list[Notice] = []
+    cuts = find_cuts(raw, settings.cuts)
+    if cuts:
+        warnings.append(Notice(W.CAMERA_CUT, cut_text(cuts, raw.t)))
+    subject, dropped = drop_other_people(cuts.steady(raw) if cuts else raw)
+    if dropped:
+        warnings.append(Notice(W.OTHER_PERSON, f"{dropped} frames showed a different person and were ignored"))
+    return (clean(subject, settings.filters) if smooth else subject), cuts, warnings
 
 
 def _knee_warnings(results: list[RepResult], settings: Settings, toe_out_deg: float, need: int) -> list[Notice]:

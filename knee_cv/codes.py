@@ -108,6 +108,7 @@ class WarningCode(str, enum.Enum):
     VIDEO_DAMAGED = "video_damaged"              # some stretch of the file could not be decoded
     VIDEO_TIMING = "video_timing"                # an impossible frame rate: frames timed at 30 fps
     OTHER_PERSON = "other_person"                # frames showing someone else were ignored
+    CAMERA_CUT = "camera_cut"                    # the picture jumped (zoom or cut): later shots mapped onto the first
     LOWER_BODY_HIDDEN = "lower_body_hidden"      # hips, knees and ankles never all in view
     SIDE_VIEW = "side_view"                      # the whole clip is side-on: nothing judged
     TURNED = "turned"                            # the whole clip is turned beyond the judged range

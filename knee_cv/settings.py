@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .camera import CutSettings
 from .codes import MeasureKind, Severity
 from .errors import ConfigError
 from .filtering import FilterSettings
@@ -150,6 +151,7 @@ class Settings:
     """Everything that tunes an analysis; pass explicitly, never read globally."""
 
     filters: FilterSettings = FilterSettings()
+    cuts: CutSettings = CutSettings()
     trust: TrustSettings = TrustSettings()
     reps: RepSettings = RepSettings()
     faults: FaultSettings = FaultSettings()
@@ -172,6 +174,8 @@ RANGES: dict[str, tuple[float, float, bool, bool]] = {
     "max_plausible_gap_deg": (5.0, 360.0, True, True), "shallow_depth": (0.0, 1.0, True, False),
     "max_knee_rate_deg_s": (10.0, 1e6, True, True), "min_knee_jump_deg": (0.0, 360.0, True, True),
     "valgus_min_toe_pct": (-100.0, 100.0, True, True),
+    "min_jump": (0.0, 1e6, False, True), "calm_ratio": (1.0, 1e6, True, True), "max_misfit": (0.0, 1.0, False, True),
+    "max_zoom": (1.0, 100.0, False, True),
 }
 
 

@@ -39,7 +39,8 @@ def variant(model_dir, tmp_path_factory):
     def run(name: str, kind: str) -> dict:
         if (name, kind) not in cache:
             src, out = clip(name), root / f"{Path(name).stem}_{kind}.mp4"
-            _ffmpeg("-i", str(src), "-vf", filters[kind], "-c:v", "libx264", "-crf", "18", "-an", str(out))
+            how = ["-filter_complex", _cut_filter(src, kind), "-map", "[v]"] if kind in CUTS else ["-vf", filters[kind]]
+            _ffmpeg("-i", str(src), *how, "-c:v", "libx264", "-crf", "18", "-an", str(out))
             if kind == "rotated":  # pixels turned 90° clockwise; the container says to turn them back
                 tagged = out.with_name(out.stem + "_tagged.mp4")
                 _ffmpeg("-display_rotation", "90", "-i", str(out), "-c", "copy", str(tagged))
@@ -49,6 +50,22 @@ def variant(model_dir, tmp_path_factory):
                                           annotate=False).report
         return cache[(name, kind)]
     return run
+
+
+#: edited copies: from ``frame`` on, the picture zoomed out (about its centre) or moved down, as by a cut
+CUTS = {"zoomcut": (286, 0.8, 0.0), "pancut": (238, 1.0, 0.08)}
+
+
+def _cut_filter(src: Path, kind: str) -> str:
+    """An ffmpeg filter graph pasting a zoomed or moved copy of the picture over it from a frame on."""
+    from knee_cv.video import probe
+
+    frame, zoom, down = CUTS[kind]
+    info = probe(src)
+    w, h = info.width, info.height
+    zw, zh, dy = 2 * round(w * zoom / 2), 2 * round(h * zoom / 2), 2 * round(h * down / 2)
+    moved = f"scale={zw}:{zh},pad={w}:{h + dy}:{(w - zw) // 2}:{(h - zh) // 2 + dy}:color=0x282828,crop={w}:{h}:0:0"
+    return f"[0:v]split[a][b];[b]{moved}[z];[a][z]overlay=0:0:enable='gte(n,{frame})'[v]"
 
 
 def _knees(report: dict) -> list[dict]:
@@ -164,3 +181,22 @@ def test_a_rolled_camera_judges_the_same_leg_with_the_same_words(analyzed, name,
     assert rolled.baseline.roll_deg == pytest.approx(level.baseline.roll_deg + roll, abs=0.5)
     assert words(rolled) == words(level)
     assert any(w != "not judged" for _, ws in words(level)[1] for w in ws)
+
+
+@pytest.mark.parametrize("name, kind", [(VALGUS, "zoomcut"), (BODYWEIGHT, "pancut")])
+def test_a_camera_cut_reads_as_if_the_camera_had_not_moved(analyzed, variant, name, kind):
+    """An edited clip: the valgus clip zooms out to 0.8 while the person stands between reps 3 and 4; the
+    bodyweight clip (all good squats) moves down by 8 % of the picture at the bottom of rep 6. Depth is the
+    hip's descent in the picture, and the squat measure adds 120 deg per leg length of it: before, the zoom
+    read reps 1-3 up to 24 deg more valgus (the standing height came from both shots; 5 of 12 knee verdicts
+    changed, rep 1's left knee from ok to moderate), and the move turned all 10 good knee-reps of reps 6-10
+    into mild or moderate valgus (up to 31 deg off). Now the cut is found, the later shot is mapped back onto
+    the first and each shot's depth is read from its own standing height: the same flags, measures within
+    3 deg (1.5 here), and a camera_cut warning saying when."""
+    orig, cut = analyzed(name).report, variant(name, kind)
+    warned = [w for w in cut["warnings"] if w["code"] == "camera_cut"]
+    assert len(warned) == 1 and f"at {CUTS[kind][0] / orig['video']['fps']:.1f} s" in warned[0]["message"], warned
+    assert len(cut["reps"]) == len(orig["reps"])
+    judged = [[r[s]["judged"] for s in ("left", "right")] for r in orig["reps"]]
+    assert [[r[s]["judged"] for s in ("left", "right")] for r in cut["reps"]] == judged
+    assert _same(_knees(orig), _knees(cut), tol=3.0) == sum(map(sum, judged)) >= 12

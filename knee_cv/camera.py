@@ -1,0 +1,194 @@
+"""Camera cuts in edited video: the picture jumps (a zoom or a pan between two shots) while the body does not.
+
+Depth is the hip's descent below its standing height in the picture, in standing leg lengths, so a cut
+that moves or zooms the picture moves every later depth with it: a cut pasted into a real clip of good
+squats, moving the picture down by 8 % of its height, read all its later knee-reps as mild or moderate
+valgus (the squat measure adds 120 deg per leg length of depth). A body cannot move far in one frame, and
+across a cut of the same scene it keeps its shape: so a frame the whole pose jumps into, by a zoom and a
+shift that map the pose before it onto the pose after it, starts a new shot, and the frames from there on
+are mapped back into the first shot's picture before anything is measured.
+
+A cut to another angle (front to side) or to another moment does not keep the pose's shape and is left
+alone: the view of each rep is decided on its own (:mod:`knee_cv.view`). A camera that moves smoothly
+(handheld) is not a cut and is not corrected (README, "Limits").
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .kinematics import Baseline, joints, pair_mean, standing_baseline
+from .track import HIP, LM, PoseTrack
+
+#: Landmarks a cut is found and fitted on: shoulders, hips, knees, ankles, heels and toes.
+BODY = np.array([LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, *range(LM.LEFT_HIP, LM.RIGHT_FOOT_INDEX + 1)])
+
+
+@dataclasses.dataclass(frozen=True)
+class CutSettings:
+    """When a jump of the whole pose is a camera cut.
+
+    Lengths are fractions of the standing leg length ``L`` (hip to ankle) in the picture before the jump.
+    """
+
+    #: over two frames the median landmark moves at least this far, or the pose's spread changes by this
+    #: (log); a squatting hip moves at most about 0.04 L per frame at 30 fps, pasted cuts moved 0.12-0.2 L
+    #: and real single-shot clips at most 0.07 L; the zoom or shift fitted across the cut must hold this much
+    min_jump: float = 0.10
+    #: and the frame's own jump is at least this many times any of the 3 before it (calm before the cut)
+    calm_ratio: float = 4.0
+    #: the pose after the cut is the pose before it, scaled and shifted, within this median distance (another
+    #: angle, another moment or another person fits worse)
+    max_misfit: float = 0.05
+    #: zooms beyond this factor are taken for another person or another scene
+    max_zoom: float = 2.0
+
+
+@dataclasses.dataclass(frozen=True)
+class CameraCuts:
+    """Where the picture jumped and how to undo it.
+
+    Attributes
+    ----------
+    frames : ndarray, shape (K,), int
+        First frame of each new shot.
+    scale : ndarray, shape (T,), float64
+        Per frame, the zoom that maps its picture into the first shot's (1 before the first cut).
+    shift : ndarray, shape (T, 2), float64
+        Per frame, the shift that follows the zoom, pixels: ``first_shot = scale * picture + shift``.
+    """
+
+    frames: np.ndarray
+    scale: np.ndarray
+    shift: np.ndarray
+
+    def steady(self, track: PoseTrack) -> PoseTrack:
+        """``track`` in the first shot's picture (``z`` is scaled like ``x``)."""
+        xyz = track.xyz.astype(np.float64) * self.scale[:, None, None]
+        xyz[..., :2] += self.shift[:, None, :]
+        return track.replace(xyz=xyz.astype(np.float32))
+
+    def to_picture(self, track: PoseTrack) -> PoseTrack:
+        """Undo :meth:`steady`: a track measured in the first shot's picture, placed back where it was filmed."""
+        xyz = track.xyz.astype(np.float64)
+        xyz[..., :2] -= self.shift[:, None, :]
+        return track.replace(xyz=(xyz / self.scale[:, None, None]).astype(np.float32))
+
+
+def _fit(a: np.ndarray, b: np.ndarray, L: float) -> tuple[float, np.ndarray, float]:
+    """Robust ``b ≈ s a + d`` over the points seen in both, (N, 2) each: ``(s, d, misfit)``, NaN if too few.
+
+    ``s`` is the median ratio of the distances between points at least ``0.3 L`` apart, ``d`` the median
+    shift, ``misfit`` the median distance left (pixels): a foot MediaPipe guesses at a picture's edge
+    moves a least-squares fit, not these.
+    """
+    ok = np.isfinite(a).all(1) & np.isfinite(b).all(1)
+    a, b = a[ok], b[ok]
+    i, j = np.triu_indices(len(a), 1)
+    da, db = np.linalg.norm(a[i] - a[j], axis=-1), np.linalg.norm(b[i] - b[j], axis=-1)
+    far = da > 0.3 * L
+    if len(a) < 4 or far.sum() < 3:
+        return float("nan"), np.full(2, np.nan), float("nan")
+    s = float(np.median(db[far] / da[far]))
+    d = np.median(b - s * a, axis=0)
+    return s, d, float(np.median(np.linalg.norm(s * a + d - b, axis=-1)))
+
+
+def _leg_length(xy: np.ndarray) -> float:
+    """The standing leg length, pixels: the 90th percentile of the hip-to-ankle distance (NaN if never seen)."""
+    legs = np.linalg.norm(xy[:, [LM.LEFT_HIP, LM.RIGHT_HIP]] - xy[:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]], axis=-1)
+    legs = legs[np.isfinite(legs)]
+    return float(np.percentile(legs, 90)) if legs.size else float("nan")
+
+
+def _jumps(xy: np.ndarray, L: float, settings: CutSettings) -> np.ndarray:
+    """Frames the whole pose jumps into, after calm frames: candidate cuts, shape (K,), int.
+
+    ``xy`` (T, N, 2) pixels. The jump into a frame is the larger of the median landmark's move (in ``L``) and
+    the change of the log of the pose's spread (a zoom about the body's middle barely moves the median
+    landmark). MediaPipe's own smoothing spreads a cut over two frames, so the jump is read over two.
+    """
+    with np.errstate(invalid="ignore"):
+        moved = np.nanmedian(np.linalg.norm(xy[1:] - xy[:-1], axis=-1), axis=1) / L
+        spread = np.log(np.sqrt(np.nanmean(((xy - np.nanmean(xy, axis=1, keepdims=True)) ** 2).sum(-1), axis=1)))
+        step = np.fmax(moved, np.abs(np.diff(spread)))  # (T-1,): into frame i+1
+        moved2 = np.nanmedian(np.linalg.norm(xy[2:] - xy[:-2], axis=-1), axis=1) / L
+        step2 = np.r_[np.fmax(moved2, np.abs(spread[2:] - spread[:-2])), np.nan]  # from frame i to i+2
+        calm = np.fmax.reduce([np.roll(step, k) for k in (1, 2, 3)])
+        found = (step2 >= settings.min_jump) & (step >= settings.calm_ratio * calm)
+    t = np.flatnonzero(found) + 1
+    return t[(t >= 4) & (t + 2 < len(xy))]
+
+
+def _held(s: float, d: np.ndarray, at: np.ndarray, L: float) -> float:
+    """How far ``s``, ``d`` move the pose ``at`` (N, 2): the larger of its zoom (log) and its centre's shift (L)."""
+    return max(abs(np.log(s)), float(np.linalg.norm((s - 1) * np.nanmean(at, axis=0) + d)) / L)
+
+
+def _standing_pose(track: PoseTrack, start: int, stop: int) -> np.ndarray | None:
+    """The median pose (N, 2) of the frames ``start:stop`` that show the person standing, or None."""
+    base = standing_baseline(track.slice(start, stop))
+    return None if base is None else np.nanmedian(track.xy[start + base.frames][:, BODY], axis=0).astype(np.float64)
+
+
+def find_cuts(track: PoseTrack, settings: CutSettings = CutSettings()) -> CameraCuts | None:
+    """Camera cuts in ``track`` (raw landmarks), or None when the picture never jumps.
+
+    A jump is a cut when the pose two frames after it (MediaPipe has settled) is the pose before it, moved
+    on at its speed over the 3 frames before, zoomed and shifted, and the zoom and shift hold. The map is
+    then fitted again on the two shots' standing poses, medians over many frames, where both shots show
+    the person standing: at the bottom of a squat the pose two frames after a pasted pan read 7.5 % zoomed.
+    """
+    xy = track.xy[:, BODY].astype(np.float64)  # (T, N, 2)
+    L, T = _leg_length(track.xy), len(track)
+    if T < 8 or not np.isfinite(L):
+        return None
+    fits = []
+    for t in _jumps(xy, L, settings):
+        before = xy[t - 1] + 1.5 * (xy[t - 1] - xy[t - 3])  # where the pose would be at t + 2, in the old picture
+        s, d, misfit = _fit(before, xy[t + 2], L)
+        if (np.isfinite(s) and 1 / settings.max_zoom <= s <= settings.max_zoom
+                and misfit <= settings.max_misfit * s * L and _held(s, d, before, L) >= settings.min_jump):
+            fits.append((int(t), s, d))  # else another angle, another moment, or a glitch that did not hold
+    if not fits:
+        return None
+    bounds = [0, *(t for t, _, _ in fits), T]
+    scale, shift = np.ones(T), np.zeros((T, 2))
+    for k, (t, s, d) in enumerate(fits):
+        old, new = _standing_pose(track, bounds[k], t), _standing_pose(track, t, bounds[k + 2])
+        if old is not None and new is not None:
+            s2, d2, misfit = _fit(old, new, L)
+            if np.isfinite(s2) and misfit <= settings.max_misfit * s2 * L:
+                s, d = s2, d2
+        # the new shot's picture p maps to the old one as (p - d) / s, then on as the old one does
+        scale[t:], shift[t:] = scale[t - 1] / s, shift[t - 1] - scale[t - 1] * d / s
+    return CameraCuts(np.array(bounds[1:-1]), scale, shift)
+
+
+def shot_depth(track: PoseTrack, base: Baseline, starts: np.ndarray, near: float = 0.05) -> np.ndarray:
+    """Depth (T,) with each shot's own standing height and leg length where it shows the person standing.
+
+    ``track`` is steadied (:meth:`CameraCuts.steady`), ``base`` the whole clip's baseline, ``starts`` the
+    first frames of the later shots. The fitted zoom is a few per cent off (MediaPipe does not place a
+    zoomed body exactly zoomed: the same frames panned read 1.4 % smaller), which would move a shot's depths
+    by about 0.01-0.02 L; a shot's own standing frames do not depend on the fit. A shot whose highest hips
+    are more than ``near`` L from the clip's standing height never stood up, and keeps the clip's.
+    """
+    hip_y = pair_mean(joints(track, HIP)[0][1])
+    depth = (hip_y - base.hip_y) / base.leg_length
+    bounds = [0, *starts.tolist(), len(track)]
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        own = standing_baseline(track.slice(a, b))
+        if own is not None and abs(own.hip_y - base.hip_y) <= near * base.leg_length:
+            depth[a:b] = (hip_y[a:b] - own.hip_y) / own.leg_length
+    return depth.astype(np.float32)
+
+
+def cut_text(cuts: CameraCuts, t: np.ndarray) -> str:
+    """The ``camera_cut`` warning: where the picture jumped, by what zoom, and what was done about it."""
+    zooms = cuts.scale[cuts.frames - 1] / cuts.scale[cuts.frames]
+    at = ", ".join(f"{t[f]:.1f} s" + (f" (zoom x{z:.2f})" if abs(z - 1) >= 0.05 else "")
+                   for f, z in zip(cuts.frames, zooms))
+    return (f"the picture jumps at {at}, a cut between shots: later shots were mapped back onto the first, "
+            "so depths read as if the camera had not moved")
