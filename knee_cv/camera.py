@@ -109,13 +109,20 @@ def _jumps(xy: np.ndarray, L: float, settings: CutSettings) -> np.ndarray:
     the change of the log of the pose's spread (a zoom about the body's middle barely moves the median
     landmark). MediaPipe's own smoothing spreads a cut over two frames, so the jump is read over two.
     """
+    seen = np.isfinite(xy).all(axis=(1, 2))  # MediaPipe places all landmarks of a frame or none
+    spread = np.full(len(xy), np.nan)
+    body = xy[seen] - xy[seen].mean(axis=1, keepdims=True)
+    spread[seen] = np.log(np.sqrt((body ** 2).sum(-1).mean(1)))
+
+    def moved(k: int) -> np.ndarray:  # median landmark move from frame i to i + k, in L; NaN unless both seen
+        out, both = np.full(len(xy) - k, np.nan), seen[k:] & seen[:-k]
+        out[both] = np.median(np.linalg.norm(xy[k:][both] - xy[:-k][both], axis=-1), axis=1) / L
+        return out
+
+    step = np.fmax(moved(1), np.abs(spread[1:] - spread[:-1]))  # (T-1,): into frame i+1
+    step2 = np.r_[np.fmax(moved(2), np.abs(spread[2:] - spread[:-2])), np.nan]  # from frame i to i+2
+    calm = np.fmax.reduce([np.roll(step, k) for k in (1, 2, 3)])
     with np.errstate(invalid="ignore"):
-        moved = np.nanmedian(np.linalg.norm(xy[1:] - xy[:-1], axis=-1), axis=1) / L
-        spread = np.log(np.sqrt(np.nanmean(((xy - np.nanmean(xy, axis=1, keepdims=True)) ** 2).sum(-1), axis=1)))
-        step = np.fmax(moved, np.abs(np.diff(spread)))  # (T-1,): into frame i+1
-        moved2 = np.nanmedian(np.linalg.norm(xy[2:] - xy[:-2], axis=-1), axis=1) / L
-        step2 = np.r_[np.fmax(moved2, np.abs(spread[2:] - spread[:-2])), np.nan]  # from frame i to i+2
-        calm = np.fmax.reduce([np.roll(step, k) for k in (1, 2, 3)])
         found = (step2 >= settings.min_jump) & (step >= settings.calm_ratio * calm)
     t = np.flatnonzero(found) + 1
     return t[(t >= 4) & (t + 2 < len(xy))]

@@ -67,6 +67,18 @@ def test_a_glitch_a_new_pose_or_a_moving_camera_is_not_a_cut(squats):
     assert find_cuts(drift) is None
 
 
+def test_frames_without_a_person_are_skipped_quietly(squats):
+    import warnings
+
+    track, cut = squats
+    edited = _edited(track, cut, 0.8, (60.0, 100.0))
+    edited.xyz[:5] = edited.xyz[60:70] = np.nan  # nobody found in these frames
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "All-NaN slice" on the user's terminal
+        cuts = find_cuts(edited)
+    assert cuts.frames.tolist() == [cut] and cuts.scale[cut] == pytest.approx(1.25, rel=1e-3)
+
+
 def test_a_cut_setting_is_read_from_a_settings_file(tmp_path):
     from knee_cv.settings import load_settings
 
