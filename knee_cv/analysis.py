@@ -104,14 +104,12 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
         return Analysis(view=View.UNKNOWN, yaw_deg=float("nan"), exercise=forced or Exercise.UNKNOWN,
                         warnings=tuple(warnings),
                         **empty)
+    base, metrics, reps = _where_squatting(track, base, settings, cuts)
+    empty["baseline"] = base
     view = classify_view(track, base.leg_length)
     cues = turn_cues(track)
     standing = cues.turn[base.frames]  # standing: the head is over the shoulders
     yaw = float(np.nanmedian(standing)) if np.isfinite(standing).any() else body_yaw_deg(track)
-    metrics = frame_metrics(track, base, settings.trust)
-    if cuts:  # each shot's depth from its own standing height: independent of the fitted zoom
-        metrics = dataclasses.replace(metrics, depth=shot_depth(track, base, cuts.frames))
-    reps = segment_reps(metrics.depth, track.fps, settings.reps)
     exercise, reps = classify_exercise(track.xy, base.leg_length, reps, settings.reps, force=forced,
                                        roll_deg=base.roll_deg)
     if view is View.SIDE and forced is None:
@@ -137,6 +135,34 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
         Analysis(view=view, yaw_deg=yaw, exercise=exercise, warnings=tuple(warnings), **empty),
         metrics=metrics, valgus_measure=measure, reps=tuple(results), faults=tuple(summary),
         plan=build_plan(summary, drivers=[c.driver for r in results for c in r.causes if c is not None]))
+
+
+def _measure(track: PoseTrack, base: Baseline, settings: Settings, cuts: CameraCuts | None
+             ) -> tuple[FrameMetrics, list]:
+    """Per-frame measures and the reps they show, against the standing posture ``base``."""
+    metrics = frame_metrics(track, base, settings.trust)
+    if cuts:  # each shot's depth from its own standing height: independent of the fitted zoom
+        metrics = dataclasses.replace(metrics, depth=shot_depth(track, base, cuts.frames))
+    return metrics, segment_reps(metrics.depth, track.fps, settings.reps)
+
+
+def _where_squatting(track: PoseTrack, base: Baseline, settings: Settings, cuts: CameraCuts | None
+                     ) -> tuple[Baseline, FrameMetrics, list]:
+    """The standing posture read again where the person squats (within ``settings.reps.standing_near_s`` of
+    a rep), with the measures and reps against it.
+
+    Frames of someone walking into place, nearer or farther, are standing frames too: 3 s of a walk-in put
+    before a real clip moved its standing leg length and so every depth (README, "What is measured").
+    """
+    metrics, reps = _measure(track, base, settings, cuts)
+    near = np.zeros(len(track), bool)
+    pad = int(round(settings.reps.standing_near_s * track.fps))
+    for r in reps:
+        near[max(0, r.start - pad):r.end + pad + 1] = True
+    local = standing_baseline(track, among=near) if reps else None
+    if local is None or np.array_equal(local.frames, base.frames):
+        return base, metrics, reps
+    return (local, *_measure(track, local, settings, cuts))
 
 
 def _subject(raw: PoseTrack, settings: Settings, smooth: bool) -> tuple[PoseTrack, CameraCuts | None, list[Notice]]:

@@ -334,20 +334,27 @@ def toe_out_deg(hip: np.ndarray, heel: np.ndarray, toe: np.ndarray, leg_length: 
     return float(np.degrees(np.arcsin(np.clip(ratio, -1.0, 1.0))).mean())
 
 
-def standing_baseline(track: PoseTrack) -> Baseline | None:
+def standing_baseline(track: PoseTrack, among: np.ndarray | None = None) -> Baseline | None:
     """Estimate the standing posture: frames with the hips highest and legs straight.
 
+    ``among`` (T,) bool, optional: the frames to look in (those near the reps: where the person squats).
     Returns None when fewer than 3 frames show the whole lower body.
     """
     hip, knee, ankle, toe, shoulder, heel = joints(track, HIP, KNEE, ANKLE, TOE, SHOULDER, HEEL)
     thigh, shank, foot = norm(knee - hip), norm(ankle - knee), norm(toe - ankle)
     hip_y = pair_mean(hip[1])
     ok = np.isfinite(hip_y) & all_last(np.isfinite(thigh)) & all_last(np.isfinite(shank))
+    if among is not None:
+        ok &= among
     if ok.sum() < 3:
         return None
     th, sh = knee - hip, ankle - knee  # |FPPA| < 20 deg, without the trigonometry:
     straight = ok & all_last(np.abs(th[0] * sh[1] - th[1] * sh[0]) < np.tan(np.radians(20)) * dot(th, sh))
     pool = straight if straight.sum() >= 3 else ok
+    if among is not None:  # and at the size they squat at: not the last steps of walking in, nearer or farther
+        legs = pair_mean(norm(hip - ankle))
+        size = np.abs(legs / np.median(legs[pool]) - 1) <= 0.1
+        pool = pool & size if (pool & size).sum() >= 3 else pool
     top = pool & (hip_y <= np.percentile(hip_y[pool], 25))
     frames = np.flatnonzero(top)
     med = lambda a: np.median(a[frames].astype(np.float64), 0)  # noqa: E731

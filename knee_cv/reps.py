@@ -41,6 +41,9 @@ class RepSettings:
     #: under a high camera, or seen from the side, tilts it by perspective (real oblique views read 10-11,
     #: side views up to 40); within it the two legs' heights are compared across the hip line
     max_roll_deg: float = 10.0
+    #: the standing posture is read from frames within this many seconds of a rep: where the person squats,
+    #: not where they walked into the picture or stood talking farther away
+    standing_near_s: float = 1.5
 
 
 @dataclasses.dataclass(frozen=True)

@@ -49,7 +49,7 @@ def test_a_pasted_zoom_or_pan_is_found_and_undone(squats, zoom, shift):
     want, got, blind = analyze_track(track), analyze_track(edited), analyze_track(edited, NO_CUTS)
     assert len(got.reps) == 4 and _words(got) == _words(want)
     np.testing.assert_allclose(_values(got), _values(want), atol=0.5)
-    assert np.nanmax(np.abs(_values(blind) - _values(want))) > 5  # uncorrected, the cut moves the measures
+    assert np.nanmax(np.abs(_values(blind) - _values(want))) > 2  # uncorrected, the cut moves the measures
     assert sum("picture jumps at" in w for w in got.warnings) == 1
     # drawn where it was filmed: the analysis's track is in the edited picture
     np.testing.assert_allclose(got.track.xy[cut + 5, BODY], edited.xy[cut + 5, BODY], atol=3.0)
