@@ -206,10 +206,10 @@ def test_a_camera_cut_reads_as_if_the_camera_had_not_moved(analyzed, variant, na
 def test_walking_into_the_picture_first_changes_no_verdict(analyzed, name):
     """3 s of the person walking into place put before the clip: their standing pose, from 1.6 times as far
     (scaled 0.6 to 1 about the hips, as through a camera at hip height) and from the side. Those frames are
-    standing frames too; before, the standing posture pooled them, its leg length came out 12 % short and
-    every depth long: the valgus clip's rep 1 left knee read moderate (ok as filmed) and rep 3's moderate
-    (mild), and the TV-background clip judged two knee-reps it does not judge as filmed. Now the posture is
-    read within 1.5 s of the reps, from the frames at the size the person squats at."""
+    standing frames too; before, the standing posture pooled them, its leg length came out 15 % short and
+    every depth long: the valgus clip's reps 1-3 read up to severe (4 of its 12 knee verdicts changed, rep 1's
+    left knee from ok to moderate), and the TV-background clip judged two knee-reps it does not judge as
+    filmed. Now the posture is read within 1.5 s of the reps, from the frames at the size the person squats at."""
     import numpy as np
 
     from knee_cv import present as P
