@@ -107,25 +107,30 @@ def _jumps(xy: np.ndarray, L: float, settings: CutSettings) -> np.ndarray:
 
     ``xy`` (T, N, 2) pixels. The jump into a frame is the larger of the median landmark's move (in ``L``) and
     the change of the log of the pose's spread (a zoom about the body's middle barely moves the median
-    landmark). MediaPipe's own smoothing spreads a cut over two frames, so the jump is read over two.
+    landmark). MediaPipe's own smoothing spreads a cut over two frames, so the jump is read over two. The
+    medians are taken only where the root mean square move could reach it (a median is at most twice the
+    mean): on an hour of landmarks, sorting every frame's moves cost 0.4 s.
     """
-    seen = np.isfinite(xy).all(axis=(1, 2))  # MediaPipe places all landmarks of a frame or none
-    spread = np.full(len(xy), np.nan)
-    body = xy[seen] - xy[seen].mean(axis=1, keepdims=True)
-    spread[seen] = np.log(np.sqrt((body ** 2).sum(-1).mean(1)))
+    # MediaPipe places all landmarks of a frame or none: a frame without a person is NaN throughout, and
+    # plain means and logs carry it quietly (the nan-functions would warn)
+    body = xy - xy.mean(axis=1, keepdims=True)
+    spread = 0.5 * np.log(np.einsum("tnc,tnc->t", body, body) / xy.shape[1])
 
-    def moved(k: int) -> np.ndarray:  # median landmark move from frame i to i + k, in L; NaN unless both seen
-        out, both = np.full(len(xy) - k, np.nan), seen[k:] & seen[:-k]
-        out[both] = np.median(np.linalg.norm(xy[k:][both] - xy[:-k][both], axis=-1), axis=1) / L
-        return out
+    def step(i: np.ndarray, k: int) -> np.ndarray:  # the jump from frames i to i + k (NaN unless both seen)
+        d = xy[i + k].astype(np.float64) - xy[i]
+        return np.fmax(np.median(np.sqrt((d ** 2).sum(-1)), axis=1) / L, np.abs(spread[i + k] - spread[i]))
 
-    step = np.fmax(moved(1), np.abs(spread[1:] - spread[:-1]))  # (T-1,): into frame i+1
-    step2 = np.r_[np.fmax(moved(2), np.abs(spread[2:] - spread[:-2])), np.nan]  # from frame i to i+2
-    calm = np.fmax.reduce([np.roll(step, k) for k in (1, 2, 3)])
+    d2 = xy[2:] - xy[:-2]
     with np.errstate(invalid="ignore"):
-        found = (step2 >= settings.min_jump) & (step >= settings.calm_ratio * calm)
-    t = np.flatnonzero(found) + 1
-    return t[(t >= 4) & (t + 2 < len(xy))]
+        could = (4 * np.einsum("tnc,tnc->t", d2, d2) / xy.shape[1] >= (settings.min_jump * L) ** 2) \
+            | (np.abs(spread[2:] - spread[:-2]) >= settings.min_jump)
+    i = np.flatnonzero(could)
+    i = i[(i >= 3) & (i + 3 < len(xy))]  # from frame i to i + 2; t = i + 1 is the frame jumped into
+    with np.errstate(invalid="ignore"):
+        i = i[step(i, 2) >= settings.min_jump]
+        calm = np.fmax.reduce([step(i - k, 1) for k in (1, 2, 3)]) if i.size else np.zeros(0)
+        i = i[step(i, 1) >= settings.calm_ratio * calm]
+    return i + 1
 
 
 def _held(s: float, d: np.ndarray, at: np.ndarray, L: float) -> float:
@@ -147,14 +152,15 @@ def find_cuts(track: PoseTrack, settings: CutSettings = CutSettings()) -> Camera
     then fitted again on the two shots' standing poses, medians over many frames, where both shots show
     the person standing: at the bottom of a squat the pose two frames after a pasted pan read 7.5 % zoomed.
     """
-    xy = track.xy[:, BODY].astype(np.float64)  # (T, N, 2)
+    xy = track.xy[:, BODY]  # (T, N, 2), float32
     L, T = _leg_length(track.xy), len(track)
     if T < 8 or not np.isfinite(L):
         return None
     fits = []
     for t in _jumps(xy, L, settings):
-        before = xy[t - 1] + 1.5 * (xy[t - 1] - xy[t - 3])  # where the pose would be at t + 2, in the old picture
-        s, d, misfit = _fit(before, xy[t + 2], L)
+        near = xy[t - 3:t + 3].astype(np.float64)  # frames t - 3 .. t + 2
+        before = near[2] + 1.5 * (near[2] - near[0])  # where the pose would be at t + 2, in the old picture
+        s, d, misfit = _fit(before, near[5], L)
         if (np.isfinite(s) and 1 / settings.max_zoom <= s <= settings.max_zoom
                 and misfit <= settings.max_misfit * s * L and _held(s, d, before, L) >= settings.min_jump):
             fits.append((int(t), s, d))  # else another angle, another moment, or a glitch that did not hold
