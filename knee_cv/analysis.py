@@ -13,7 +13,7 @@ from .exercises import Plan, build_plan
 from .faults import FaultSummary, RepResult, judge_reps, summarize
 from .filtering import clean
 from .kinematics import Baseline, FrameMetrics, frame_metrics, joints, norm, pair_mean, standing_baseline
-from .reps import Exercise, classify_exercise, segment_reps
+from .reps import Exercise, Rep, RepSettings, classify_exercise, segment_reps
 from .settings import Settings
 from .track import HIP, SHOULDER, PoseTrack
 from .present import rotation_hint
@@ -138,7 +138,7 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
 
 
 def _measure(track: PoseTrack, base: Baseline, settings: Settings, cuts: CameraCuts | None
-             ) -> tuple[FrameMetrics, list]:
+             ) -> tuple[FrameMetrics, list[Rep]]:
     """Per-frame measures and the reps they show, against the standing posture ``base``."""
     metrics = frame_metrics(track, base, settings.trust)
     if cuts:  # each shot's depth from its own standing height: independent of the fitted zoom
@@ -147,7 +147,7 @@ def _measure(track: PoseTrack, base: Baseline, settings: Settings, cuts: CameraC
 
 
 def _where_squatting(track: PoseTrack, base: Baseline, settings: Settings, cuts: CameraCuts | None
-                     ) -> tuple[Baseline, FrameMetrics, list]:
+                     ) -> tuple[Baseline, FrameMetrics, list[Rep]]:
     """The standing posture read again where the person squats (within ``settings.reps.standing_near_s`` of
     a rep), with the measures and reps against it.
 
@@ -160,18 +160,18 @@ def _where_squatting(track: PoseTrack, base: Baseline, settings: Settings, cuts:
     for r in reps:
         near[max(0, r.start - pad):r.end + pad + 1] = True
     local = standing_baseline(track, among=near) if reps else None
-    if local is None or not _moved(local, base):
+    if local is None or not _moved(local, base, settings.reps):
         return base, metrics, reps
     return (local, *_measure(track, local, settings, cuts))
 
 
-def _moved(local: Baseline, base: Baseline) -> bool:
+def _moved(local: Baseline, base: Baseline, cfg: RepSettings) -> bool:
     """Whether the standing posture where the person squats differs from the whole clip's by more than its own
-    noise: the leg length by 5 % or the hip height by 0.03 L (a 3.6 deg move of the squat measure). Within
-    that the whole clip's is kept: on the mannequin's stance renders, re-reading it where the person squats
-    moved a foot turn-out that read 15.0 deg across the 15 deg feet-straight limit."""
-    return (abs(local.leg_length / base.leg_length - 1) > 0.05
-            or abs(local.hip_y - base.hip_y) > 0.03 * base.leg_length)
+    noise (``cfg.standing_margin_leg``, ``cfg.standing_margin_hip``). Within that the whole clip's is kept: on
+    the mannequin's stance renders, re-reading it where the person squats moved a foot turn-out that read
+    15.0 deg across the 15 deg feet-straight limit, and a clean squat read severe valgus."""
+    return (abs(local.leg_length / base.leg_length - 1) > cfg.standing_margin_leg
+            or abs(local.hip_y - base.hip_y) > cfg.standing_margin_hip * base.leg_length)
 
 
 def _subject(raw: PoseTrack, settings: Settings, smooth: bool) -> tuple[PoseTrack, CameraCuts | None, list[Notice]]:

@@ -334,6 +334,11 @@ def toe_out_deg(hip: np.ndarray, heel: np.ndarray, toe: np.ndarray, leg_length: 
     return float(np.degrees(np.arcsin(np.clip(ratio, -1.0, 1.0))).mean())
 
 
+#: standing frames among ``standing_baseline``'s ``among`` whose hip-to-ankle length is within this fraction of
+#: their median: the person at the distance they squat at (a step nearer or farther changes it by more)
+SAME_SIZE = 0.10
+
+
 def standing_baseline(track: PoseTrack, among: np.ndarray | None = None) -> Baseline | None:
     """Estimate the standing posture: frames with the hips highest and legs straight.
 
@@ -353,7 +358,7 @@ def standing_baseline(track: PoseTrack, among: np.ndarray | None = None) -> Base
     pool = straight if straight.sum() >= 3 else ok
     if among is not None:  # and at the size they squat at: not the last steps of walking in, nearer or farther
         legs = pair_mean(norm(hip - ankle))
-        size = np.abs(legs / np.median(legs[pool]) - 1) <= 0.1
+        size = np.abs(legs / np.median(legs[pool]) - 1) <= SAME_SIZE
         pool = pool & size if (pool & size).sum() >= 3 else pool
     top = pool & (hip_y <= np.percentile(hip_y[pool], 25))
     frames = np.flatnonzero(top)

@@ -44,6 +44,10 @@ class RepSettings:
     #: the standing posture is read from frames within this many seconds of a rep: where the person squats,
     #: not where they walked into the picture or stood talking farther away
     standing_near_s: float = 1.5
+    #: and replaces the whole clip's only when it differs by more than its noise: the leg length by this
+    #: fraction, or the hip height by ``standing_margin_hip`` L (3.6 deg of the squat measure)
+    standing_margin_leg: float = 0.05
+    standing_margin_hip: float = 0.03
 
 
 @dataclasses.dataclass(frozen=True)
