@@ -149,8 +149,9 @@ def find_cuts(track: PoseTrack, settings: CutSettings = CutSettings()) -> Camera
 
     A jump is a cut when the pose two frames after it (MediaPipe has settled) is the pose before it, moved
     on at its speed over the 3 frames before, zoomed and shifted, and the zoom and shift hold. The map is
-    then fitted again on the two shots' standing poses, medians over many frames, where both shots show
-    the person standing: at the bottom of a squat the pose two frames after a pasted pan read 7.5 % zoomed.
+    then fitted again on the two shots' standing poses, medians over many frames, and the better of the two
+    fits is kept: at the bottom of a squat the pose two frames after a pasted pan read 7.5 % zoomed, and a
+    shot that never stands up has no standing pose to fit.
     """
     xy = track.xy[:, BODY]  # (T, N, 2), float32
     L, T = _leg_length(track.xy), len(track)
@@ -163,30 +164,31 @@ def find_cuts(track: PoseTrack, settings: CutSettings = CutSettings()) -> Camera
         s, d, misfit = _fit(before, near[5], L)
         if (np.isfinite(s) and 1 / settings.max_zoom <= s <= settings.max_zoom
                 and misfit <= settings.max_misfit * s * L and _held(s, d, before, L) >= settings.min_jump):
-            fits.append((int(t), s, d))  # else another angle, another moment, or a glitch that did not hold
+            fits.append((int(t), s, d, misfit))  # else another angle, another moment, or a glitch that did not hold
     if not fits:
         return None
-    bounds = [0, *(t for t, _, _ in fits), T]
+    bounds = [0, *(f[0] for f in fits), T]
     scale, shift = np.ones(T), np.zeros((T, 2))
-    for k, (t, s, d) in enumerate(fits):
+    for k, (t, s, d, misfit) in enumerate(fits):
         old, new = _standing_pose(track, bounds[k], t), _standing_pose(track, t, bounds[k + 2])
-        if old is not None and new is not None:
-            s2, d2, misfit = _fit(old, new, L)
-            if np.isfinite(s2) and misfit <= settings.max_misfit * s2 * L:
+        if old is not None and new is not None:  # the better fit wins: a shot may never stand up
+            s2, d2, misfit2 = _fit(old, new, L)
+            if np.isfinite(s2) and misfit2 < misfit:
                 s, d = s2, d2
         # the new shot's picture p maps to the old one as (p - d) / s, then on as the old one does
         scale[t:], shift[t:] = scale[t - 1] / s, shift[t - 1] - scale[t - 1] * d / s
     return CameraCuts(np.array(bounds[1:-1]), scale, shift)
 
 
-def shot_depth(track: PoseTrack, base: Baseline, starts: np.ndarray, near: float = 0.05) -> np.ndarray:
+def shot_depth(track: PoseTrack, base: Baseline, starts: np.ndarray, near: float = 0.02) -> np.ndarray:
     """Depth (T,) with each shot's own standing height and leg length where it shows the person standing.
 
     ``track`` is steadied (:meth:`CameraCuts.steady`), ``base`` the whole clip's baseline, ``starts`` the
     first frames of the later shots. The fitted zoom is a few per cent off (MediaPipe does not place a
     zoomed body exactly zoomed: the same frames panned read 1.4 % smaller), which would move a shot's depths
     by about 0.01-0.02 L; a shot's own standing frames do not depend on the fit. A shot whose highest hips
-    are more than ``near`` L from the clip's standing height never stood up, and keeps the clip's.
+    are more than ``near`` L (about the fit's own error) from the clip's standing height may never have stood
+    up (a shot inside a rep), and keeps the clip's: either way its depths are within about ``near`` L.
     """
     hip_y = pair_mean(joints(track, HIP)[0][1])
     depth = (hip_y - base.hip_y) / base.leg_length

@@ -85,3 +85,16 @@ def test_a_cut_setting_is_read_from_a_settings_file(tmp_path):
     path = tmp_path / "s.toml"
     path.write_text("[cuts]\nmin_jump = 0.2\n")
     assert load_settings(path).cuts == dataclasses.replace(CutSettings(), min_jump=0.2)
+
+
+def test_two_cuts_are_undone_one_after_the_other(squats):
+    """A zoom out mid-way down rep 3, then a move between reps 3 and 4: each later shot maps back onto the
+    first through the shots before it. The second cut falls where the hips turn from rising to sinking, so
+    the pose moved on at its speed overshoots: its zoom reads 0.9 % off (within 0.02 L on the picture)."""
+    track, cut = squats
+    second = 30 + 3 * 60  # rep 3 ends, rep 4 begins
+    edited = _edited(_edited(track, cut, 0.8, (60.0, 100.0)), second, 1.0, (-40.0, 70.0))
+    cuts = find_cuts(edited)
+    assert cuts is not None and cuts.frames.tolist() == [cut, second]
+    np.testing.assert_allclose(cuts.steady(edited).xy[:, BODY], track.xy[:, BODY], atol=0.02 * 400)
+    np.testing.assert_allclose(_values(analyze_track(edited)), _values(analyze_track(track)), atol=1.0)
