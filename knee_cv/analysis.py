@@ -142,7 +142,7 @@ def _measure(track: PoseTrack, base: Baseline, settings: Settings, cuts: CameraC
     """Per-frame measures and the reps they show, against the standing posture ``base``."""
     metrics = frame_metrics(track, base, settings.trust)
     if cuts:  # each shot's depth from its own standing height: independent of the fitted zoom
-        metrics = dataclasses.replace(metrics, depth=shot_depth(track, base, cuts.frames))
+        metrics = dataclasses.replace(metrics, depth=shot_depth(metrics.depth, track, base, cuts.frames))
     return metrics, segment_reps(metrics.depth, track.fps, settings.reps)
 
 

@@ -18,8 +18,8 @@ import dataclasses
 
 import numpy as np
 
-from .kinematics import Baseline, joints, pair_mean, standing_baseline
-from .track import HIP, LM, PoseTrack
+from .kinematics import Baseline, joints, norm, pair_mean, standing_baseline
+from .track import ANKLE, HIP, LM, PoseTrack
 
 #: Landmarks a cut is found and fitted on: shoulders, hips, knees, ankles, heels and toes.
 BODY = np.array([LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, *range(LM.LEFT_HIP, LM.RIGHT_FOOT_INDEX + 1)])
@@ -95,9 +95,10 @@ def _fit(a: np.ndarray, b: np.ndarray, L: float) -> tuple[float, np.ndarray, flo
     return s, d, float(np.median(np.linalg.norm(s * a + d - b, axis=-1)))
 
 
-def _leg_length(xy: np.ndarray) -> float:
+def _leg_length(track: PoseTrack) -> float:
     """The standing leg length, pixels: the 90th percentile of the hip-to-ankle distance (NaN if never seen)."""
-    legs = np.linalg.norm(xy[:, [LM.LEFT_HIP, LM.RIGHT_HIP]] - xy[:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]], axis=-1)
+    hip, ankle = joints(track, HIP, ANKLE)
+    legs = pair_mean(norm(hip - ankle))
     legs = legs[np.isfinite(legs)]
     return float(np.percentile(legs, 90)) if legs.size else float("nan")
 
@@ -154,7 +155,7 @@ def find_cuts(track: PoseTrack, settings: CutSettings = CutSettings()) -> Camera
     shot that never stands up has no standing pose to fit.
     """
     xy = track.xy[:, BODY]  # (T, N, 2), float32
-    L, T = _leg_length(track.xy), len(track)
+    L, T = _leg_length(track), len(track)
     if T < 8 or not np.isfinite(L):
         return None
     fits = []
@@ -180,24 +181,26 @@ def find_cuts(track: PoseTrack, settings: CutSettings = CutSettings()) -> Camera
     return CameraCuts(np.array(bounds[1:-1]), scale, shift)
 
 
-def shot_depth(track: PoseTrack, base: Baseline, starts: np.ndarray, near: float = 0.02) -> np.ndarray:
-    """Depth (T,) with each shot's own standing height and leg length where it shows the person standing.
+def shot_depth(depth: np.ndarray, track: PoseTrack, base: Baseline, starts: np.ndarray, near: float = 0.02
+               ) -> np.ndarray:
+    """``depth`` (T,), measured against the whole clip's ``base``, read again against each shot's own standing
+    height and leg length where it shows the person standing.
 
-    ``track`` is steadied (:meth:`CameraCuts.steady`), ``base`` the whole clip's baseline, ``starts`` the
-    first frames of the later shots. The fitted zoom is a few per cent off (MediaPipe does not place a
-    zoomed body exactly zoomed: the same frames panned read 1.4 % smaller), which would move a shot's depths
-    by about 0.01-0.02 L; a shot's own standing frames do not depend on the fit. A shot whose highest hips
-    are more than ``near`` L (about the fit's own error) from the clip's standing height may never have stood
-    up (a shot inside a rep), and keeps the clip's: either way its depths are within about ``near`` L.
+    ``track`` is steadied (:meth:`CameraCuts.steady`), ``starts`` the first frames of the later shots. The
+    fitted zoom is a few per cent off (MediaPipe does not place a zoomed body exactly zoomed: the same frames
+    panned read 1.4 % smaller), which would move a shot's depths by about 0.01-0.02 L; a shot's own standing
+    frames do not depend on the fit. A shot whose highest hips are more than ``near`` L (about the fit's own
+    error) from the clip's standing height may never have stood up (a shot inside a rep), and keeps the
+    clip's: either way its depths are within about ``near`` L.
     """
-    hip_y = pair_mean(joints(track, HIP)[0][1])
-    depth = (hip_y - base.hip_y) / base.leg_length
+    hip_y = depth * base.leg_length + base.hip_y
+    out = depth.copy()
     bounds = [0, *starts.tolist(), len(track)]
     for a, b in zip(bounds[:-1], bounds[1:]):
         own = standing_baseline(track.slice(a, b))
         if own is not None and abs(own.hip_y - base.hip_y) <= near * base.leg_length:
-            depth[a:b] = (hip_y[a:b] - own.hip_y) / own.leg_length
-    return depth.astype(np.float32)
+            out[a:b] = (hip_y[a:b] - own.hip_y) / own.leg_length
+    return out
 
 
 def cut_text(cuts: CameraCuts, t: np.ndarray) -> str:
