@@ -83,3 +83,20 @@ def mannequin_track(scenario) -> PoseTrack:
     vis[:, LM.NOSE] = 0.0
     w, h = scenario.size
     return PoseTrack(xyz, vis, t, w, h, scenario.fps)
+
+
+def walked_in(track: PoseTrack, pose: int, *, seconds: float = 3.0, side: float = 0.3) -> PoseTrack:
+    """``track`` with ``seconds`` of the person walking into place put before it: frame ``pose``'s landmarks
+    from 1.6 times as far (scaled 0.6 to 1 about the hips, as through a camera at hip height) and ``side`` of
+    the picture's width to the side."""
+    from knee_cv.track import HIP
+
+    n = int(seconds * track.fps)
+    k = np.linspace(0, 1, n, dtype=np.float32)[:, None, None]
+    hips = np.nanmean(track.xyz[pose, HIP, :2], axis=0)
+    walk = np.repeat(track.xyz[pose][None], n, axis=0)
+    walk[..., :2] = (walk[..., :2] - hips) * (0.6 + 0.4 * k) + hips
+    walk[..., 0] += (1 - k[..., 0]) * side * track.width
+    return track.replace(xyz=np.concatenate([walk, track.xyz]),
+                         visibility=np.concatenate([np.repeat(track.visibility[pose][None], n, 0), track.visibility]),
+                         t=np.concatenate([np.arange(n) / track.fps, track.t + n / track.fps]))

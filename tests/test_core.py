@@ -532,19 +532,10 @@ def test_walking_into_place_first_does_not_move_the_standing_posture():
     the side, put before three squats: the standing posture is read where the person squats, so the leg
     length and every judged measure stay as without the walk-in. Pooling every standing frame, as before,
     read the leg length 10 % short (361 px for 400) and the measures up to 4.3 deg higher."""
-    from knee_cv.track import HIP
+    from synth import walked_in
 
     track = squat_track(reps=3, knee_shift_px=(20.0, 0.0))
-    n = 90
-    k = np.linspace(0, 1, n, dtype=np.float32)[:, None, None]
-    hips = track.xyz[0, HIP, :2].mean(0)
-    walk = np.repeat(track.xyz[0][None], n, 0)
-    walk[..., :2] = (walk[..., :2] - hips) * (0.6 + 0.4 * k) + hips
-    walk[..., 0] += (1 - k[..., 0]) * 200
-    longer = track.replace(xyz=np.concatenate([walk, track.xyz]),
-                           visibility=np.concatenate([np.ones((n, 33), np.float32), track.visibility]),
-                           t=np.concatenate([np.arange(n) / 30, track.t + n / 30]))
-    a, b = analyze_track(track), analyze_track(longer)
+    a, b = analyze_track(track), analyze_track(walked_in(track, 0))
     assert b.baseline.leg_length == pytest.approx(a.baseline.leg_length, rel=1e-4)
     values = [[s.valgus_measure_deg for r in x.reps for s in r.sides] for x in (a, b)]
     np.testing.assert_allclose(values[1], values[0], atol=0.05)

@@ -210,24 +210,15 @@ def test_walking_into_the_picture_first_changes_no_verdict(analyzed, name):
     every depth long: the valgus clip's reps 1-3 read up to severe (4 of its 12 knee verdicts changed, rep 1's
     left knee from ok to moderate), and the TV-background clip judged two knee-reps it does not judge as
     filmed. Now the posture is read within 1.5 s of the reps, from the frames at the size the person squats at."""
-    import numpy as np
+    from synth import walked_in
 
     from knee_cv import present as P
     from knee_cv.analysis import analyze_track
-    from knee_cv.track import HIP, PoseTrack
+    from knee_cv.track import PoseTrack
 
     track = PoseTrack.load(analyzed(name).out_dir / "landmarks.npz")[0]
     filmed = analyze_track(track)
-    pose = filmed.baseline.frames[len(filmed.baseline.frames) // 2]
-    n = int(3 * track.fps)
-    k = np.linspace(0, 1, n, dtype=np.float32)[:, None, None]
-    hips = np.nanmean(track.xyz[pose, HIP, :2], axis=0)
-    walk = np.repeat(track.xyz[pose][None], n, axis=0)
-    walk[..., :2] = (walk[..., :2] - hips) * (0.6 + 0.4 * k) + hips
-    walk[..., 0] += (1 - k[..., 0]) * 0.3 * track.width
-    longer = track.replace(xyz=np.concatenate([walk, track.xyz]),
-                           visibility=np.concatenate([np.repeat(track.visibility[pose][None], n, 0), track.visibility]),
-                           t=np.concatenate([np.arange(n) / track.fps, track.t + n / track.fps]))
+    longer = walked_in(track, filmed.baseline.frames[len(filmed.baseline.frames) // 2])
 
     def words(a):
         return [P.verdict_word(v) for r in a.reps for v in r.knee_verdicts]
