@@ -12,7 +12,8 @@ from .codes import WarningCode as W
 from .exercises import Plan, build_plan
 from .faults import FaultSummary, RepResult, judge_reps, summarize
 from .filtering import clean
-from .kinematics import Baseline, FrameMetrics, frame_metrics, joints, norm, pair_mean, standing_baseline
+from .kinematics import (Baseline, FrameMetrics, frame_metrics, joints, norm, pair_mean, posture_moved,
+                         standing_baseline)
 from .reps import Exercise, Rep, RepSettings, classify_exercise, segment_reps
 from .settings import Settings
 from .track import HIP, SHOULDER, PoseTrack
@@ -170,8 +171,7 @@ def _moved(local: Baseline, base: Baseline, cfg: RepSettings) -> bool:
     noise (``cfg.standing_margin_leg``, ``cfg.standing_margin_hip``). Within that the whole clip's is kept: on
     the mannequin's stance renders, re-reading it where the person squats moved a foot turn-out that read
     15.0 deg across the 15 deg feet-straight limit, and a clean squat read severe valgus."""
-    return (abs(local.leg_length / base.leg_length - 1) > cfg.standing_margin_leg
-            or abs(local.hip_y - base.hip_y) > cfg.standing_margin_hip * base.leg_length)
+    return posture_moved(local, base, leg=cfg.standing_margin_leg, hip=cfg.standing_margin_hip)
 
 
 def _subject(raw: PoseTrack, settings: Settings, smooth: bool) -> tuple[PoseTrack, CameraCuts | None, list[Notice]]:

@@ -76,7 +76,7 @@ class CameraCuts:
         return track.replace(xyz=(xyz / self.scale[:, None, None]).astype(np.float32))
 
 
-def _fit(a: np.ndarray, b: np.ndarray, L: float) -> tuple[float, np.ndarray, float]:
+def fit_zoom(a: np.ndarray, b: np.ndarray, L: float) -> tuple[float, np.ndarray, float]:
     """Robust ``b ≈ s a + d`` over the points seen in both, (N, 2) each: ``(s, d, misfit)``, NaN if too few.
 
     ``s`` is the median ratio of the distances between points at least ``0.3 L`` apart, ``d`` the median
@@ -162,7 +162,7 @@ def find_cuts(track: PoseTrack, settings: CutSettings = CutSettings()) -> Camera
     for t in _jumps(xy, L, settings):
         near = xy[t - 3:t + 3].astype(np.float64)  # frames t - 3 .. t + 2
         before = near[2] + 1.5 * (near[2] - near[0])  # where the pose would be at t + 2, in the old picture
-        s, d, misfit = _fit(before, near[5], L)
+        s, d, misfit = fit_zoom(before, near[5], L)
         if (np.isfinite(s) and 1 / settings.max_zoom <= s <= settings.max_zoom
                 and misfit <= settings.max_misfit * s * L and _held(s, d, before, L) >= settings.min_jump):
             fits.append((int(t), s, d, misfit))  # else another angle, another moment, or a glitch that did not hold
@@ -173,7 +173,7 @@ def find_cuts(track: PoseTrack, settings: CutSettings = CutSettings()) -> Camera
     for k, (t, s, d, misfit) in enumerate(fits):
         old, new = _standing_pose(track, bounds[k], t), _standing_pose(track, t, bounds[k + 2])
         if old is not None and new is not None:  # the better fit wins: a shot may never stand up
-            s2, d2, misfit2 = _fit(old, new, L)
+            s2, d2, misfit2 = fit_zoom(old, new, L)
             if np.isfinite(s2) and misfit2 < misfit:
                 s, d = s2, d2
         # the new shot's picture p maps to the old one as (p - d) / s, then on as the old one does

@@ -36,6 +36,10 @@ class LiveSettings:
     cue_seconds: float = 2.5       # how long a cue stays on screen
     verdict_hold_s: float = 2.0    # a rep's verdict stays this long after the rep ends (the person stands) ...
     verdict_fade_s: float = 1.0    # ... then fades out over this long
+    #: after calibration, the last this many seconds are looked at every half second: a standing pose that is
+    #: the calibration's zoomed or shifted, with the feet elsewhere in the picture, means the camera or the
+    #: person moved, and the standing posture is read again there (:mod:`knee_cv.place`)
+    moved_window_s: float = 2.0
     smoothing: OneEuroSettings = OneEuroSettings()
 
 
@@ -109,6 +113,10 @@ class CuePolicy:
         if worst is None:
             return rep_text(result.faults, result.knee_verdicts, result.hip_verdict)[0]
         return self._say(t, worst.code, worst.side, streak)
+
+    def note(self, t: float, text: str) -> None:
+        """Show ``text`` in the cue's place for ``live.cue_seconds`` (news about the session, not about a rep)."""
+        self.text, self.until = text, t + self.live.cue_seconds
 
     def shown(self, t: float) -> str:
         """The cue on screen at time ``t`` ('' once it has expired)."""

@@ -117,6 +117,10 @@ class FrameMetrics:
     trunk_lean_deg: np.ndarray
     trunk_trusted: np.ndarray
 
+    def slice(self, start: int, stop: int) -> "FrameMetrics":
+        """Frames ``start:stop`` (live mode keeps one row per frame)."""
+        return FrameMetrics(**{f.name: getattr(self, f.name)[start:stop] for f in dataclasses.fields(self)})
+
     @classmethod
     def concat(cls, rows: list["FrameMetrics"]) -> "FrameMetrics":
         """Metrics of consecutive frame ranges joined along time (live mode gathers a rep's frames)."""
@@ -380,6 +384,13 @@ def standing_baseline(track: PoseTrack, among: np.ndarray | None = None) -> Base
         toe_out_deg=toe_out_deg(hip, heel, toe, leg_length),
         roll_deg=float(np.nanmedian(camera_roll_deg(hip).astype(np.float64))),
     )
+
+
+def posture_moved(local: Baseline, base: Baseline, *, leg: float, hip: float) -> bool:
+    """Whether standing posture ``local`` differs from ``base`` by more than its noise: the leg length by more
+    than the fraction ``leg``, or the hip height by more than ``hip`` leg lengths (README, "Standing baseline")."""
+    return (abs(local.leg_length / base.leg_length - 1) > leg
+            or abs(local.hip_y - base.hip_y) > hip * base.leg_length)
 
 
 def _within(x: np.ndarray, ref: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:

@@ -17,10 +17,11 @@ import numpy as np
 from .codes import FaultCode, Side
 from .cues import CuePolicy, LiveSettings
 from .faults import RepResult, judge_reps, valgus_measure
-from .filtering import OneEuroFilter, clean
+from .filtering import OneEuroFilter, OneEuroSettings, clean
 from .frame_judge import FrameJudge, frame_marks
 from .kinematics import Baseline, FrameMetrics, frame_metrics, standing_baseline
-from .present import GUIDANCE, Overlay, rep_text
+from .place import PlaceWatch, standing_pose
+from .present import GUIDANCE, MOVED, Overlay, Tone, rep_text
 from .reps import Exercise, Rep, RepSegmenter, classify_exercise
 from .settings import FaultSettings, Settings
 from .track import ANKLE, LM, N_LANDMARKS, TOE, PoseTrack
@@ -92,23 +93,71 @@ def _upright(xyz: np.ndarray, base: Baseline | None) -> bool:
     return not float(np.nanmean(hips)) - base.hip_y > 0.25 * base.leg_length
 
 
-class LiveSession:
-    """Per-frame state: smoothing, calibration, metrics, rep closing, cues. Pure numpy, no I/O."""
+def _deep(d: float, segmenter: RepSegmenter, reps: list[LiveRep], settings: Settings, live: LiveSettings) -> bool:
+    """Depth ``d`` is past the judged share of the expected depth, in a rep under way (cues are given only
+    then); the expected depth is the median of the closed ``reps``."""
+    trough, peak = segmenter.rise()
+    if peak - trough < settings.reps.min_depth:
+        return False
+    expected = np.median([r.result.rep.depth for r in reps]) if reps else live.first_rep_depth
+    return d >= settings.faults.judge_from_depth_fraction * min(expected, peak)
 
-    def __init__(self, settings: Settings = Settings(), live: LiveSettings = LiveSettings(), *,
-                 width: int, height: int, fps: float, exercise: Exercise | None = None) -> None:
-        self.settings, self.live = settings, live
+
+def _last_verdict(reps: list[LiveRep]) -> tuple[str, Tone | None]:
+    """The words and tone of the last rep's verdict ('' and None before the first)."""
+    if not reps:
+        return "", None
+    res = reps[-1].result
+    return rep_text(res.faults, res.knee_verdicts, res.hip_verdict)
+
+
+class _Frames:
+    """A session's frames so far: raw landmarks, their causal smoothing, and times."""
+
+    def __init__(self, smoothing: OneEuroSettings, *, width: int, height: int, fps: float) -> None:
         self.width, self.height, self.fps = width, height, fps
         self.raw_xyz: list[np.ndarray] = []
         self.raw_vis: list[np.ndarray] = []
         self.t: list[float] = []
         self.smooth_xyz: list[np.ndarray] = []
-        self.filter = OneEuroFilter(live.smoothing)
+        self.filter = OneEuroFilter(smoothing)
+
+    def _add(self, t: float, xyz: np.ndarray, vis: np.ndarray) -> float:
+        """Keep one frame; returns its time, made later than the last (a camera's clock can stall)."""
+        if self.t and t <= self.t[-1]:
+            t = self.t[-1] + 1e-3
+        self.raw_xyz.append(xyz)
+        self.raw_vis.append(vis)
+        self.t.append(t)
+        self.smooth_xyz.append(self.filter(xyz, t).astype(np.float32))
+        return t
+
+    def raw_track(self) -> PoseTrack:
+        return self._track(self.raw_xyz)
+
+    def _track(self, xyz_list, start: int = 0, stop: int | None = None) -> PoseTrack:
+        """Frames ``start:stop`` of the session as a track (``xyz_list``: raw or smoothed landmarks)."""
+        stop = len(self.t) if stop is None else stop
+        n = stop - start
+        xyz = np.asarray(xyz_list[start:stop], np.float32).reshape(n, N_LANDMARKS, 3)
+        vis = np.asarray(self.raw_vis[start:stop], np.float32).reshape(n, N_LANDMARKS)
+        return PoseTrack(xyz, vis, np.asarray(self.t[start:stop]) if n else np.zeros(0), self.width, self.height,
+                         self.fps)
+
+
+class LiveSession(_Frames):
+    """Per-frame state: smoothing, calibration, metrics, rep closing, cues. Pure numpy, no I/O."""
+
+    def __init__(self, settings: Settings = Settings(), live: LiveSettings = LiveSettings(), *,
+                 width: int, height: int, fps: float, exercise: Exercise | None = None) -> None:
+        super().__init__(live.smoothing, width=width, height=height, fps=fps)
+        self.settings, self.live = settings, live
         self.baseline: Baseline | None = None
         self.calib_from = 0                    # frame index where the current calibration began
         self.rows: list[FrameMetrics] = []     # one row per frame since calibration
         self.m_from = 0                        # frame index of the first row
         self.segmenter: RepSegmenter | None = None
+        self.watch: PlaceWatch | None = None   # whether the camera or the person moved since calibration
         self.reps: list[LiveRep] = []
         self.rep_offset = 0                    # the r key restarts numbering
         self.reps_since_calibration = 0
@@ -129,27 +178,10 @@ class LiveSession:
         self.rep_offset = len(self.reps)
         self.events.append(LiveEvent(self.t[-1] if self.t else 0.0, "reset_counter"))
 
-    def raw_track(self) -> PoseTrack:
-        return self._track(self.raw_xyz)
-
-    def _track(self, xyz_list, start: int = 0, stop: int | None = None) -> PoseTrack:
-        """Frames ``start:stop`` of the session as a track (``xyz_list``: raw or smoothed landmarks)."""
-        stop = len(self.t) if stop is None else stop
-        n = stop - start
-        xyz = np.asarray(xyz_list[start:stop], np.float32).reshape(n, N_LANDMARKS, 3)
-        vis = np.asarray(self.raw_vis[start:stop], np.float32).reshape(n, N_LANDMARKS)
-        return PoseTrack(xyz, vis, np.asarray(self.t[start:stop]) if n else np.zeros(0), self.width, self.height,
-                         self.fps)
-
     # -- per frame
     def update(self, t: float, xyz: np.ndarray, vis: np.ndarray, image: np.ndarray | None = None) -> Overlay:
         """Add one frame; returns what to draw on it."""
-        if self.t and t <= self.t[-1]:
-            t = self.t[-1] + 1e-3
-        self.raw_xyz.append(xyz)
-        self.raw_vis.append(vis)
-        self.t.append(t)
-        self.smooth_xyz.append(self.filter(xyz, t).astype(np.float32))
+        t = self._add(t, xyz, vis)
         i = len(self.t) - 1
         self.guidance = guidance(xyz, vis, image, height=self.height, min_visibility=self.settings.trust.min_visibility,
                                  max_turn_deg=self.settings.faults.max_yaw_deg, upright=_upright(xyz, self.baseline))
@@ -168,19 +200,28 @@ class LiveSession:
                                   f"({self.live.calibration_s - span:.1f} s)")
         settle = min(self.live.calibration_settle_s, 0.4 * self.live.calibration_s)  # keep most of a short window
         settled = next((k for k in ok if self.t[k] >= self.t[ok[0]] + settle), ok[0])
-        base = standing_baseline(clean(self._track(self.raw_xyz, settled), self.settings.filters))
+        track = clean(self._track(self.raw_xyz, settled), self.settings.filters)
+        base = standing_baseline(track)
         if base is None:
             self.calib_from = i + 1
             return Overlay(banner="Calibration failed: hips, knees and ankles must be visible")
-        self.baseline, self.rows, self.m_from = base, [], i + 1
+        self._start(base, PlaceWatch(base, standing_pose(track, base), self.settings, self.live, self.fps), i, t)
+        return Overlay(banner="Calibrated: start your reps")
+
+    def _start(self, base: Baseline, watch: PlaceWatch, i: int, t: float, text: str = "") -> None:
+        """Measure from frame ``i + 1`` on against the standing posture ``base`` (``text``: why it is new)."""
+        self.baseline, self.watch, self.rows, self.m_from = base, watch, [], i + 1
         self.segmenter = RepSegmenter(self.fps, self.settings.reps)
         self.reps_since_calibration = len(self.reps)  # earlier reps index older metrics
         self.cues.start_rep()
-        self.events.append(LiveEvent(t, "calibrated", leg_length_px=round(base.leg_length, 1)))
-        log.info("calibrated at %.2f s, leg length %.0f px", t, base.leg_length)
-        return Overlay(banner="Calibrated: start your reps")
+        self.events.append(LiveEvent(t, "calibrated", text=text, leg_length_px=round(base.leg_length, 1)))
+        log.info("calibrated at %.2f s, leg length %.0f px %s", t, base.leg_length, text)
 
     def _step(self, i: int, t: float) -> Overlay:
+        if self.exercise is Exercise.SQUAT:  # planted feet: a lunge steps, a single-leg squat lifts one
+            moved = self.watch.update(lambda n: self._track(self.raw_xyz, max(self.m_from, i + 1 - n), i + 1))
+            if moved is not None:
+                self._moved(moved, i, t)
         one = PoseTrack(self.smooth_xyz[i][None], self.raw_vis[i][None], np.array([t]), self.width, self.height,
                         self.fps)
         with np.errstate(invalid="ignore"):
@@ -190,7 +231,8 @@ class LiveSession:
         cfg = self.settings.faults
         seen = self.judge.seen(fm, measure, self.rows[-2] if len(self.rows) > 1 else None, self.exercise, cfg)
         closed = self.segmenter.update(fm.depth)
-        deep = self._deep(float(np.nan_to_num(fm.depth[0]))) and self.guidance != GUIDANCE["turn"]
+        deep = _deep(float(np.nan_to_num(fm.depth[0])), self.segmenter, self.reps, self.settings, self.live) \
+            and self.guidance != GUIDANCE["turn"]
         sure = self.judge.sure(fm, one, self.baseline, measure, self.exercise, cfg, self._so_far) if deep else \
             np.ones(2, bool)
         if deep:
@@ -202,18 +244,26 @@ class LiveSession:
             self._close(rep, t)
         return self._overlay(t, fm, measure, deep, seen, sure)
 
+    def _moved(self, base: Baseline, i: int, t: float) -> None:
+        """The camera or the person moved: measure again from the start of the window the watch read (the feet
+        held still in it, so it is all in the new picture), judging again the reps whose bottom it holds."""
+        start = i - self.watch.frames + 1
+        again = {r.number for r in self.reps if r.bottom_s >= self.t[start]}  # judged in the old picture
+        self.reps = [r for r in self.reps if r.bottom_s < self.t[start]]
+        self.rep_offset = min(self.rep_offset, len(self.reps))  # the r key pressed since counts from there
+        self.events = [e for e in self.events if not (e.kind == "rep" and e.rep in again)]
+        self._start(base, self.watch, start - 1, t, MOVED)
+        self.cues.note(t, MOVED)
+        fm = frame_metrics(self._track(self.smooth_xyz, start, i), base, self.settings.trust)
+        for j in range(i - start):
+            self.rows.append(fm.slice(j, j + 1))
+            for rep in self.segmenter.update(fm.depth[j:j + 1]):
+                self._close(rep, t)
+
     def _so_far(self) -> tuple[PoseTrack, FrameMetrics]:
         """The frames of the movement under way (since the last rep ended): its track and metrics."""
         k = self.segmenter.origin
         return self._track(self.smooth_xyz, self.m_from + k), FrameMetrics.concat(self.rows[k:])
-
-    def _deep(self, d: float) -> bool:
-        """Past the judged share of the expected depth, in a rep under way (cues are given only then)."""
-        trough, peak = self.segmenter.rise()
-        if peak - trough < self.settings.reps.min_depth:
-            return False
-        expected = np.median([r.result.rep.depth for r in self.reps]) if self.reps else self.live.first_rep_depth
-        return d >= self.settings.faults.judge_from_depth_fraction * min(expected, peak)
 
     def _close(self, rep: Rep, t: float) -> None:
         recent = [r.result.rep for r in self.reps[self.reps_since_calibration:]] + [rep]
@@ -233,9 +283,7 @@ class LiveSession:
 
     def _overlay(self, t: float, fm: FrameMetrics, measure: np.ndarray, deep: bool, seen: np.ndarray,
                  sure: np.ndarray) -> Overlay:
-        last = self.reps[-1] if len(self.reps) > self.rep_offset else None
-        verdict, tone = rep_text(last.result.faults, last.result.knee_verdicts, last.result.hip_verdict) \
-            if last else ("", None)
+        verdict, tone = _last_verdict(self.reps[self.rep_offset:])
         cue = self.cues.shown(t)
         extra = {"verdict_tone": tone} if tone else {}
         return Overlay(*frame_marks(fm, measure, deep, self.settings.faults.valgus(self.exercise).onset,

@@ -99,6 +99,9 @@ GUIDANCE = {
     "turn": "Turn to face the camera",
 }
 
+#: Live mode, when the person stands still elsewhere in the picture than at calibration (:mod:`knee_cv.place`).
+MOVED = "Camera or place moved: standing posture measured again"
+
 LEGEND = ("green: knee on track   red: flagged", "grey: not judged   hollow: knee hidden")
 
 #: The same key for the live window's panel: "Knee:", then each knee mark as drawn and its words

@@ -229,3 +229,38 @@ def test_the_light_hint_shows_only_when_the_last_seconds_were_dark_and_nothing_e
         image[50:250, 100:140] = 120
         e.update(image, xyz)
     assert light_hint(Overlay(), e).banner == ""
+
+
+def _replay(track, **live):
+    s = LiveSession(live=LiveSettings(calibration_s=0.5, **live), width=track.width, height=track.height,
+                    fps=track.fps)
+    for i in range(len(track)):
+        s.update(track.t[i], track.xyz[i], track.visibility[i])
+    return s
+
+
+@pytest.mark.parametrize("zoom, shift", [(0.8, (40.0, 100.0)), (1.0, (0.0, 60.0)), (1.15, (-30.0, -90.0))])
+def test_a_camera_moved_between_reps_is_measured_again_in_live_mode(zoom, shift):
+    """Four squats, the right knee caving in; between reps 2 and 3 the picture is zoomed and moved (a knocked
+    webcam, or the person stepping nearer). Depth is read in the picture, so before, reps 3 and 4 were read
+    against the old standing height: moved down 60 px (0.15 leg lengths), they read 0.52 deep instead of 0.37
+    and the good left knee +12.9 deg instead of -6.7; zoomed in 1.15 and moved up, the caving right knee read
+    ok (+18.4 instead of +25.2, severe). Now live mode notices the standing pose elsewhere, says so, and
+    judges reps 3 and 4 as if the camera had not moved; a session that does not move never says it."""
+    from knee_cv.present import MOVED, verdict_word
+
+    track = squat_track(fps=30.0, reps=4, rep_s=2.0, stand_s=1.5, depth_px=150, knee_shift_px=(-70.0, -15.0))
+    at = int((1.5 + 2 * 2.0) * 30) + 10  # standing, between reps 2 and 3
+    xyz = track.xyz.copy()
+    xyz[at:, :, :2] = zoom * xyz[at:, :, :2] + np.float32(shift)
+    still, moved = _replay(track), _replay(track.replace(xyz=xyz))
+    assert len(moved.reps) == len(still.reps) == 4
+    for a, b in zip(still.reps, moved.reps):
+        assert [verdict_word(v) for v in a.result.knee_verdicts] == [verdict_word(v) for v in b.result.knee_verdicts]
+        assert b.result.rep.depth == pytest.approx(a.result.rep.depth, abs=0.01)
+        for sa, sb in zip(a.result.sides, b.result.sides):
+            assert sb.valgus_measure_deg == pytest.approx(sa.valgus_measure_deg, abs=1.0)
+    assert verdict_word(still.reps[3].result.knee_verdicts[1]) not in ("ok", "not judged")
+    said = [e for e in moved.events if e.kind == "calibrated" and e.text == MOVED]
+    assert len(said) == 1 and track.t[at] < said[0].t < track.t[at] + 2.5
+    assert not [e for e in still.events if e.text == MOVED]
