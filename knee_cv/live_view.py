@@ -71,10 +71,11 @@ class LiveView:
         pad = int(3 * u)
         x, width = x0 + pad, w - x0 - 2 * pad
         y = self._count(img, x, int(3 * u), width, p, u)
-        if p.verdict and p.verdict_alpha > 0 and not p.summary:  # a set's summary replaces the last rep's verdict
-            y = self._box(img, x, y, width, p.verdict, p.verdict_tone or Tone.NOT_JUDGED, p.verdict_alpha, u)
         key = _key_layout(x, width, u) if p.keys else []
         bottom = h - int((14 + 4.5 * (key[-1].row + 1)) * u) if key else h - int(3 * u)  # above the key's rows
+        if p.verdict and p.verdict_alpha > 0 and not p.summary:  # a set's summary replaces the last rep's verdict
+            room = int((bottom - y) * (0.6 if p.banner or p.cue else 1))  # what is said now keeps 40 % of the room
+            y = self._box(img, x, y, width, p.verdict, p.verdict_tone or Tone.NOT_JUDGED, p.verdict_alpha, u, room)
         for text, colour, size in ((p.banner, (255, 255, 255), 5.5), (p.cue, CUE_BGR, 6.5)):
             if text:
                 y = self._lines(img, x, y, width, text, colour, self._fit(text, width, size * u, bottom - y)) \
@@ -111,10 +112,13 @@ class LiveView:
         _put(img, text, (x, y + int(2 * u) + th), scale, (255, 255, 255), thick)
         return y + int(6 * u) + th
 
-    def _box(self, img, x: int, y: int, width: int, text: str, tone: Tone, alpha: float, u: float) -> int:
-        scale, thick = _scale(5 * u), max(1, int(0.5 * u))
+    def _box(self, img, x: int, y: int, width: int, text: str, tone: Tone, alpha: float, u: float, room: int
+             ) -> int:
+        """The verdict on a solid box, its text as large as fits ``room`` pixels (at most 5 % of the height)."""
+        px = self._fit(text, width - int(4 * u), 5 * u, room - int(6 * u))
+        scale, thick = _scale(px), max(1, int(px / 10))
         lines = wrap_to_width(text, width - int(4 * u), scale, thick, font=FONT)
-        step = int(7.5 * u)
+        step = int(1.5 * px)
         box_h = min(step * len(lines) + int(3 * u), img.shape[0] - y)
         roi = img[y:y + box_h, x:x + width]
         fill = np.empty_like(roi)
@@ -122,7 +126,7 @@ class LiveView:
         cv2.addWeighted(fill, alpha, roi, 1 - alpha, 0, dst=roi)
         ink = tuple(int(20 * alpha + b * (1 - alpha)) for b in BACKGROUND)
         for k, line in enumerate(lines):
-            _put(img, line, (x + int(2 * u), y + int(1.5 * u) + step * (k + 1) - int(2 * u)), scale, ink, thick)
+            _put(img, line, (x + int(2 * u), y + int(1.5 * u) + step * (k + 1) - int(0.4 * px)), scale, ink, thick)
         return y + box_h + int(3 * u)
 
     @staticmethod
