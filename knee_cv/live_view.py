@@ -76,10 +76,11 @@ class LiveView:
         if p.verdict and p.verdict_alpha > 0 and not p.summary:  # a set's summary replaces the last rep's verdict
             room = int((bottom - y) * (0.6 if p.banner or p.cue else 1))  # what is said now keeps 40 % of the room
             y = self._box(img, x, y, width, p.verdict, p.verdict_tone or Tone.NOT_JUDGED, p.verdict_alpha, u, room)
-        for text, colour, size in ((p.banner, (255, 255, 255), 5.5), (p.cue, CUE_BGR, 6.5)):
-            if text:
-                y = self._lines(img, x, y, width, text, colour, self._fit(text, width, size * u, bottom - y)) \
-                    + int(2 * u)
+        said = [(text, colour, size) for text, colour, size in ((p.banner, (255, 255, 255), 5.5), (p.cue, CUE_BGR, 6.5))
+                if text]
+        for k, (text, colour, size) in enumerate(said):  # the banner and the cue share the room left
+            room = (bottom - y) // (len(said) - k)
+            y = self._lines(img, x, y, width, text, colour, self._fit(text, width, size * u, room)) + int(2 * u)
         if p.summary:
             px = self._fit(" / ".join(p.summary), width, 3.6 * u, bottom - y, lines=len(p.summary))
             for line in p.summary:
