@@ -94,6 +94,7 @@ class NotJudged(str, enum.Enum):
     TOO_SHALLOW = "too_shallow"        # single-leg squat screen: less knee bend than the protocol asks
     SIDEWAYS = "picture_sideways"      # the person lies across the picture: a video turned without its rotation tag
     FEET_STRAIGHT = "feet_straight"    # feet straight ahead, and the verdict changes without the turned-out-feet model
+    CAMERA_MOVED = "camera_moved"      # live mode: the camera or the person moved during the rep
 
 
 class VerdictState(str, enum.Enum):

@@ -9,18 +9,19 @@ holds the per-frame state (no I/O); :func:`knee_cv.live_loop.run_live` is the lo
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import logging
 
 import numpy as np
 
-from .codes import FaultCode, Side
+from .codes import FaultCode, NotJudged, Side, Verdict
 from .cues import CuePolicy, LiveSettings
 from .faults import RepResult, judge_reps, valgus_measure
 from .filtering import OneEuroFilter, OneEuroSettings, clean
 from .frame_judge import FrameJudge, frame_marks
 from .kinematics import Baseline, FrameMetrics, frame_metrics, standing_baseline
-from .place import PlaceWatch, standing_pose
+from .place import PlaceWatch, settled_since, standing_pose
 from .present import GUIDANCE, MOVED, Overlay, Tone, rep_text
 from .reps import Exercise, Rep, RepSegmenter, classify_exercise
 from .settings import FaultSettings, Settings
@@ -40,8 +41,9 @@ class LiveRep:
     result: RepResult          # frame indices relative to the calibration it was measured after
     start_s: float
     bottom_s: float
-    end_s: float
+    end_s: float              # when it closed (its verdict was given)
     message: str
+    stood_s: float = float("nan")  # when it ended: the person stood up again
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,6 +103,13 @@ def _deep(d: float, segmenter: RepSegmenter, reps: list[LiveRep], settings: Sett
         return False
     expected = np.median([r.result.rep.depth for r in reps]) if reps else live.first_rep_depth
     return d >= settings.faults.judge_from_depth_fraction * min(expected, peak)
+
+
+def _mixed(rep: LiveRep) -> LiveRep:
+    """``rep``, closed after the camera or the person moved: not judged, its frames are from two pictures."""
+    skip = Verdict.not_judged(NotJudged.CAMERA_MOVED)
+    res = dataclasses.replace(rep.result, faults=(), knee_verdicts=(skip, skip), hip_verdict=skip, causes=(None, None))
+    return dataclasses.replace(rep, result=res)
 
 
 def _last_verdict(reps: list[LiveRep]) -> tuple[str, Tone | None]:
@@ -245,11 +254,15 @@ class LiveSession(_Frames):
         return self._overlay(t, fm, measure, deep, seen, sure)
 
     def _moved(self, base: Baseline, i: int, t: float) -> None:
-        """The camera or the person moved: measure again from the start of the window the watch read (the feet
-        held still in it, so it is all in the new picture), judging again the reps whose bottom it holds."""
-        start = i - self.watch.frames + 1
-        again = {r.number for r in self.reps if r.bottom_s >= self.t[start]}  # judged in the old picture
-        self.reps = [r for r in self.reps if r.bottom_s < self.t[start]]
+        """The camera or the person moved: measure again from the frame the feet settled in the new place on,
+        judging again the reps whose bottom came after it; a rep the move fell inside is not judged."""
+        since = clean(self._track(self.raw_xyz, self.m_from, i + 1), self.settings.filters)
+        start = min(self.m_from + settled_since(since, self.watch.pose, self.settings.reps.standing_margin_hip
+                                                * base.leg_length), i - self.watch.frames + 1)
+        at = self.t[start]
+        again = {r.number for r in self.reps if r.start_s >= at}  # judged in the old picture, closed again below
+        self.reps = [_mixed(r) if r.stood_s >= at else r for r in self.reps if r.start_s < at]
+        start = max([start] + [bisect.bisect_right(self.t, r.stood_s) for r in self.reps if r.stood_s >= at])
         self.rep_offset = min(self.rep_offset, len(self.reps))  # the r key pressed since counts from there
         self.events = [e for e in self.events if not (e.kind == "rep" and e.rep in again)]
         self._start(base, self.watch, start - 1, t, MOVED)
@@ -278,7 +291,7 @@ class LiveSession(_Frames):
         message = self.cues.after(t, res)
         at = lambda k: float(self.t[self.m_from + k])  # noqa: E731
         self.reps.append(LiveRep(len(self.reps) + 1 - self.rep_offset, dataclasses.replace(res, rep=rep),
-                                 at(rep.start), at(rep.bottom), t, message))
+                                 at(rep.start), at(rep.bottom), t, message, at(rep.end)))
         self.events.append(LiveEvent(round(t, 3), "rep", len(self.reps) - self.rep_offset, text=message))
 
     def _overlay(self, t: float, fm: FrameMetrics, measure: np.ndarray, deep: bool, seen: np.ndarray,

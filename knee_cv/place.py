@@ -72,6 +72,16 @@ class PlaceWatch:
         return moved
 
 
+def settled_since(track: PoseTrack, pose: np.ndarray, tol: float) -> int:
+    """The first frame of the stretch at the end of ``track`` in which the feet stand where they stand in
+    ``pose`` (the new place's standing pose, (N, 2)), within ``tol`` pixels: since when the picture is the new one.
+    A frame without feet ends the stretch (the person may have left and come back elsewhere)."""
+    feet = track.xy[:, BODY[_FEET]].astype(np.float64)  # (T, 6, 2)
+    with np.errstate(invalid="ignore"):
+        away = ~(np.median(np.linalg.norm(feet - pose[_FEET], axis=-1), axis=1) <= tol)
+    return int(np.flatnonzero(away)[-1]) + 1 if away.any() else 0
+
+
 def new_place(window: PoseTrack, base: Baseline, pose: np.ndarray, settings: Settings) -> Baseline | None:
     """The standing posture ``window`` shows when it is the standing pose ``pose`` of ``base``, zoomed and
     shifted, with the feet elsewhere, and differs from ``base`` by more than its noise; else None.

@@ -60,6 +60,7 @@ REASONS: dict[NotJudged, tuple[str, str | None]] = {
     NotJudged.TOO_SHALLOW: ("too shallow", "bend the knee to 45-60 degrees"),
     NotJudged.SIDEWAYS: ("picture sideways", "rotate the video upright"),
     NotJudged.FEET_STRAIGHT: ("feet straight", "turn the feet out a little"),
+    NotJudged.CAMERA_MOVED: ("camera moved", "keep the camera still"),
 }
 
 #: Whole-sentence descriptions of each fault (reports, PDF findings).

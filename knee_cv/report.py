@@ -275,6 +275,8 @@ def live_section(session, stats) -> dict:
                      "end_s": round(r.end_s, 3),
                      "verdict": {s.value: P.verdict_word(v) for s, v in zip(SIDES, res.knee_verdicts)}
                      | {"hip": P.verdict_word(res.hip_verdict)},
+                     "reason": {k: v.reason.value if v.reason else None  # why not judged (null when judged)
+                                for k, v in zip(("left", "right", "hip"), (*res.knee_verdicts, res.hip_verdict))},
                      "faults": [_fault(f) for f in res.faults],
                      "message": r.message})
     return {"reps": reps, "events": [_event(e) for e in session.events],

@@ -240,22 +240,32 @@ def _replay(track, **live):
 
 
 @pytest.mark.parametrize("zoom, shift", [(0.8, (40.0, 100.0)), (1.0, (0.0, 60.0)), (1.15, (-30.0, -90.0))])
-def test_a_camera_moved_between_reps_is_measured_again_in_live_mode(zoom, shift):
-    """Four squats, the right knee caving in; between reps 2 and 3 the picture is zoomed and moved (a knocked
-    webcam, or the person stepping nearer). Depth is read in the picture, so before, reps 3 and 4 were read
-    against the old standing height: moved down 60 px (0.15 leg lengths), they read 0.52 deep instead of 0.37
-    and the good left knee +12.9 deg instead of -6.7; zoomed in 1.15 and moved up, the caving right knee read
-    ok (+18.4 instead of +25.2, severe). Now live mode notices the standing pose elsewhere, says so, and
-    judges reps 3 and 4 as if the camera had not moved; a session that does not move never says it."""
+@pytest.mark.parametrize("when", ["standing", "mid-rep"])
+def test_a_camera_moved_between_reps_is_measured_again_in_live_mode(zoom, shift, when):
+    """Two sets of two squats, the right knee caving in, 3 s of standing between; the picture is zoomed and moved
+    (a knocked webcam, or the person stepping nearer) while the person stands between the sets, or in the
+    descent of rep 3. Depth is read in the picture, so before, the later reps were read against the old standing
+    height: moved down 60 px (0.15 leg lengths), they read 0.52 deep instead of 0.37 and the good left knee
+    +12.9 deg instead of -6.7; zoomed in 1.15 and moved up, the caving right knee read ok (+18.4 instead of
+    +25.2, severe). Now live mode notices the standing pose elsewhere, says so, and judges the later reps as if
+    the camera had not moved; a rep the move fell inside is not judged (camera moved); a session that does not
+    move never says it."""
+    from knee_cv.codes import NotJudged
     from knee_cv.present import MOVED, verdict_word
+    from knee_cv.track import PoseTrack
 
-    track = squat_track(fps=30.0, reps=4, rep_s=2.0, stand_s=1.5, depth_px=150, knee_shift_px=(-70.0, -15.0))
-    at = int((1.5 + 2 * 2.0) * 30) + 10  # standing, between reps 2 and 3
+    one = squat_track(fps=30.0, reps=2, rep_s=2.0, stand_s=1.5, depth_px=150, knee_shift_px=(-70.0, -15.0))
+    xyz, vis = np.concatenate([one.xyz, one.xyz]), np.concatenate([one.visibility, one.visibility])
+    track = PoseTrack(xyz, vis, np.arange(len(xyz)) / 30.0, one.width, one.height, 30.0)
+    at = len(one) + (0 if when == "standing" else 45 + 20)  # rep 3 starts 1.5 s into the second set
     xyz = track.xyz.copy()
     xyz[at:, :, :2] = zoom * xyz[at:, :, :2] + np.float32(shift)
     still, moved = _replay(track), _replay(track.replace(xyz=xyz))
     assert len(moved.reps) == len(still.reps) == 4
-    for a, b in zip(still.reps, moved.reps):
+    for k, (a, b) in enumerate(zip(still.reps, moved.reps)):
+        if when == "mid-rep" and k == 2:
+            assert {v.reason for v in (*b.result.knee_verdicts, b.result.hip_verdict)} == {NotJudged.CAMERA_MOVED}
+            continue
         assert [verdict_word(v) for v in a.result.knee_verdicts] == [verdict_word(v) for v in b.result.knee_verdicts]
         assert b.result.rep.depth == pytest.approx(a.result.rep.depth, abs=0.01)
         for sa, sb in zip(a.result.sides, b.result.sides):
