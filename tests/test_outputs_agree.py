@@ -87,6 +87,8 @@ def test_every_output_says_the_same_verdicts(tmp_path, case):
     # live: the same rep results through the live section
     live = live_section(_Session(a), _Stats())
     assert [[x["verdict"]["left"], x["verdict"]["right"], x["verdict"]["hip"]] for x in live["reps"]] == want
+    assert [[x["reason"][k] for k in ("left", "right", "hip")] for x in live["reps"]] == \
+        [[v.reason.value if v.reason else None for v in (*r.knee_verdicts, r.hip_verdict)] for r in a.reps]
     # video and live window: the rep line names each flagged knee with its severity, and never "good"
     # when a knee was not judged
     overlays = P.OverlayModel.from_analysis(a)
