@@ -91,20 +91,22 @@ def new_place(window: PoseTrack, base: Baseline, pose: np.ndarray, settings: Set
     set of squats passes through them at the top of each rep. If the hips there are not where the fitted
     zoom and shift put the calibration's standing hips (the window never stood up fully), it waits.
     """
-    feet = window.xy[:, BODY[_FEET]].astype(np.float64)  # (T, 6, 2)
-    with np.errstate(invalid="ignore"):
-        travel = np.linalg.norm(np.nanmax(feet, axis=0) - np.nanmin(feet, axis=0), axis=-1)
-    local = standing_baseline(window)
-    if local is None or not np.nanmedian(travel) <= settings.reps.standing_margin_hip * base.leg_length:
-        return None  # the feet moved within the window: wait until the picture holds still again
     L, cfg = base.leg_length, settings.reps
+    feet = window.xy[:, BODY[_FEET]].astype(np.float64)  # (T, 6, 2)
+    if not np.isfinite(feet).all():
+        return None  # the person, feet included, must be seen throughout
+    if np.median(np.linalg.norm(feet.max(axis=0) - feet.min(axis=0), axis=-1)) > cfg.standing_margin_hip * L:
+        return None  # the feet moved within the window: wait until the picture holds still again
+    local = standing_baseline(window)
+    if local is None:
+        return None
     now = np.median(window.xy[local.frames][:, BODY].astype(np.float64), axis=0)
     s, d, misfit = fit_zoom(pose, now, L)
     if not np.isfinite(s) or misfit > settings.cuts.max_misfit * s * L:
         return None  # not the standing pose: a squat, a turn, another person
-    feet = np.nanmedian(np.linalg.norm(now[_FEET] - pose[_FEET], axis=-1))
-    if not feet >= cfg.standing_margin_hip * L:
-        return None  # the feet stand where they stood: nothing moved (or they are not seen)
+    apart = np.linalg.norm(now[_FEET] - pose[_FEET], axis=-1)  # NaN where calibration did not see a foot point
+    if not np.isfinite(apart).any() or np.median(apart[np.isfinite(apart)]) < cfg.standing_margin_hip * L:
+        return None  # the feet stand where they stood: nothing moved
     fitted = dataclasses.replace(base, leg_length=s * L, hip_y=s * base.hip_y + d[1])
     if posture_moved(local, fitted, leg=cfg.standing_margin_leg, hip=cfg.standing_margin_hip):
         return None  # the move does not explain the standing posture read: not fully standing

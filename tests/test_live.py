@@ -274,3 +274,25 @@ def test_a_camera_moved_between_reps_is_measured_again_in_live_mode(zoom, shift,
     said = [e for e in moved.events if e.kind == "calibrated" and e.text == MOVED]
     assert len(said) == 1 and track.t[at] < said[0].t < track.t[at] + 2.5
     assert not [e for e in still.events if e.text == MOVED]
+
+
+def test_a_person_who_leaves_and_comes_back_elsewhere_is_measured_again_without_warnings():
+    """Two squats, 1.5 s out of the picture (no landmarks), then two more nearer the camera and to one side (the
+    picture of them zoomed 0.85 and moved). The later reps read as the first ones, and frames without a person
+    raise no NaN warning on the way (run with warnings as errors)."""
+    import warnings
+
+    from knee_cv.present import MOVED, verdict_word
+    from knee_cv.track import PoseTrack
+
+    one = squat_track(fps=30.0, reps=2, rep_s=2.0, stand_s=1.5, depth_px=150, knee_shift_px=(-70.0, -15.0))
+    gap = np.full((45, *one.xyz.shape[1:]), np.nan, np.float32)
+    xyz = np.concatenate([one.xyz, gap, 0.85 * one.xyz + np.float32([60.0, 20.0, 0.0])])
+    vis = np.concatenate([one.visibility, np.zeros((45, one.visibility.shape[1]), np.float32), one.visibility])
+    track = PoseTrack(xyz, vis, np.arange(len(xyz)) / 30.0, one.width, one.height, 30.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = _replay(track)
+    assert [e.text for e in s.events if e.kind == "calibrated"] == ["", MOVED]
+    assert [[verdict_word(v) for v in r.result.knee_verdicts] for r in s.reps] == [["ok", "severe"]] * 4
+    assert [r.result.rep.depth for r in s.reps] == pytest.approx([s.reps[0].result.rep.depth] * 4, abs=0.005)
