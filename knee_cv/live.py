@@ -109,7 +109,7 @@ def _mixed(rep: LiveRep) -> LiveRep:
     """``rep``, closed after the camera or the person moved: not judged, its frames are from two pictures."""
     skip = Verdict.not_judged(NotJudged.CAMERA_MOVED)
     res = dataclasses.replace(rep.result, faults=(), knee_verdicts=(skip, skip), hip_verdict=skip, causes=(None, None))
-    return dataclasses.replace(rep, result=res)
+    return dataclasses.replace(rep, result=res, message=rep_text((), (skip, skip), skip)[0])
 
 
 def _last_verdict(reps: list[LiveRep]) -> tuple[str, Tone | None]:
@@ -255,7 +255,7 @@ class LiveSession(_Frames):
 
     def _moved(self, base: Baseline, i: int, t: float) -> None:
         """The camera or the person moved: measure again from the frame the feet settled in the new place on,
-        judging again the reps whose bottom came after it; a rep the move fell inside is not judged."""
+        judging again the reps that started after it; a rep still under way then is not judged."""
         since = clean(self._track(self.raw_xyz, self.m_from, i + 1), self.settings.filters)
         start = min(self.m_from + settled_since(since, self.watch.pose, self.settings.reps.standing_margin_hip
                                                 * base.leg_length), i - self.watch.frames + 1)
