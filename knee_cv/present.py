@@ -103,6 +103,14 @@ GUIDANCE = {
 #: Live mode, when the person stands still elsewhere in the picture than at calibration (:mod:`knee_cv.place`).
 MOVED = "Camera or place moved: standing posture measured again"
 
+
+def moved_text(at_s: list[float]) -> str:
+    """The session report's ``camera_moved`` warning: live mode measured the reps after these times again."""
+    at = ", ".join(f"{t:.1f} s" for t in at_s)
+    return (f"live mode saw the camera or the person move at {at} and measured its later reps against the "
+            "standing posture there (report.json live.reps); this report reads the whole recording, where a cut "
+            "is mapped back but a change of place is not")
+
 LEGEND = ("green: knee on track   red: flagged", "grey: not judged   hollow: knee hidden")
 
 #: The same key for the live window's panel: "Knee:", then each knee mark as drawn and its words

@@ -51,6 +51,7 @@ def variant(model_dir, tmp_path_factory):
                                           annotate=False)
         return cache[(name, kind)].report
     run.raw = lambda name, kind: (run(name, kind), cache[(name, kind)].analysis.raw)[1]  # the landmarks as estimated
+    run.path = lambda name, kind: (run(name, kind), root / f"{Path(name).stem}_{kind}.mp4")[1]  # the edited video
     return run
 
 
@@ -205,7 +206,7 @@ def test_a_camera_cut_reads_as_if_the_camera_had_not_moved(analyzed, variant, na
 
 
 @pytest.mark.parametrize("name, kind", [(VALGUS, "zoomcut"), (BODYWEIGHT, "pancut")])
-def test_live_mode_measures_again_after_the_camera_moved(analyzed, variant, name, kind):
+def test_live_mode_measures_again_after_the_camera_moved(analyzed, variant, name, kind, tmp_path):
     """The same edited clips replayed in live mode, frame by frame. Live mode cannot look ahead for a cut; before,
     every rep after it was read against the first shot's standing height: after the zoom-out the valgus clip's
     good reps 4-6 lost 5 of their 6 knee verdicts (not judged: the legs no longer matched the calibration's
@@ -243,6 +244,16 @@ def test_live_mode_measures_again_after_the_camera_moved(analyzed, variant, name
         for sa, sb in zip(ra.result.sides, rb.result.sides):
             if np.isfinite(sa.valgus_measure_deg):
                 assert abs(sb.valgus_measure_deg - sa.valgus_measure_deg) <= 3.0, (ra.number, sa, sb)
+    # the session's report (the whole recording, as analyze reads it) says that live mode measured again
+    from knee_cv.live_loop import run_live
+
+    report = run_live(source=variant.path(name, kind), out=tmp_path / "live", headless=True, pdf=False,
+                      realtime=False).report
+    warned = [w["message"] for w in report["warnings"] if w["code"] == "camera_moved"]
+    assert len(warned) == 1 and f"move at {said[0]:.1f} s" in warned[0], (warned, said)
+    reasons = [r["reason"] for r in report["live"]["reps"]]
+    assert reasons.count({"left": "camera_moved", "right": "camera_moved", "hip": "camera_moved"}) == \
+        len(a.reps) - len(whole)
 
 
 @pytest.mark.parametrize("name", [VALGUS, "squat_front_people_on_tv_background.mp4"])
