@@ -6,7 +6,7 @@ import dataclasses
 import numpy as np
 
 from .cause import hint_maker
-from .camera import CameraCuts, cut_text, find_cuts, shot_depth
+from .camera import CameraCuts, cut_text, find_cuts, shot_depth, where
 from .codes import Notice, NotJudged, ViewClass
 from .codes import WarningCode as W
 from .exercises import Plan, build_plan
@@ -17,7 +17,8 @@ from .kinematics import (Baseline, FrameMetrics, frame_metrics, joints, norm, pa
 from .reps import Exercise, Rep, RepSettings, classify_exercise, segment_reps
 from .settings import Settings
 from .track import HIP, SHOULDER, PoseTrack
-from .present import rotation_hint
+from .place import find_moves
+from .present import moved_text, rotation_hint
 from .view import (SIDEWAYS_DEG, View, body_axis_deg, body_yaw_deg, classify_view, judging_block, rep_views,
                    turn_cues, view_class)
 
@@ -184,7 +185,12 @@ def _subject(raw: PoseTrack, settings: Settings, smooth: bool) -> tuple[PoseTrac
     subject, dropped = drop_other_people(cuts.steady(raw) if cuts else raw)
     if dropped:
         warnings.append(Notice(W.OTHER_PERSON, f"{dropped} frames showed a different person and were ignored"))
-    return (clean(subject, settings.filters) if smooth else subject), cuts, warnings
+    subject = clean(subject, settings.filters) if smooth else subject
+    moves = find_moves(subject, settings)
+    if moves is None:
+        return subject, cuts, warnings
+    warnings.append(Notice(W.CAMERA_MOVED, moved_text(where(moves, raw.t))))
+    return moves.steady(subject), (cuts.then(moves) if cuts else moves), warnings
 
 
 def _knee_warnings(results: list[RepResult], settings: Settings, toe_out_deg: float, need: int) -> list[Notice]:

@@ -57,17 +57,26 @@ class CameraCuts:
         Per frame, the zoom that maps its picture into the first shot's (1 before the first cut).
     shift : ndarray, shape (T, 2), float64
         Per frame, the shift that follows the zoom, pixels: ``first_shot = scale * picture + shift``.
+    began : ndarray, shape (K,), int, optional
+        Where each change began, when it took more than one frame (a camera or a person that moved and held:
+        :func:`knee_cv.place.find_moves`); else ``frames``.
     """
 
     frames: np.ndarray
     scale: np.ndarray
     shift: np.ndarray
+    began: np.ndarray | None = None
 
     def steady(self, track: PoseTrack) -> PoseTrack:
         """``track`` in the first shot's picture (``z`` is scaled like ``x``)."""
         xyz = track.xyz.astype(np.float64) * self.scale[:, None, None]
         xyz[..., :2] += self.shift[:, None, :]
         return track.replace(xyz=xyz.astype(np.float32))
+
+    def then(self, other: "CameraCuts") -> "CameraCuts":
+        """This map followed by ``other`` (both per frame, over the same frames)."""
+        return CameraCuts(np.union1d(self.frames, other.frames), self.scale * other.scale,
+                          other.scale[:, None] * self.shift + other.shift)
 
     def to_picture(self, track: PoseTrack) -> PoseTrack:
         """Undo :meth:`steady`: a track measured in the first shot's picture, placed back where it was filmed."""
@@ -203,10 +212,15 @@ def shot_depth(depth: np.ndarray, track: PoseTrack, base: Baseline, starts: np.n
     return out
 
 
+def where(cuts: CameraCuts, t: np.ndarray) -> str:
+    """When the picture changed and by what zoom: "9.5 s (zoom x0.81), 12.0 s"."""
+    began = cuts.frames if cuts.began is None else cuts.began
+    zooms = cuts.scale[np.maximum(began - 1, 0)] / cuts.scale[cuts.frames]
+    return ", ".join(f"{t[f]:.1f} s" + (f" (zoom x{z:.2f})" if abs(z - 1) >= 0.05 else "")
+                     for f, z in zip(began, zooms))
+
+
 def cut_text(cuts: CameraCuts, t: np.ndarray) -> str:
     """The ``camera_cut`` warning: where the picture jumped, by what zoom, and what was done about it."""
-    zooms = cuts.scale[cuts.frames - 1] / cuts.scale[cuts.frames]
-    at = ", ".join(f"{t[f]:.1f} s" + (f" (zoom x{z:.2f})" if abs(z - 1) >= 0.05 else "")
-                   for f, z in zip(cuts.frames, zooms))
-    return (f"the picture jumps at {at}, a cut between shots: later shots were mapped back onto the first, "
-            "so depths read as if the camera had not moved")
+    return (f"the picture jumps at {where(cuts, t)}, a cut between shots: later shots were mapped back onto the "
+            "first, so depths read as if the camera had not moved")

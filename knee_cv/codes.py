@@ -110,7 +110,7 @@ class WarningCode(str, enum.Enum):
     VIDEO_TIMING = "video_timing"                # an impossible frame rate: frames timed at 30 fps
     OTHER_PERSON = "other_person"                # frames showing someone else were ignored
     CAMERA_CUT = "camera_cut"                    # the picture jumped (zoom or cut): later shots mapped onto the first
-    CAMERA_MOVED = "camera_moved"                # live: the camera or the person moved; later reps measured again
+    CAMERA_MOVED = "camera_moved"                # the camera or the person moved, then held: later places mapped back
     LOWER_BODY_HIDDEN = "lower_body_hidden"      # hips, knees and ankles never all in view
     SIDE_VIEW = "side_view"                      # the whole clip is side-on: nothing judged
     TURNED = "turned"                            # the whole clip is turned beyond the judged range

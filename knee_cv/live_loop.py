@@ -326,7 +326,6 @@ def _session_result(loop: _Loop, src, resolved, *, out: Path, source, settings: 
     """Write the session's outputs through the same writer as ``analyze``."""
     from .api import OutputOptions, finish
     from .meta import ModelMeta, VideoMeta
-    from .present import MOVED, moved_text
     from .report import live_section
 
     session = loop.session
@@ -342,8 +341,6 @@ def _session_result(loop: _Loop, src, resolved, *, out: Path, source, settings: 
     warnings += _replay_warnings(src)
     if (dark := loop.exposure.notice()) is not None:
         warnings.append(dark)
-    if moved := [e.t for e in session.events if e.text == MOVED]:
-        warnings.append(Notice(WarningCode.CAMERA_MOVED, moved_text(moved)))
     if session.baseline is None:
         warnings.append(Notice(WarningCode.CALIBRATION_INCOMPLETE, "calibration never completed: stand still, whole "
                                f"body in view, for {session.live.calibration_s:g} s at the start"))

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .camera import BODY, fit_zoom
+from .camera import BODY, CameraCuts, fit_zoom
 from .cues import LiveSettings
 from .filtering import clean
 from .kinematics import Baseline, posture_moved, standing_baseline
@@ -66,41 +66,56 @@ class PlaceWatch:
         if len(window) < self.frames:
             return None
         window = clean(window, self.settings.filters)  # as calibration reads it
-        moved = new_place(window, self.base, self.pose, self.settings)
-        if moved is not None:
-            self.base, self.pose = moved, standing_pose(window, moved)
-        return moved
+        move = new_place(window, self.base, self.pose, self.settings)
+        if move is None:
+            return None
+        self.base, self.pose = move.base, move.pose
+        return move.base
 
 
 def settled_since(track: PoseTrack, pose: np.ndarray, tol: float) -> int:
     """The first frame of the stretch at the end of ``track`` in which the feet stand where they stand in
     ``pose`` (the new place's standing pose, (N, 2)), within ``tol`` pixels: since when the picture is the new one.
     A frame without feet ends the stretch (the person may have left and come back elsewhere)."""
-    feet = track.xy[:, BODY[_FEET]].astype(np.float64)  # (T, 6, 2)
-    with np.errstate(invalid="ignore"):
-        away = ~(np.median(np.linalg.norm(feet - pose[_FEET], axis=-1), axis=1) <= tol)
+    away = away_from(track.xy[:, BODY[_FEET]].astype(np.float64), pose, tol)
     return int(np.flatnonzero(away)[-1]) + 1 if away.any() else 0
 
 
-def new_place(window: PoseTrack, base: Baseline, pose: np.ndarray, settings: Settings) -> Baseline | None:
-    """The standing posture ``window`` shows when it is the standing pose ``pose`` of ``base``, zoomed and
-    shifted, with the feet elsewhere, and differs from ``base`` by more than its noise; else None.
+@dataclasses.dataclass(frozen=True)
+class Move:
+    """The person standing in a new place in the picture: ``new = scale * old + shift`` (pixels)."""
 
-    The feet must hold still within the window (a move inside it would mix two pictures). The window's
-    standing frames are its highest hips with the legs straight (:func:`standing_baseline`); a
-    set of squats passes through them at the top of each rep. If the hips there are not where the fitted
-    zoom and shift put the calibration's standing hips (the window never stood up fully), it waits.
-    """
-    L, cfg = base.leg_length, settings.reps
+    base: Baseline     # the standing posture there
+    pose: np.ndarray   # its standing pose, (N, 2)
+    scale: float
+    shift: np.ndarray  # (2,)
+
+
+def still_standing(window: PoseTrack, margin: float) -> Baseline | None:
+    """The standing posture of ``window`` when it shows the whole person, feet included, in every frame, with the
+    feet holding still (median foot-point travel within ``margin`` leg lengths); else None."""
     feet = window.xy[:, BODY[_FEET]].astype(np.float64)  # (T, 6, 2)
     if not np.isfinite(feet).all():
-        return None  # the person, feet included, must be seen throughout
-    if np.median(np.linalg.norm(feet.max(axis=0) - feet.min(axis=0), axis=-1)) > cfg.standing_margin_hip * L:
-        return None  # the feet moved within the window: wait until the picture holds still again
-    local = standing_baseline(window)
-    if local is None:
         return None
-    now = np.median(window.xy[local.frames][:, BODY].astype(np.float64), axis=0)
+    local = standing_baseline(window)
+    travel = np.linalg.norm(feet.max(axis=0) - feet.min(axis=0), axis=-1)
+    return local if local is not None and np.median(travel) <= margin * local.leg_length else None
+
+
+def new_place(window: PoseTrack, base: Baseline, pose: np.ndarray, settings: Settings) -> Move | None:
+    """The move to where ``window`` shows the person standing, when that is the standing pose ``pose`` of
+    ``base``, zoomed and shifted, with the feet elsewhere, and differs from ``base`` by more than its noise.
+
+    The feet must hold still within the window (a move inside it would mix two pictures). The window's
+    standing frames are its highest hips with the legs straight (:func:`standing_baseline`); a set of squats
+    passes through them at the top of each rep. If the hips there are not where the fitted zoom and shift put
+    the calibration's standing hips (the window never stood up fully), None: wait.
+    """
+    L, cfg = base.leg_length, settings.reps
+    local = still_standing(window, cfg.standing_margin_hip)
+    if local is None:
+        return None  # the feet moved within the window (or were not seen): wait until the picture holds still
+    now = standing_pose(window, local)
     s, d, misfit = fit_zoom(pose, now, L)
     if not np.isfinite(s) or misfit > settings.cuts.max_misfit * s * L:
         return None  # not the standing pose: a squat, a turn, another person
@@ -110,4 +125,59 @@ def new_place(window: PoseTrack, base: Baseline, pose: np.ndarray, settings: Set
     fitted = dataclasses.replace(base, leg_length=s * L, hip_y=s * base.hip_y + d[1])
     if posture_moved(local, fitted, leg=cfg.standing_margin_leg, hip=cfg.standing_margin_hip):
         return None  # the move does not explain the standing posture read: not fully standing
-    return local if posture_moved(local, base, leg=cfg.standing_margin_leg, hip=cfg.standing_margin_hip) else None
+    if not posture_moved(local, base, leg=cfg.standing_margin_leg, hip=cfg.standing_margin_hip):
+        return None  # within the standing posture's noise
+    return Move(local, now, s, d)
+
+
+def find_moves(track: PoseTrack, settings: Settings, window_s: float = 2.0) -> CameraCuts | None:
+    """Where a recorded clip's camera or person moved and the person stood still again elsewhere in the picture
+    (:func:`new_place`, looked for every half second over ``window_s`` seconds, as live mode does), as maps of
+    the later places back into the first place's picture; None when nothing moved.
+
+    ``track`` is the subject's cleaned landmarks (camera cuts already undone). The map of a place holds from
+    the frame its feet settled there; the frames of the move itself keep the map before it.
+    """
+    n, every = max(5, round(window_s * track.fps)), max(1, round(0.5 * track.fps))
+    margin = settings.reps.standing_margin_hip
+    ends = iter(range(n, len(track) + 1, every))
+    base = pose = None
+    for e in ends:  # the first place: the first window with the person standing still
+        if (base := still_standing(track.slice(e - n, e), margin)) is not None:
+            pose, start = standing_pose(track.slice(e - n, e), base), e - n
+            break
+    if base is None:
+        return None
+    feet = track.xy[:, BODY[_FEET]].astype(np.float64)  # (T, 6, 2)
+    moves = []
+    for e in ends:  # only where every frame's feet are away from this place (cheap)
+        if e - n < start or not away_from(feet[e - n:e], pose, margin * base.leg_length).all() \
+                or (move := new_place(track.slice(e - n, e), base, pose, settings)) is None:
+            continue
+        tol = margin * base.leg_length
+        at = start + settled_since(track.slice(start, e), move.pose, tol)
+        stayed = np.flatnonzero(~away_from(feet[start:at], pose, tol))  # frames still in the old place
+        moves.append((start + (stayed[-1] + 1 if stayed.size else 0), at, move.scale, move.shift))
+        base, pose, start = move.base, move.pose, at
+    return _maps(len(track), moves) if moves else None
+
+
+def away_from(feet: np.ndarray, pose: np.ndarray, tol: float) -> np.ndarray:
+    """Frames whose feet (T, 6, 2) are not within ``tol`` pixels of the feet of ``pose`` (median foot point)."""
+    with np.errstate(invalid="ignore"):
+        return ~(np.median(np.linalg.norm(feet - pose[_FEET], axis=-1), axis=1) <= tol)
+
+
+def _maps(T: int, moves: list[tuple[int, int, float, np.ndarray]]) -> CameraCuts:
+    """Per-frame maps into the first place's picture from ``moves``: (first frame of the move, first frame in
+    the new place, zoom, shift). During a move the map follows it in proportion (the camera or the person moves
+    smoothly); a map held from the new place alone made the move's frames read as a rep in a clip moved down by
+    8 % of the picture."""
+    scale, shift = np.ones(T), np.zeros((T, 2))
+    for left, at, s, d in moves:
+        k = np.arange(left, T)
+        w = np.clip((k - left + 1) / (at - left + 1), 0, 1)[:, None]  # 1 from ``at`` on
+        zw, dw = 1 + w * (s - 1), w * d  # the part of the move done by frame k
+        s0, d0 = scale[left - 1] if left else 1.0, shift[left - 1] if left else np.zeros(2)
+        scale[left:], shift[left:] = s0 / zw[:, 0], d0 - s0 * dw / zw
+    return CameraCuts(np.array([at for _, at, _, _ in moves]), scale, shift, np.array([m[0] for m in moves]))

@@ -104,12 +104,11 @@ GUIDANCE = {
 MOVED = "Camera or place moved: standing posture measured again"
 
 
-def moved_text(at_s: list[float]) -> str:
-    """The session report's ``camera_moved`` warning: live mode measured the reps after these times again."""
-    at = ", ".join(f"{t:.1f} s" for t in at_s)
-    return (f"live mode saw the camera or the person move at {at} and measured its later reps against the "
-            "standing posture there (report.json live.reps); this report reads the whole recording, where a cut "
-            "is mapped back but a change of place is not")
+def moved_text(at: str) -> str:
+    """The ``camera_moved`` warning: the camera or the person moved at ``at`` and the person stood still again."""
+    return (f"the camera or the person moved at {at} and stood still again elsewhere in the picture: later frames "
+            "were mapped back onto the first place, so depths read as if nothing had moved")
+
 
 LEGEND = ("green: knee on track   red: flagged", "grey: not judged   hollow: knee hidden")
 

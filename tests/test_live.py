@@ -274,6 +274,12 @@ def test_a_camera_moved_between_reps_is_measured_again_in_live_mode(zoom, shift,
     said = [e for e in moved.events if e.kind == "calibrated" and e.text == MOVED]
     assert len(said) == 1 and track.t[at] < said[0].t < track.t[at] + 2.5
     assert not [e for e in still.events if e.text == MOVED]
+    # the session's report (analyze on the whole recording) reads every rep as the unmoved session does
+    from knee_cv.analysis import analyze_track
+
+    report = analyze_track(moved.raw_track())
+    assert [[verdict_word(v) for v in r.knee_verdicts] for r in report.reps] == \
+        [[verdict_word(v) for v in r.result.knee_verdicts] for r in still.reps]
 
 
 def test_a_person_who_leaves_and_comes_back_elsewhere_is_measured_again_without_warnings():

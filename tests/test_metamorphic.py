@@ -244,16 +244,51 @@ def test_live_mode_measures_again_after_the_camera_moved(analyzed, variant, name
         for sa, sb in zip(ra.result.sides, rb.result.sides):
             if np.isfinite(sa.valgus_measure_deg):
                 assert abs(sb.valgus_measure_deg - sa.valgus_measure_deg) <= 3.0, (ra.number, sa, sb)
-    # the session's report (the whole recording, as analyze reads it) says that live mode measured again
+    # the session's report: its table reads the whole recording as analyze does (the cut mapped back), and its
+    # live section gives the rep the cut fell inside as not judged, with the reason
     from knee_cv.live_loop import run_live
 
     report = run_live(source=variant.path(name, kind), out=tmp_path / "live", headless=True, pdf=False,
                       realtime=False).report
-    warned = [w["message"] for w in report["warnings"] if w["code"] == "camera_moved"]
-    assert len(warned) == 1 and f"move at {said[0]:.1f} s" in warned[0], (warned, said)
+    assert [w["code"] for w in report["warnings"]].count("camera_cut") == 1
     reasons = [r["reason"] for r in report["live"]["reps"]]
     assert reasons.count({"left": "camera_moved", "right": "camera_moved", "hip": "camera_moved"}) == \
         len(a.reps) - len(whole)
+
+
+@pytest.mark.parametrize("name, zoom, shift", [(VALGUS, 0.85, (30.0, 0.05)), (BODYWEIGHT, 1.0, (0.0, 0.08)),
+                                               ("squat_front_people_on_tv_background.mp4", 1.15, (-20.0, -0.06))])
+def test_a_camera_or_person_that_moved_between_sets_reads_as_if_nothing_had_moved(analyzed, name, zoom, shift):
+    """Between two reps, while the person stands, the picture moves smoothly over 0.4 s and holds: a camera
+    nudged on its stand, or the person stepping nearer (zoom about the picture's centre, shift in pixels and
+    shares of the picture's height). It is no cut (no jump), so before, every later depth moved with it: the
+    bodyweight clip moved down by 8 % read 10 of its 20 good knee-reps as valgus (measures up to 29 deg off),
+    the TV clip zoomed 1.15 changed 6 of 26 (up to 13 deg off), the valgus clip zoomed 0.85 moved its measures
+    up to 10 deg. Now the new place is found once the person stands still there (as live mode finds it), mapped
+    back onto the first, and said: the same words, measures within 2.5 deg (1.2 here)."""
+    from knee_cv import present as P
+    from knee_cv.analysis import analyze_track
+    from knee_cv.codes import WarningCode
+
+    filmed = analyzed(name).analysis
+    raw, reps = filmed.raw, filmed.reps
+    k = len(reps) // 2
+    mid, ramp = (reps[k - 1].rep.end + reps[k].rep.start) // 2, 12
+    w = np.clip((np.arange(len(raw)) - mid) / ramp, 0, 1)[:, None, None]
+    centre = np.array([raw.width / 2, raw.height / 2], np.float32)
+    moved = (raw.xyz[..., :2] - centre) * zoom + centre + np.float32([shift[0], shift[1] * raw.height])
+    xyz = raw.xyz.copy()
+    xyz[..., :2] = (1 - w) * xyz[..., :2] + w * moved
+    a = analyze_track(raw.replace(xyz=xyz.astype(np.float32)))
+    assert len(a.reps) == len(reps)
+    for r0, r1 in zip(reps, a.reps):
+        assert [P.verdict_word(v) for v in r1.knee_verdicts] == [P.verdict_word(v) for v in r0.knee_verdicts]
+        for s0, s1 in zip(r0.sides, r1.sides):
+            if np.isfinite(s0.valgus_measure_deg):
+                assert abs(s1.valgus_measure_deg - s0.valgus_measure_deg) <= 2.5, (r0.rep.index, s0, s1)
+    said = [str(n) for n in a.warnings if n.code is WarningCode.CAMERA_MOVED]
+    assert len(said) == 1 and abs(float(said[0].split(" at ")[1].split(" s")[0]) - raw.t[mid]) <= 0.5, said
+    assert not [n for n in filmed.warnings if n.code is WarningCode.CAMERA_MOVED]
 
 
 @pytest.mark.parametrize("name", [VALGUS, "squat_front_people_on_tv_background.mp4"])

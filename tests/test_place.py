@@ -1,0 +1,61 @@
+"""A camera or a person that moved and held (not a cut): found once the person stands still in the new place,
+mapped back in ``analyze``; a pause in a dip, or a clip that never moves, is not a move."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from synth import squat_track
+
+from knee_cv import present as P
+from knee_cv.analysis import analyze_track
+from knee_cv.codes import WarningCode
+from knee_cv.place import find_moves
+from knee_cv.settings import Settings
+from knee_cv.track import LM, PoseTrack
+
+
+def _two_sets() -> PoseTrack:
+    """Two sets of two squats (the right knee caving in), 3 s of standing between them."""
+    one = squat_track(fps=30.0, reps=2, rep_s=2.0, stand_s=1.5, depth_px=150, knee_shift_px=(-70.0, -15.0))
+    return PoseTrack(np.concatenate([one.xyz, one.xyz]), np.concatenate([one.visibility, one.visibility]),
+                     np.arange(2 * len(one)) / 30.0, one.width, one.height, 30.0)
+
+
+@pytest.mark.parametrize("zoom, shift", [(0.85, (40.0, 30.0)), (1.0, (0.0, 60.0)), (1.2, (-30.0, -50.0))])
+def test_a_smooth_move_between_sets_is_found_and_undone(zoom, shift):
+    """The picture zooms and moves over 0.4 s while the person stands between the sets, then holds: no jump,
+    so no cut. Before, the second set was read against the first set's standing height (moved down 60 px,
+    0.15 leg lengths: depths 0.52 for 0.37). Now the move is found, said with its time and zoom, and undone."""
+    track = _two_sets()
+    at, ramp = len(track) // 2, 12
+    w = np.clip((np.arange(len(track)) - at) / ramp, 0, 1)[:, None, None].astype(np.float32)
+    xyz = track.xyz.copy()
+    xyz[..., :2] = (1 - w) * xyz[..., :2] + w * (zoom * xyz[..., :2] + np.float32(shift))
+    still, moved = analyze_track(track), analyze_track(track.replace(xyz=xyz))
+    assert len(moved.reps) == len(still.reps) == 4
+    for a, b in zip(still.reps, moved.reps):
+        assert [P.verdict_word(v) for v in b.knee_verdicts] == [P.verdict_word(v) for v in a.knee_verdicts]
+        assert b.rep.depth == pytest.approx(a.rep.depth, abs=0.01)
+        for sa, sb in zip(a.sides, b.sides):
+            assert sb.valgus_measure_deg == pytest.approx(sa.valgus_measure_deg, abs=1.0)
+    said = [str(n) for n in moved.warnings if n.code is WarningCode.CAMERA_MOVED]
+    assert len(said) == 1 and 0 <= float(said[0].split(" at ")[1].split(" s")[0]) - track.t[at] <= 0.4, said
+    assert (f"zoom x{zoom:.2f}" in said[0]) == (zoom != 1.0), said
+    assert not [n for n in still.warnings if n.code is WarningCode.CAMERA_MOVED]
+    # drawn where it was filmed: the track handed to the drawing is the moved picture
+    after = slice(at + ramp + 5, None)
+    np.testing.assert_allclose(moved.track.xy[after], zoom * still.track.xy[after] + np.float32(shift), atol=0.5)
+
+
+def test_a_pause_in_a_shallow_dip_is_not_a_move():
+    """Standing, then 3 s held with the hips, knees and shoulders 40 px (0.1 leg lengths) lower, then standing:
+    the feet stay where they stood, so nothing moved, and the standing posture is not read again."""
+    one = squat_track(fps=30.0, reps=1, stand_s=3.0, depth_px=150)
+    xyz = np.repeat(one.xyz[:1], 270, axis=0)
+    upper = [j for j in range(xyz.shape[1]) if j not in (LM.LEFT_ANKLE, LM.RIGHT_ANKLE, LM.LEFT_HEEL,
+                                                         LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX)]
+    xyz[90:180, upper, 1] += 40.0
+    track = PoseTrack(xyz, np.repeat(one.visibility[:1], 270, axis=0), np.arange(270) / 30.0, one.width,
+                      one.height, 30.0)
+    assert find_moves(track, Settings()) is None
+    assert find_moves(_two_sets(), Settings()) is None
