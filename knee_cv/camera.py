@@ -9,8 +9,9 @@ shift that map the pose before it onto the pose after it, starts a new shot, and
 are mapped back into the first shot's picture before anything is measured.
 
 A cut to another angle (front to side) or to another moment does not keep the pose's shape and is left
-alone: the view of each rep is decided on its own (:mod:`knee_cv.view`). A camera that moves smoothly
-(handheld) is not a cut and is not corrected (README, "Limits").
+alone: the view of each rep is decided on its own (:mod:`knee_cv.view`). A camera that moves smoothly is not
+a cut: one that moves and then holds is found by :mod:`knee_cv.place`; one that keeps moving (handheld) is not
+corrected (README, "Limits").
 """
 from __future__ import annotations
 
@@ -43,6 +44,9 @@ class CutSettings:
     max_misfit: float = 0.05
     #: zooms beyond this factor are taken for another person or another scene
     max_zoom: float = 2.0
+    #: a camera or a person that moved and held (no jump) is looked for over this many seconds, every half
+    #: second, in live mode and in recorded video (:mod:`knee_cv.place`)
+    move_window_s: float = 2.0
 
 
 @dataclasses.dataclass(frozen=True)

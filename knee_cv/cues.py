@@ -36,10 +36,6 @@ class LiveSettings:
     cue_seconds: float = 2.5       # how long a cue stays on screen
     verdict_hold_s: float = 2.0    # a rep's verdict stays this long after the rep ends (the person stands) ...
     verdict_fade_s: float = 1.0    # ... then fades out over this long
-    #: after calibration, the last this many seconds are looked at every half second: a standing pose that is
-    #: the calibration's zoomed or shifted, with the feet elsewhere in the picture, means the camera or the
-    #: person moved, and the standing posture is read again there (:mod:`knee_cv.place`)
-    moved_window_s: float = 2.0
     smoothing: OneEuroSettings = OneEuroSettings()
 
 

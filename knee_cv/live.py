@@ -214,7 +214,7 @@ class LiveSession(_Frames):
         if base is None:
             self.calib_from = i + 1
             return Overlay(banner="Calibration failed: hips, knees and ankles must be visible")
-        self._start(base, PlaceWatch(base, standing_pose(track, base), self.settings, self.live, self.fps), i, t)
+        self._start(base, PlaceWatch(base, standing_pose(track, base), self.settings, self.fps), i, t)
         return Overlay(banner="Calibrated: start your reps")
 
     def _start(self, base: Baseline, watch: PlaceWatch, i: int, t: float, text: str = "") -> None:

@@ -1,16 +1,17 @@
-"""Live mode: the camera or the person moved between reps, so the standing posture is read again.
+"""A camera or a person that moved and then held: the standing posture is read again in the new place.
 
-Depth is the hip's descent below the standing height read at calibration, in the picture, and the squat
-measure adds 120 deg per leg length of it. A webcam knocked or moved, or a person who steps nearer or farther
-between sets, moves every later depth: replayed live, ten cuts pasted into three real clips (a zoom or a move
-of the picture between shots) changed 53 of 162 knee verdicts. ``analyze`` finds such cuts in the whole clip
-(:mod:`knee_cv.camera`); live mode cannot look ahead, so it compares the standing pose of the last seconds
-with the calibration's.
+Depth is the hip's descent below the standing height, in the picture, and the squat measure adds 120 deg per
+leg length of it. A webcam knocked or nudged, or a person who steps nearer or aside between sets, moves every
+later depth: replayed live, ten cuts pasted into three real clips changed 53 of 162 knee verdicts, and a
+smooth 8 % move of a real clip's picture read 10 of its 20 good knee-reps as valgus. The cut search
+(:mod:`knee_cv.camera`) sees only jumps; this module finds a move once the person stands still again, by one
+rule (:func:`new_place`) used in live mode (:class:`PlaceWatch`, which cannot look ahead) and in recorded
+video (:func:`find_moves`, whose later places are mapped back onto the first as shots are).
 
 The feet decide. In a set of squats they stay planted, so feet that stand elsewhere in the picture mean the
 camera or the person moved, while a pause in a shallow dip moves the hips and not the feet. The pose must
-also be the calibration's standing pose zoomed and shifted (not a squat, a turn or another person), and the
-standing posture read from it must differ from the calibration's by more than its noise (the margins of
+also be the earlier standing pose zoomed and shifted (not a squat, a turn or another person), and the
+standing posture read from it must differ from the earlier one by more than its noise (the margins of
 :class:`knee_cv.reps.RepSettings`, as ``analyze`` uses to re-read the standing posture where the person squats).
 """
 from __future__ import annotations
@@ -21,7 +22,6 @@ from collections.abc import Callable
 import numpy as np
 
 from .camera import BODY, CameraCuts, fit_zoom
-from .cues import LiveSettings
 from .filtering import clean
 from .kinematics import Baseline, posture_moved, standing_baseline
 from .settings import Settings
@@ -40,7 +40,7 @@ class PlaceWatch:
     """Notices that the person stands somewhere else in the picture than at calibration.
 
     Call :meth:`update` once per frame after calibration; every half second it reads the session's raw
-    landmarks of the last ``live.moved_window_s`` seconds and returns the new standing posture when the camera
+    landmarks of the last ``settings.cuts.move_window_s`` seconds and returns the new standing posture when the camera
     or the person moved, else None.
 
     Parameters
@@ -51,9 +51,9 @@ class PlaceWatch:
         Its standing pose (:func:`standing_pose`), pixels.
     """
 
-    def __init__(self, base: Baseline, pose: np.ndarray, settings: Settings, live: LiveSettings, fps: float) -> None:
-        self.base, self.pose, self.settings, self.live = base, pose, settings, live
-        self.frames = max(5, round(live.moved_window_s * fps))  # the window looked at
+    def __init__(self, base: Baseline, pose: np.ndarray, settings: Settings, fps: float) -> None:
+        self.base, self.pose, self.settings = base, pose, settings
+        self.frames = max(5, round(settings.cuts.move_window_s * fps))  # the window looked at
         self.every = max(1, round(0.5 * fps))
         self.count = 0
 
@@ -130,15 +130,15 @@ def new_place(window: PoseTrack, base: Baseline, pose: np.ndarray, settings: Set
     return Move(local, now, s, d)
 
 
-def find_moves(track: PoseTrack, settings: Settings, window_s: float = 2.0) -> CameraCuts | None:
+def find_moves(track: PoseTrack, settings: Settings) -> CameraCuts | None:
     """Where a recorded clip's camera or person moved and the person stood still again elsewhere in the picture
-    (:func:`new_place`, looked for every half second over ``window_s`` seconds, as live mode does), as maps of
-    the later places back into the first place's picture; None when nothing moved.
+    (:func:`new_place`, looked for every half second over ``settings.cuts.move_window_s``, as live mode does),
+    as maps of the later places back into the first place's picture; None when nothing moved.
 
     ``track`` is the subject's cleaned landmarks (camera cuts already undone). The map of a place holds from
     the frame its feet settled there; the frames of the move itself keep the map before it.
     """
-    n, every = max(5, round(window_s * track.fps)), max(1, round(0.5 * track.fps))
+    n, every = max(5, round(settings.cuts.move_window_s * track.fps)), max(1, round(0.5 * track.fps))
     margin = settings.reps.standing_margin_hip
     ends = iter(range(n, len(track) + 1, every))
     base = pose = None

@@ -12,7 +12,7 @@ from knee_cv.analysis import analyze_track
 from knee_cv.camera import BODY, CutSettings, find_cuts
 from knee_cv.settings import Settings
 
-NO_CUTS = Settings(cuts=CutSettings(min_jump=100.0))
+NO_CUTS = Settings(cuts=CutSettings(min_jump=100.0, move_window_s=60.0))  # no cut search, no move search
 
 
 def _edited(track, start: int, zoom: float, shift: tuple[float, float], stop: int | None = None):
