@@ -176,8 +176,8 @@ def _moved(local: Baseline, base: Baseline, cfg: RepSettings) -> bool:
 
 
 def _subject(raw: PoseTrack, settings: Settings, smooth: bool) -> tuple[PoseTrack, CameraCuts | None, list[Notice]]:
-    """The main subject's landmarks, in the first shot's picture (camera cuts undone), cleaned if ``smooth``;
-    the cuts found, and what was said about both."""
+    """The main subject's landmarks, in the first shot's and first place's picture (camera cuts and moves
+    undone), cleaned if ``smooth``; the map back to the picture as filmed, and what was said about it."""
     warnings: list[Notice] = []
     cuts = find_cuts(raw, settings.cuts)
     if cuts:

@@ -136,7 +136,7 @@ def find_moves(track: PoseTrack, settings: Settings) -> CameraCuts | None:
     as maps of the later places back into the first place's picture; None when nothing moved.
 
     ``track`` is the subject's cleaned landmarks (camera cuts already undone). The map of a place holds from
-    the frame its feet settled there; the frames of the move itself keep the map before it.
+    the frame its feet settled there; during the move itself it follows the move in proportion (:func:`_maps`).
     """
     n, every = max(5, round(settings.cuts.move_window_s * track.fps)), max(1, round(0.5 * track.fps))
     margin = settings.reps.standing_margin_hip
