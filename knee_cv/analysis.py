@@ -17,8 +17,8 @@ from .kinematics import (Baseline, FrameMetrics, frame_metrics, joints, norm, pa
 from .reps import Exercise, Rep, RepSettings, classify_exercise, segment_reps
 from .settings import Settings
 from .track import HIP, SHOULDER, PoseTrack
-from .place import find_moves
-from .present import moved_text, rotation_hint
+from .place import feet_drift, find_moves
+from .present import moved_text, moving_text, rotation_hint
 from .view import (SIDEWAYS_DEG, View, body_axis_deg, body_yaw_deg, classify_view, judging_block, rep_views,
                    turn_cues, view_class)
 
@@ -132,6 +132,9 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
     measure, results = judge_reps(track, base, metrics, reps, exercise, settings.faults, views,
                                   hints=hint_maker(track, base))
     warnings += _knee_warnings(results, settings, base.toe_out_deg, settings.faults.min_frames(track.t))
+    drift = feet_drift(track, reps, base.leg_length) if exercise is Exercise.SQUAT else 0.0  # feet planted
+    if drift > settings.cuts.max_feet_drift:
+        warnings.append(Notice(W.CAMERA_MOVING, moving_text(drift)))
     summary = summarize(results)
     return dataclasses.replace(
         Analysis(view=view, yaw_deg=yaw, exercise=exercise, warnings=tuple(warnings), **empty),

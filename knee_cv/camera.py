@@ -47,6 +47,10 @@ class CutSettings:
     #: a camera or a person that moved and held (no jump) is looked for over this many seconds, every half
     #: second, in live mode and in recorded video (:mod:`knee_cv.place`)
     move_window_s: float = 2.0
+    #: in a bilateral squat the feet stay planted: if over the reps' frames their height in the picture spans
+    #: more than this (leg lengths, 5th to 95th percentile) the camera kept moving, and every depth with it
+    #: (0.15 L is 18 deg of the squat measure); a ``camera_moving`` warning says so
+    max_feet_drift: float = 0.15
 
 
 @dataclasses.dataclass(frozen=True)

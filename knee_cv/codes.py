@@ -111,6 +111,7 @@ class WarningCode(str, enum.Enum):
     OTHER_PERSON = "other_person"                # frames showing someone else were ignored
     CAMERA_CUT = "camera_cut"                    # the picture jumped (zoom or cut): later shots mapped onto the first
     CAMERA_MOVED = "camera_moved"                # the camera or the person moved, then held: later places mapped back
+    CAMERA_MOVING = "camera_moving"              # the camera kept moving during the reps (handheld): depths may be off
     LOWER_BODY_HIDDEN = "lower_body_hidden"      # hips, knees and ankles never all in view
     SIDE_VIEW = "side_view"                      # the whole clip is side-on: nothing judged
     TURNED = "turned"                            # the whole clip is turned beyond the judged range

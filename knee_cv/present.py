@@ -110,6 +110,13 @@ def moved_text(at: str) -> str:
             "were mapped back onto the first place, so depths read as if nothing had moved")
 
 
+def moving_text(drift: float) -> str:
+    """The ``camera_moving`` warning: the planted feet moved ``drift`` leg lengths up and down in the picture."""
+    return (f"the camera kept moving during the reps: the planted feet moved {drift:.2f} leg lengths up and down "
+            f"in the picture, and every depth with them (about {120 * drift:.0f} deg of the squat measure), so "
+            "the verdicts may be off; film from a tripod or a phone propped still")
+
+
 LEGEND = ("green: knee on track   red: flagged", "grey: not judged   hollow: knee hidden")
 
 #: The same key for the live window's panel: "Knee:", then each knee mark as drawn and its words

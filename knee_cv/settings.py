@@ -176,6 +176,7 @@ RANGES: dict[str, tuple[float, float, bool, bool]] = {
     "valgus_min_toe_pct": (-100.0, 100.0, True, True),
     "min_jump": (0.0, 1e6, False, True), "calm_ratio": (1.0, 1e6, True, True), "max_misfit": (0.0, 1.0, False, True),
     "max_zoom": (1.0, 100.0, False, True), "move_window_s": (0.5, 60.0, True, True),
+    "max_feet_drift": (0.0, 100.0, False, True),
     "standing_near_s": (0.0, 600.0, True, True),
     "standing_margin_leg": (0.0, 1.0, True, True), "standing_margin_hip": (0.0, 1.0, True, True),
 }
