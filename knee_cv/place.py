@@ -27,6 +27,9 @@ from .kinematics import Baseline, posture_moved, standing_baseline
 from .settings import Settings
 from .track import LM, PoseTrack
 
+#: How often the last ``move_window_s`` seconds are looked at, seconds.
+LOOK_EVERY_S = 0.5
+
 #: The foot landmarks among :data:`knee_cv.camera.BODY` (ankles, heels, toes).
 _FEET = np.flatnonzero(BODY >= LM.LEFT_ANKLE)
 
@@ -54,7 +57,7 @@ class PlaceWatch:
     def __init__(self, base: Baseline, pose: np.ndarray, settings: Settings, fps: float) -> None:
         self.base, self.pose, self.settings = base, pose, settings
         self.frames = max(5, round(settings.cuts.move_window_s * fps))  # the window looked at
-        self.every = max(1, round(0.5 * fps))
+        self.every = max(1, round(LOOK_EVERY_S * fps))
         self.count = 0
 
     def update(self, recent: Callable[[int], PoseTrack]) -> Baseline | None:
@@ -138,7 +141,7 @@ def find_moves(track: PoseTrack, settings: Settings) -> CameraCuts | None:
     ``track`` is the subject's cleaned landmarks (camera cuts already undone). The map of a place holds from
     the frame its feet settled there; during the move itself it follows the move in proportion (:func:`_maps`).
     """
-    n, every = max(5, round(settings.cuts.move_window_s * track.fps)), max(1, round(0.5 * track.fps))
+    n, every = max(5, round(settings.cuts.move_window_s * track.fps)), max(1, round(LOOK_EVERY_S * track.fps))
     margin = settings.reps.standing_margin_hip
     ends = iter(range(n, len(track) + 1, every))
     base = pose = None
