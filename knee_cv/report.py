@@ -271,12 +271,11 @@ def live_section(session, stats) -> dict:
     reps = []
     for r in session.reps:
         res = r.result
+        verdicts = {s.value: v for s, v in zip(SIDES, res.knee_verdicts)} | {"hip": res.hip_verdict}
         reps.append({"index": r.number, "start_s": round(r.start_s, 3), "bottom_s": round(r.bottom_s, 3),
                      "end_s": round(r.end_s, 3),
-                     "verdict": {s.value: P.verdict_word(v) for s, v in zip(SIDES, res.knee_verdicts)}
-                     | {"hip": P.verdict_word(res.hip_verdict)},
-                     "reason": {k: v.reason.value if v.reason else None  # why not judged (null when judged)
-                                for k, v in zip(("left", "right", "hip"), (*res.knee_verdicts, res.hip_verdict))},
+                     "verdict": {k: P.verdict_word(v) for k, v in verdicts.items()},
+                     "reason": {k: v.reason.value if v.reason else None for k, v in verdicts.items()},  # null: judged
                      "faults": [_fault(f) for f in res.faults],
                      "message": r.message})
     return {"reps": reps, "events": [_event(e) for e in session.events],
