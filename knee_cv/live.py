@@ -256,7 +256,7 @@ class LiveSession(_Frames):
     def _moved(self, base: Baseline, i: int, t: float) -> None:
         """The camera or the person moved: measure again from the frame the feet settled in the new place on,
         judging again the reps that started after it; a rep still under way then is not judged."""
-        since = clean(self._track(self.raw_xyz, self.m_from, i + 1), self.settings.filters)
+        since = self._track(self.smooth_xyz, self.m_from, i + 1)  # smoothed already: no cleaning of the session
         start = min(self.m_from + settled_since(since, self.watch.pose, self.settings.reps.standing_margin_hip
                                                 * base.leg_length), i - self.watch.frames + 1)
         at = self.t[start]
@@ -268,10 +268,9 @@ class LiveSession(_Frames):
         self._start(base, self.watch, start - 1, t, MOVED)
         self.cues.note(t, MOVED)
         fm = frame_metrics(self._track(self.smooth_xyz, start, i), base, self.settings.trust)
-        for j in range(i - start):
-            self.rows.append(fm.slice(j, j + 1))
-            for rep in self.segmenter.update(fm.depth[j:j + 1]):
-                self._close(rep, t)
+        self.rows += [fm.slice(j, j + 1) for j in range(i - start)]
+        for rep in self.segmenter.update(fm.depth):  # the same reps as frame by frame
+            self._close(rep, t)
 
     def _so_far(self) -> tuple[PoseTrack, FrameMetrics]:
         """The frames of the movement under way (since the last rep ended): its track and metrics."""
