@@ -65,15 +65,30 @@ class CameraCuts:
         Per frame, the zoom that maps its picture into the first shot's (1 before the first cut).
     shift : ndarray, shape (T, 2), float64
         Per frame, the shift that follows the zoom, pixels: ``first_shot = scale * picture + shift``.
-    began : ndarray, shape (K,), int, optional
-        Where each change began, when it took more than one frame (a camera or a person that moved and held:
-        :func:`knee_cv.place.find_moves`); else ``frames``.
+    began : ndarray, shape (K,), int
+        Where each change began: ``frames`` for a cut, earlier for a camera or a person that moved and held
+        (:func:`knee_cv.place.find_moves`).
     """
 
     frames: np.ndarray
     scale: np.ndarray
     shift: np.ndarray
-    began: np.ndarray | None = None
+    began: np.ndarray
+
+    @classmethod
+    def chain(cls, T: int, changes: list[tuple[int, int, float, np.ndarray]]) -> "CameraCuts":
+        """Per-frame maps into the first picture over ``T`` frames from ``changes``: (frame the change began,
+        first frame of the new picture, zoom ``s``, shift ``d``: ``new = s * old + d``), in order. A new
+        picture maps to the old one as ``(p - d) / s``, then on as the old one does; during a change that takes
+        frames (a camera or a person moving) the map follows it in proportion: held only from the new picture,
+        the move's own frames read as a rep in a clip moved down by 8 % of the picture."""
+        scale, shift = np.ones(T), np.zeros((T, 2))
+        for began, at, s, d in changes:
+            w = np.clip((np.arange(began, T) - began + 1) / (at - began + 1), 0, 1)[:, None]  # 1 from ``at`` on
+            zw, dw = 1 + w * (s - 1), w * d  # the part of the change done by each frame
+            s0, d0 = (scale[began - 1], shift[began - 1]) if began else (1.0, np.zeros(2))
+            scale[began:], shift[began:] = s0 / zw[:, 0], d0 - s0 * dw / zw
+        return cls(np.array([c[1] for c in changes]), scale, shift, np.array([c[0] for c in changes]))
 
     def steady(self, track: PoseTrack) -> PoseTrack:
         """``track`` in the first shot's picture (``z`` is scaled like ``x``)."""
@@ -84,7 +99,7 @@ class CameraCuts:
     def then(self, other: "CameraCuts") -> "CameraCuts":
         """This map followed by ``other`` (both per frame, over the same frames)."""
         return CameraCuts(np.union1d(self.frames, other.frames), self.scale * other.scale,
-                          other.scale[:, None] * self.shift + other.shift)
+                          other.scale[:, None] * self.shift + other.shift, np.union1d(self.began, other.began))
 
     def to_picture(self, track: PoseTrack) -> PoseTrack:
         """Undo :meth:`steady`: a track measured in the first shot's picture, placed back where it was filmed."""
@@ -186,16 +201,15 @@ def find_cuts(track: PoseTrack, settings: CutSettings = CutSettings()) -> Camera
     if not fits:
         return None
     bounds = [0, *(f[0] for f in fits), T]
-    scale, shift = np.ones(T), np.zeros((T, 2))
+    changes = []
     for k, (t, s, d, misfit) in enumerate(fits):
         old, new = _standing_pose(track, bounds[k], t), _standing_pose(track, t, bounds[k + 2])
         if old is not None and new is not None:  # the better fit wins: a shot may never stand up
             s2, d2, misfit2 = fit_zoom(old, new, L)
             if np.isfinite(s2) and misfit2 < misfit:
                 s, d = s2, d2
-        # the new shot's picture p maps to the old one as (p - d) / s, then on as the old one does
-        scale[t:], shift[t:] = scale[t - 1] / s, shift[t - 1] - scale[t - 1] * d / s
-    return CameraCuts(np.array(bounds[1:-1]), scale, shift)
+        changes.append((t, t, s, d))  # a cut: from one frame to the next
+    return CameraCuts.chain(T, changes)
 
 
 def shot_depth(depth: np.ndarray, track: PoseTrack, base: Baseline, starts: np.ndarray, near: float = 0.02
@@ -222,10 +236,9 @@ def shot_depth(depth: np.ndarray, track: PoseTrack, base: Baseline, starts: np.n
 
 def where(cuts: CameraCuts, t: np.ndarray) -> str:
     """When the picture changed and by what zoom: "9.5 s (zoom x0.81), 12.0 s"."""
-    began = cuts.frames if cuts.began is None else cuts.began
-    zooms = cuts.scale[np.maximum(began - 1, 0)] / cuts.scale[cuts.frames]
+    zooms = cuts.scale[np.maximum(cuts.began - 1, 0)] / cuts.scale[cuts.frames]
     return ", ".join(f"{t[f]:.1f} s" + (f" (zoom x{z:.2f})" if abs(z - 1) >= 0.05 else "")
-                     for f, z in zip(began, zooms))
+                     for f, z in zip(cuts.began, zooms))
 
 
 def cut_text(cuts: CameraCuts, t: np.ndarray) -> str:

@@ -139,7 +139,8 @@ def find_moves(track: PoseTrack, settings: Settings) -> CameraCuts | None:
     as maps of the later places back into the first place's picture; None when nothing moved.
 
     ``track`` is the subject's cleaned landmarks (camera cuts already undone). The map of a place holds from
-    the frame its feet settled there; during the move itself it follows the move in proportion (:func:`_maps`).
+    the frame its feet settled there; during the move itself it follows the move in proportion
+    (:meth:`CameraCuts.chain`).
     """
     n, every = max(5, round(settings.cuts.move_window_s * track.fps)), max(1, round(LOOK_EVERY_S * track.fps))
     margin = settings.reps.standing_margin_hip
@@ -164,28 +165,13 @@ def find_moves(track: PoseTrack, settings: Settings) -> CameraCuts | None:
         moves.append((start + (stayed[-1] + 1 if stayed.size else 0), at, move.scale, move.shift))
         base, pose, start = move.base, move.pose, at
         here = np.r_[0, np.cumsum(~away_from(feet, pose, margin * base.leg_length))]
-    return _maps(len(track), moves) if moves else None
+    return CameraCuts.chain(len(track), moves) if moves else None
 
 
 def away_from(feet: np.ndarray, pose: np.ndarray, tol: float) -> np.ndarray:
     """Frames whose feet (T, 6, 2) are not within ``tol`` pixels of the feet of ``pose`` (median foot point)."""
     with np.errstate(invalid="ignore"):
         return ~(np.median(np.linalg.norm(feet - pose[_FEET], axis=-1), axis=1) <= tol)
-
-
-def _maps(T: int, moves: list[tuple[int, int, float, np.ndarray]]) -> CameraCuts:
-    """Per-frame maps into the first place's picture from ``moves``: (first frame of the move, first frame in
-    the new place, zoom, shift). During a move the map follows it in proportion (the camera or the person moves
-    smoothly); a map held from the new place alone made the move's frames read as a rep in a clip moved down by
-    8 % of the picture."""
-    scale, shift = np.ones(T), np.zeros((T, 2))
-    for left, at, s, d in moves:
-        k = np.arange(left, T)
-        w = np.clip((k - left + 1) / (at - left + 1), 0, 1)[:, None]  # 1 from ``at`` on
-        zw, dw = 1 + w * (s - 1), w * d  # the part of the move done by frame k
-        s0, d0 = scale[left - 1] if left else 1.0, shift[left - 1] if left else np.zeros(2)
-        scale[left:], shift[left:] = s0 / zw[:, 0], d0 - s0 * dw / zw
-    return CameraCuts(np.array([at for _, at, _, _ in moves]), scale, shift, np.array([m[0] for m in moves]))
 
 
 def feet_drift(track: PoseTrack, reps: list, leg_length: float) -> float:
@@ -196,6 +182,6 @@ def feet_drift(track: PoseTrack, reps: list, leg_length: float) -> float:
     frames = np.zeros(len(track), bool)
     for r in reps:
         frames[r.start:r.end + 1] = True
-    y = np.sort(track.xy[frames][:, BODY[_FEET], 1].astype(np.float64), axis=1)[:, 2:4].mean(axis=1)
-    y = y[np.isfinite(y)]  # NaN sorts last: a frame without feet drops out, one missing a point still counts
+    y = np.median(track.xy[frames][:, BODY[_FEET], 1].astype(np.float64), axis=1)  # NaN: a frame without feet
+    y = y[np.isfinite(y)]
     return float(np.percentile(y, 95) - np.percentile(y, 5)) / leg_length if y.size else float("nan")
