@@ -175,6 +175,7 @@ class _Knees(NamedTuple):
     worst: np.ndarray          # the deepest judged frame (the rep's bottom when none): its picture
     judged_frames: list        # 2n arrays of frame indices, rep-major
     need: int                  # judged frames a knee needs at this frame rate
+    seen: np.ndarray           # bool: enough trusted deep frames, plausible or not (not hidden)
 
 
 def _knee_stats(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], seg: Segments, deep: np.ndarray,
@@ -193,8 +194,9 @@ def _knee_stats(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], seg
     toe = _reduce(np.maximum, metrics.knee_toe_dev[f], judged & metrics.toe_trusted[f], first, -np.inf)
     bottoms = np.repeat([r.bottom for r in reps], 2)
     worst_ = np.where(enough.ravel(), f[by_depth.argmax() // 2], bottoms).reshape(n, 2)  # judged, nearest the bottom
+    seen = np.add.reduceat(trusted & deep[:, None], first, axis=0) >= need
     return _Knees(value, fppa, np.where(enough, 100 * toe, np.nan), np.add.reduceat(trusted, first, axis=0),
-                  np.add.reduceat(deep, first), enough, worst_, by_side.members(of=np.repeat(f, 2)), need)
+                  np.add.reduceat(deep, first), enough, worst_, by_side.members(of=np.repeat(f, 2)), need, seen)
 
 
 def _knee_grades(reps: list[Rep], value: np.ndarray, toe: np.ndarray, exercise: Exercise, cfg: FaultSettings,
@@ -240,8 +242,10 @@ def _turn_sure(reps: list[Rep], knees: _Knees, square: _Knees, exercise: Exercis
     and the other away (renders: a clean squat read +5 to +7 on one knee). The turn read from the nose and feet can
     itself be 5-19 degrees off on real clips, so neither reading alone is trusted: a verdict that changes
     between them is not given (the knee is not judged: turned). So is one whose frames are plausible only
-    square-on: as filmed, the turn pulled the two knees' readings apart beyond what a squat can do. Where
-    the square-on reading has too few plausible frames, it cannot contradict the reading as filmed. The
+    square-on: as filmed, the turn pulled the two knees' readings apart beyond what a squat can do; and one
+    seen at the bottom but plausible neither way (a turn read too large over-corrects: from behind, 20
+    degrees read 24). Where the square-on reading has too few plausible frames, it cannot contradict the
+    reading as filmed. The
     difference between the knees is what a turn changes most (one knee up, the other down), so an asymmetry
     fault, too, must hold both ways, on the same side.
     """
@@ -251,7 +255,7 @@ def _turn_sure(reps: list[Rep], knees: _Knees, square: _Knees, exercise: Exercis
     # an asymmetry fault (+1 left more valgus, -1 right, 0 none) both ways, on the same side
     asym = [np.sign(d) * (cfg.asymmetry.grade(np.abs(d)) > 0) for d in (k.value[:, 0] - k.value[:, 1]
                                                                       for k in (knees, square))]
-    return (np.where(knees.enough, ~square.enough | agree, ~square.enough),
+    return (np.where(knees.enough, ~square.enough | agree, ~square.enough & ~knees.seen),
             ~square.enough.all(1) | (asym[0] == asym[1]))
 
 

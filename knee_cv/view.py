@@ -90,7 +90,7 @@ _TURN_JOINTS = np.array([LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.NOSE, LM.LEFT_H
 
 class TurnCues(NamedTuple):
     """The body's turn per frame, degrees, shape (T,) each: ``turn`` as :func:`turn_deg` gives it, and the
-    ``feet`` cue alone (NaN where both feet are not seen, and in back views)."""
+    ``feet`` cue alone (NaN where both feet are not seen)."""
 
     turn: np.ndarray
     feet: np.ndarray
@@ -104,7 +104,7 @@ def turn_deg(track: PoseTrack, min_visibility: float = 0.5) -> np.ndarray:
 def turn_cues(track: PoseTrack, min_visibility: float = 0.5) -> TurnCues:
     """How far the body is turned from facing the camera in each frame, degrees, from 2D positions.
 
-    Two cues, averaged where both are seen (the feet only in front views):
+    Two cues, averaged where both are seen (front and back views alike):
 
     * the nose: its offset from the shoulders' midpoint along the shoulder line, over the
       projected shoulder width, is ``NOSE_DEPTH * tan(turn)`` (the offset grows and the width
@@ -134,9 +134,9 @@ def turn_cues(track: PoseTrack, min_visibility: float = 0.5) -> TurnCues:
         feet = _feet_turn(x, y, ax / width, ay / width)
     vis = np.take(track.visibility, _TURN_JOINTS, axis=1)  # take: ~3x faster than fancy indexing
     nose_seen = (vis[:, 2] >= min_visibility) & near
-    # from behind, MediaPipe's toes and heels overlap and read the turn badly (a back squat 15 degrees off
-    # read 55): the feet count only in front views, where the subject's left shoulder is on the image right
-    feet_seen = all_last(vis[:, 5:9] >= min_visibility) & np.isfinite(feet) & (ax > 0)
+    # the feet count from behind too: there the nose is not seen but guessed (on renders turned 10-30 degrees
+    # from straight behind it read 1-9), while the heels are seen and the feet read the turn within 8
+    feet_seen = all_last(vis[:, 5:9] >= min_visibility) & np.isfinite(feet)
     both = np.where(nose_seen & feet_seen, (nose + feet) / 2, np.where(nose_seen, nose, feet))
     feet = np.where(feet_seen, feet, np.nan)
     if (nose_seen | feet_seen).all():
@@ -231,13 +231,14 @@ def rep_views(track: PoseTrack, depth: np.ndarray, reps, leg_length: float, cues
     """The view of each rep on its own, so an edited clip that cuts between views is judged rep by rep.
 
     A rep is side-on when most of its frames are; otherwise front or back by the
-    shoulders' left/right order. Its turn, in a front view of a bilateral squat with both
-    feet seen in at least half its frames, is the median of the feet cue over the rep: the
+    shoulders' left/right order. Its turn, in a front or back view of a bilateral squat with
+    both feet seen in at least half its frames, is the median of the feet cue over the rep: the
     feet do not move with depth, while deep in a squat the head comes forward of the shoulders
     and reads a turned body more turned (and a head behind dumbbells or turned on its own
-    reads a body square to the camera 5-28 degrees off). Otherwise (lunges and single-leg
-    squats, whose staggered or lifted feet break the feet cue; back views; feet unseen) it is
-    the median of :func:`turn_deg` over the rep's frames above half its depth. Vectorized over reps.
+    reads a body square to the camera 5-28 degrees off; from behind the nose is only guessed).
+    Otherwise (lunges and single-leg squats, whose staggered or lifted feet break the feet cue;
+    feet unseen) it is the median of :func:`turn_deg` over the rep's frames above half its
+    depth. Vectorized over reps.
 
     Parameters
     ----------
@@ -266,7 +267,7 @@ def rep_views(track: PoseTrack, depth: np.ndarray, reps, leg_length: float, cues
     everywhere = sort_groups(turns[f], seg.group, np.ones(len(f), bool), seg.n)
     turn = np.where(g.count > 0, g.quantile(0.5), everywhere.quantile(0.5))
     feet = sort_groups(cues.feet[f], seg.group, np.ones(len(f), bool), seg.n)
-    use_feet = bilateral & (kind == 0) & (feet.count >= 0.5 * lens)
+    use_feet = bilateral & (kind <= 1) & (feet.count >= 0.5 * lens)  # front (0) or back (1)
     turn = np.where(use_feet, feet.quantile(0.5), turn)
     axis = (body_axis_deg(track) if axes is None else axes)[f]
     axis = sort_groups(axis, seg.group, np.isfinite(axis), seg.n).quantile(0.5)
