@@ -19,8 +19,8 @@ from .settings import Settings
 from .track import HIP, SHOULDER, PoseTrack
 from .place import feet_drift, find_moves
 from .present import moved_text, moving_text, rotation_hint
-from .view import (SIDEWAYS_DEG, View, body_axis_deg, body_yaw_deg, classify_view, judging_block, rep_views,
-                   turn_cues, view_class)
+from .view import (SIDEWAYS_DEG, RepView, TurnCues, View, body_axis_deg, body_yaw_deg, classify_view,
+                   judging_block, rep_views, turn_cues, unknown_leads, view_class)
 
 @dataclasses.dataclass(frozen=True)
 class Analysis:
@@ -112,13 +112,8 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
     cues = turn_cues(track)
     standing = cues.turn[base.frames]  # standing: the head is over the shoulders
     yaw = float(np.nanmedian(standing)) if np.isfinite(standing).any() else body_yaw_deg(track)
-    exercise, reps = classify_exercise(track.xy, base.leg_length, reps, settings.reps, force=forced,
-                                       roll_deg=base.roll_deg)
-    if view is View.SIDE and forced is None:
-        exercise = Exercise.SQUAT if reps else Exercise.UNKNOWN
-        reps = [dataclasses.replace(r, lead_leg=None) for r in reps]
     axes = body_axis_deg(track)
-    views = rep_views(track, metrics.depth, reps, base.leg_length, cues, axes, bilateral=not exercise.one_legged)
+    exercise, reps, views = _exercise(track, base, metrics, reps, settings, forced, view, cues, axes)
     axis = float(np.nanmedian(axes)) if np.isfinite(axes).any() else 0.0
     if abs(axis) > SIDEWAYS_DEG:  # lying across the picture: its "side view" is a rotated front view
         view = View.UNKNOWN
@@ -140,6 +135,25 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
         Analysis(view=view, yaw_deg=yaw, exercise=exercise, warnings=tuple(warnings), **empty),
         metrics=metrics, valgus_measure=measure, reps=tuple(results), faults=tuple(summary),
         plan=build_plan(summary, drivers=[c.driver for r in results for c in r.causes if c is not None]))
+
+
+def _exercise(track: PoseTrack, base: Baseline, metrics: FrameMetrics, reps: list[Rep], settings: Settings,
+              forced: Exercise | None, view: View, cues: TurnCues, axes: np.ndarray
+              ) -> tuple[Exercise, list[Rep], list[RepView]]:
+    """The exercise, the reps with their lead legs, and each rep's view (:func:`knee_cv.view.rep_views`).
+
+    A side view is a squat unless named (its feet and knees stand one behind the other); a lunge or single-leg
+    squat told apart by itself has no lead leg in the reps filmed from behind (:func:`knee_cv.view.unknown_leads`).
+    """
+    exercise, reps = classify_exercise(track.xy, base.leg_length, reps, settings.reps, force=forced,
+                                       roll_deg=base.roll_deg)
+    if view is View.SIDE and forced is None:
+        exercise = Exercise.SQUAT if reps else Exercise.UNKNOWN
+        reps = [dataclasses.replace(r, lead_leg=None) for r in reps]
+    views = rep_views(track, metrics.depth, reps, base.leg_length, cues, axes, bilateral=not exercise.one_legged)
+    if exercise.one_legged and forced is None:
+        reps = unknown_leads(reps, views)
+    return exercise, reps, views
 
 
 def _measure(track: PoseTrack, base: Baseline, settings: Settings, cuts: CameraCuts | None
@@ -204,6 +218,7 @@ def _knee_warnings(results: list[RepResult], settings: Settings, toe_out_deg: fl
     hidden = sum(v.reason in (NotJudged.KNEE_HIDDEN, NotJudged.TOO_FEW_FRAMES) for r in open_ for v in r.knee_verdicts)
     turned = sum(v.reason is NotJudged.TURNED for r in open_ for v in r.knee_verdicts)
     straight = sum(v.reason is NotJudged.FEET_STRAIGHT for r in open_ for v in r.knee_verdicts)
+    leadless = sum(v.reason is NotJudged.LEAD_LEG_UNKNOWN for r in open_ for v in r.knee_verdicts[:1])
     out = []
     if hidden:
         out.append(Notice(W.KNEES_HIDDEN, f"{hidden} knee-rep(s) had fewer than {need} "
@@ -217,6 +232,10 @@ def _knee_warnings(results: list[RepResult], settings: Settings, toe_out_deg: fl
                           f"straight ahead (turned out {toe_out_deg:.0f} degrees): the squat measure expects the knees "
                           "to travel outward over turned-out feet, and without that the verdict changes; squat with "
                           "the feet turned out a little more"))
+    if leadless:
+        out.append(Notice(W.LEAD_LEG_UNKNOWN, f"{leadless} rep(s) were filmed from behind, where a lunge and a "
+                          "single-leg squat look alike and point at opposite legs, so neither knee was judged; film "
+                          "from the front, or name the exercise (--exercise lunge or single_leg_squat)"))
     return out
 
 

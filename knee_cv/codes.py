@@ -95,6 +95,7 @@ class NotJudged(str, enum.Enum):
     SIDEWAYS = "picture_sideways"      # the person lies across the picture: a video turned without its rotation tag
     FEET_STRAIGHT = "feet_straight"    # feet straight ahead, and the verdict changes without the turned-out-feet model
     CAMERA_MOVED = "camera_moved"      # live mode: the camera or the person moved during the rep
+    LEAD_LEG_UNKNOWN = "lead_leg_unknown"  # a lunge or single-leg squat filmed from behind: which leg works is unclear
 
 
 class VerdictState(str, enum.Enum):
@@ -123,6 +124,7 @@ class WarningCode(str, enum.Enum):
     TOO_DARK = "too_dark"                        # the person is dark in the picture: landmarks may be misplaced
     KNEES_TURNED = "knees_turned"                # some knee-reps read differently with the body's turn taken out
     FEET_STRAIGHT = "feet_straight"              # some knee-reps read differently without the turned-out-feet model
+    LEAD_LEG_UNKNOWN = "lead_leg_unknown"        # a lunge or single-leg squat filmed from behind: knees not judged
     CAMERA_DISCONNECTED = "camera_disconnected"  # live: the source stopped
     CALIBRATION_INCOMPLETE = "calibration_incomplete"  # live: never stood still long enough
     OTHER = "other"                              # from an older landmark file

@@ -324,7 +324,8 @@ _SKIP = {reason: Verdict.not_judged(reason) for reason in NotJudged}
 def _judged_knees(reps: list[Rep], knees: _Knees, open_: np.ndarray, exercise: Exercise) -> np.ndarray:
     """Which knees are judged, shape (n, 2): enough trusted frames, a view that allows it, and not the rear
     or free leg of one-legged work (its frontal angle is no fault). :func:`_knee_verdict` gives the reason."""
-    leads = np.array([[r.lead_leg in (None, s) for s in SIDES] for r in reps]).reshape(len(reps), 2)
+    # one-legged work without a lead leg (filmed from behind: :func:`knee_cv.view.unknown_leads`) judges neither
+    leads = np.array([[r.lead_leg == s for s in SIDES] for r in reps]).reshape(len(reps), 2)
     return knees.enough & open_[:, None] & (leads | (not exercise.one_legged))
 
 
@@ -335,7 +336,9 @@ def _knee_verdict(judged: bool, grade: int, blocked: NotJudged | None, rep: Rep,
         return _BY_GRADE[grade]
     if blocked is not None:
         return _SKIP[blocked]
-    if exercise.one_legged and rep.lead_leg not in (None, side):
+    if exercise.one_legged and rep.lead_leg is None:
+        return _SKIP[NotJudged.LEAD_LEG_UNKNOWN]
+    if exercise.one_legged and rep.lead_leg != side:
         return _SKIP[NotJudged.REAR_LEG if exercise is Exercise.LUNGE else NotJudged.FREE_LEG]
     if not turn_sure:
         return _SKIP[NotJudged.TURNED]

@@ -26,7 +26,7 @@ from .present import GUIDANCE, MOVED, Overlay, Tone, rep_text
 from .reps import Exercise, Rep, RepSegmenter, classify_exercise
 from .settings import FaultSettings, Settings
 from .track import ANKLE, LM, N_LANDMARKS, TOE, PoseTrack
-from .view import View, frame_views, rep_views, turn_deg
+from .view import View, frame_views, rep_views, turn_deg, unknown_leads
 
 log = logging.getLogger(__name__)
 
@@ -286,7 +286,7 @@ class LiveSession(_Frames):
         self.judge.new_rep()
         pre = min(rep.start, round(self.live.rep_lead_s * self.fps))  # frames before the rep
         rep, res = as_recorded(self._track(self.raw_xyz, self.m_from + rep.start - pre), pre, rep, self.baseline,
-                               self.exercise, self.settings)
+                               self.exercise, self.settings, named=self.forced is not None)
         message = self.cues.after(t, res)
         at = lambda k: float(self.t[self.m_from + k])  # noqa: E731
         self.reps.append(LiveRep(len(self.reps) + 1 - self.rep_offset, dataclasses.replace(res, rep=rep),
@@ -315,8 +315,8 @@ def classify_latest(bottoms: list[np.ndarray], reps: list[Rep], base: Baseline, 
     return kind, (labelled[-1].lead_leg if kind is not Exercise.UNKNOWN else reps[-1].lead_leg)
 
 
-def as_recorded(raw: PoseTrack, pre: int, rep: Rep, base: Baseline, exercise: Exercise, settings: Settings
-                ) -> tuple[Rep, RepResult]:
+def as_recorded(raw: PoseTrack, pre: int, rep: Rep, base: Baseline, exercise: Exercise, settings: Settings, *,
+                named: bool = False) -> tuple[Rep, RepResult]:
     """A closed rep judged as analyze judges it from a recording; returns the rep with its bottom and depth as
     analyze reads them, and its result.
 
@@ -330,6 +330,8 @@ def as_recorded(raw: PoseTrack, pre: int, rep: Rep, base: Baseline, exercise: Ex
         edges then fall on standing frames).
     rep : Rep
         The rep as the live segmenter closed it (indices count from the calibration).
+    named : bool
+        The user named the exercise (``--exercise``), so the rep's lead leg holds from behind too.
     """
     track = clean(raw, settings.filters).slice(pre, pre + rep.end - rep.start + 1)
     with np.errstate(invalid="ignore"):
@@ -337,13 +339,17 @@ def as_recorded(raw: PoseTrack, pre: int, rep: Rep, base: Baseline, exercise: Ex
     if np.isfinite(metrics.depth).any():  # the judged depth fraction is of the smoothed bottom, as in analyze
         k = int(np.nanargmax(metrics.depth))
         rep = dataclasses.replace(rep, bottom=rep.start + k, depth=float(metrics.depth[k]))
-    return rep, judge_rep(track, base, metrics, rep, exercise, settings.faults)
+    res = judge_rep(track, base, metrics, rep, exercise, settings.faults, named=named)
+    return dataclasses.replace(rep, lead_leg=res.rep.lead_leg), res
 
 
 def judge_rep(track: PoseTrack, base: Baseline, metrics: FrameMetrics, rep: Rep, exercise: Exercise,
-              cfg: FaultSettings) -> RepResult:
+              cfg: FaultSettings, *, named: bool = False) -> RepResult:
     """One closed rep, judged by analyze's rules (the per-rep view and :func:`knee_cv.faults.judge_reps`) on
-    its own frames: ``track`` and ``metrics`` cover the rep alone, from its start to its end."""
+    its own frames: ``track`` and ``metrics`` cover the rep alone, from its start to its end. ``named``: the
+    user named the exercise (else a lunge or single-leg squat filmed from behind has no lead leg)."""
     local = dataclasses.replace(rep, start=0, bottom=rep.bottom - rep.start, end=rep.end - rep.start)
     views = rep_views(track, metrics.depth, [local], base.leg_length, bilateral=not exercise.one_legged)
+    if exercise.one_legged and not named:
+        (local,) = unknown_leads([local], views)
     return judge_reps(track, base, metrics, [local], exercise, cfg, views)[1][0]

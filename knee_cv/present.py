@@ -61,6 +61,7 @@ REASONS: dict[NotJudged, tuple[str, str | None]] = {
     NotJudged.SIDEWAYS: ("picture sideways", "rotate the video upright"),
     NotJudged.FEET_STRAIGHT: ("feet straight", "turn the feet out a little"),
     NotJudged.CAMERA_MOVED: ("camera moved", "keep the camera still"),
+    NotJudged.LEAD_LEG_UNKNOWN: ("lead leg unknown", "film from the front, or name the exercise"),
 }
 
 #: Whole-sentence descriptions of each fault (reports, PDF findings).

@@ -1,6 +1,7 @@
 """Which way the person faces the camera, from the landmarks alone."""
 from __future__ import annotations
 
+import dataclasses
 import enum
 from typing import NamedTuple
 
@@ -273,6 +274,17 @@ def rep_views(track: PoseTrack, depth: np.ndarray, reps, leg_length: float, cues
     axis = sort_groups(axis, seg.group, np.isfinite(axis), seg.n).quantile(0.5)
     return [RepView(_VIEW_ORDER[k], float(t), float(a) if np.isfinite(a) else 0.0)
             for k, t, a in zip(kind.tolist(), turn.tolist(), axis.tolist())]
+
+
+def unknown_leads(reps, views: list[RepView]) -> list:
+    """``reps`` of a lunge or single-leg squat told apart by itself (not named by the user), with the lead leg of
+    those filmed from behind dropped (None: neither knee is judged, ``lead_leg_unknown``).
+
+    The two are told apart by which foot looks higher, the further one (:func:`knee_cv.reps.classify_exercise`),
+    and that reverses from behind: a lunge's rear foot then comes nearer and looks lower, as a single-leg squat's
+    planted foot does, and the two pick opposite legs (a real barbell lunge filmed from behind read as a
+    single-leg squat, its trailing leg the standing one). Named with ``--exercise``, the lead leg is known."""
+    return [dataclasses.replace(r, lead_leg=None) if v.view is View.BACK else r for r, v in zip(reps, views)]
 
 
 def rep_turns(reps, views: list[RepView], n_frames: int) -> np.ndarray:

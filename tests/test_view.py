@@ -2,6 +2,7 @@
 known turns through MediaPipe; an edited clip that turns between reps is judged rep by rep."""
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import numpy as np
@@ -236,3 +237,38 @@ def test_view_class_names_a_turned_front_or_back_view_oblique():
     assert view_class(View.SIDE, 80.0, [RepView(View.SIDE, 80.0)], 30.0) is ViewClass.SIDE
     # a rep lying across the picture is not judged for that reason, not for a turn
     assert view_class(View.FRONT, 0.0, [RepView(View.FRONT, 40.0, 80.0)], 30.0) is ViewClass.FRONT
+
+
+def test_a_lunge_filmed_from_behind_judges_no_knee_unless_named():
+    """From behind a lunge's rear foot comes nearer and looks lower, as a single-leg squat's planted foot does,
+    so the two point at opposite legs: before, the mannequin's lunge filmed from behind (exact joints) read as
+    a single-leg squat standing on its trailing leg, and the caving lead knee (+37 and +46 deg on reps 2 and 4)
+    was set aside as the "free leg". Now neither knee is judged
+    ("lead_leg_unknown", said in a warning) unless the exercise is named; named, the lead leg's collapses on
+    reps 2 and 4 are found. Live mode, which judges each rep with analyze's rules, agrees."""
+    from knee_cv.analysis import analyze_track
+    from knee_cv.live import LiveSession, LiveSettings
+    from knee_cv.mannequin import Scenario
+    from knee_cv.reps import Exercise
+    from synth import mannequin_track
+
+    track = mannequin_track(dataclasses.replace(Scenario.preset(Exercise.LUNGE), body_turn_deg=180.0))
+    auto = analyze_track(track)
+    assert auto.view is View.BACK and auto.exercise.one_legged and len(auto.reps) == 4
+    assert {v.reason for r in auto.reps for v in r.knee_verdicts} == {NotJudged.LEAD_LEG_UNKNOWN}
+    assert all(r.hip_verdict.judged for r in auto.reps)
+    assert [w.code.value for w in auto.warnings] == ["lead_leg_unknown"]
+    named = analyze_track(track, exercise=Exercise.LUNGE)
+    assert [r.rep.lead_leg.value for r in named.reps] == ["left"] * 4
+    assert [r.knee_verdicts[1].reason for r in named.reps] == [NotJudged.REAR_LEG] * 4
+    assert [any(f.code.value == "knee_valgus" and f.side.value == "left" for f in r.faults)
+            for r in named.reps] == [False, True, False, True]
+    # live mode asks a person seen from behind to turn round before it calibrates; one who turns round after it
+    lunge = Scenario.preset(Exercise.LUNGE)
+    turning = (lunge.reps[0],) + tuple(dataclasses.replace(r, turn_deg=180.0) for r in lunge.reps)
+    track = mannequin_track(dataclasses.replace(lunge, reps=turning))
+    s = LiveSession(live=LiveSettings(calibration_s=0.5), width=track.width, height=track.height, fps=track.fps)
+    for i in range(len(track)):
+        s.update(track.t[i], track.xyz[i], track.visibility[i])
+    assert [r.result.view.view for r in s.reps] == [View.FRONT] + [View.BACK] * 4
+    assert all(v.reason is NotJudged.LEAD_LEG_UNKNOWN for r in s.reps[1:] for v in r.result.knee_verdicts)
