@@ -89,6 +89,12 @@ class RepResult:
         """The verdict of a knee (``Side``) or of the hip (``"hip"``)."""
         return self.hip_verdict if part == "hip" else self.knee_verdicts[Side(part).index]
 
+    def judged_frames(self, side: Side) -> np.ndarray:
+        """The frames a knee's verdict was read from: none when it was not judged (its measure is still
+        reported, from the frames it would have been judged on)."""
+        k = Side(side).index
+        return self.sides[k].judged_frames if self.knee_verdicts[k].judged else np.empty(0, np.intp)
+
 
 def valgus_measure(fppa_deg: np.ndarray, depth: np.ndarray, exercise: Exercise, cfg: FaultSettings) -> np.ndarray:
     """The per-frame knee measure judged against the valgus/varus thresholds, degrees.

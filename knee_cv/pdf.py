@@ -272,7 +272,8 @@ class _RepPage:
         ov = dataclasses.replace(overlay, values=tuple(
             f"{s.value[0].upper()}: {P.signed(a.valgus_measure[wf, s.index], 'deg')}" for s in SIDES), legend=False)
         self.img_ax.imshow(drawn_frame(frame, a, wf, ov)[..., ::-1])
-        self.img_ax.set_title(f"Deepest judged moment, {a.track.t[wf]:.2f} s", fontsize=9, y=1.0)
+        which = "Deepest judged moment" if any(v.judged for v in r.knee_verdicts) else "The rep's deepest moment"
+        self.img_ax.set_title(f"{which}, {a.track.t[wf]:.2f} s", fontsize=9, y=1.0)
 
     @staticmethod
     def _limits(ax, tt, data) -> None:
@@ -290,7 +291,8 @@ def _numbers(a, r) -> tuple[str, str, str]:
             ("Knee valgus measure (deg)",) + tuple(_fmt(x.valgus_measure_deg) for x in sm),
             ("Peak FPPA (deg)",) + tuple(_fmt(x.fppa_deg) for x in sm),
             ("Knee medial of toe (% leg)",) + tuple(_fmt(x.knee_toe_medial_pct) for x in sm),
-            ("Frames judged / trusted",) + tuple(f"{len(x.judged_frames)} / {x.trusted_frames}" for x in sm),
+            ("Frames judged / trusted",) + tuple(f"{len(r.judged_frames(s))} / {x.trusted_frames}"
+                                                 for s, x in zip(SIDES, sm)),
             ("Pelvic drop (deg, lower side)",) + _by_side(r.pelvic_drop_deg, r.pelvic_drop_side),
             ("Trunk lean (deg, toward side)",) + _by_side(r.trunk_lean_deg, r.trunk_lean_side),
             ("Knee/ankle separation", _fmt(r.knee_sep_ratio), ""),

@@ -38,9 +38,9 @@ def rep_dict(a, r) -> dict:
     for s, sm, v in zip(SIDES, r.sides, r.knee_verdicts):
         d[s.value] = {"knee_valgus_deg": _num(sm.valgus_measure_deg, 2), "fppa_deg": _num(sm.fppa_deg, 2),
                       "knee_toe_medial_pct": _num(sm.knee_toe_medial_pct, 2), "trusted_frames": sm.trusted_frames,
-                      "judged_frames": len(sm.judged_frames), **_verdict(v),
+                      "judged_frames": len(r.judged_frames(s)), **_verdict(v),
                       "cause": _cause(r.causes[s.index]),
-                      "judged_s": [_num(t[i], 3) for i in sm.judged_frames]}
+                      "judged_s": [_num(t[i], 3) for i in r.judged_frames(s)]}
     hip = _verdict(r.hip_verdict)
     d.update(pelvic_drop_deg=_num(abs(r.pelvic_drop_deg), 2), pelvic_drop_side=_side(r.pelvic_drop_side),
              pelvic_drop_signed_deg=_num(r.pelvic_drop_deg, 2),

@@ -127,6 +127,7 @@ def test_unjudged_is_never_ok_good_or_green(tmp_path, case):
         assert P.tone(v) is P.Tone.NOT_JUDGED and P.verdict_word(v) == "not judged"
         rr = report["reps"][r.rep.index - 1][s.value]
         assert rr["verdict"] == "not judged" and rr["judged"] is False and rr["reason"] in {x.value for x in NotJudged}
+        assert rr["judged_frames"] == 0 and rr["judged_s"] == []  # its measure is shown, but no frame was judged
     reason = {"side view": NotJudged.SIDE_VIEW, "hidden knee": NotJudged.KNEE_HIDDEN}[case]
     assert {r.knee_verdicts[s.index].reason for r, s in unjudged} == {reason}
     text = summary_text(result)
