@@ -248,12 +248,11 @@ def _turn_sure(reps: list[Rep], knees: _Knees, square: _Knees, exercise: Exercis
     and the other away (renders: a clean squat read +5 to +7 on one knee). The turn read from the nose and feet can
     itself be 5-19 degrees off on real clips, so neither reading alone is trusted: a verdict that changes
     between them is not given (the knee is not judged: turned). So is one whose frames are plausible only
-    square-on: as filmed, the turn pulled the two knees' readings apart beyond what a squat can do; and one
-    seen at the bottom but plausible neither way (a turn read too large over-corrects: from behind, 20
+    square-on: as filmed, the turn pulled the two knees' readings apart beyond what a squat can do; and so is
+    one seen at the bottom but plausible neither way (a turn read too large over-corrects: from behind, 20
     degrees read 24). Where the square-on reading has too few plausible frames, it cannot contradict the
-    reading as filmed. The
-    difference between the knees is what a turn changes most (one knee up, the other down), so an asymmetry
-    fault, too, must hold both ways, on the same side.
+    reading as filmed. The difference between the knees is what a turn changes most (one knee up, the other
+    down), so an asymmetry fault, too, must hold both ways, on the same side.
     """
     _, v1, r1 = _knee_grades(reps, knees.value, knees.toe, exercise, cfg)
     _, v2, r2 = _knee_grades(reps, square.value, square.toe, exercise, cfg)
