@@ -308,6 +308,8 @@ def rep_text(faults, knees: tuple[Verdict, Verdict], hip: Verdict) -> tuple[str,
     parts = [(s, v) for s, v in zip(SIDES, knees)
              if v.judged or v.reason not in _BY_DESIGN]
     missing = [f"{s.value} knee ({reason_label(v.reason)})" for s, v in parts if not v.judged]
+    if len(missing) == 2 and parts[0][1].reason is parts[1][1].reason:  # said once: the line must fit a live panel
+        missing = [f"both knees ({reason_label(parts[0][1].reason)})"]
     if shown:  # a knee not judged beside a flagged one is named too: silence would read as "that one was fine"
         w = max(shown, key=lambda f: f.severity.rank)
         text = "; ".join(fault_short(f.code, f.side, f.severity) for f in shown)

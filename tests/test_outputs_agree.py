@@ -212,3 +212,16 @@ def test_no_fault_is_said_in_green_only_when_every_knee_was_judged(tmp_path, cas
     if case == "both knees hidden":
         assert "Knee hidden (keep the hands and arms away from the knees, then film again); the hip showed no fault" \
             in line and "keep practising" not in text.lower()
+
+
+def test_a_rep_line_says_a_reason_both_knees_share_once():
+    """Both knees not judged for the same reason: said once, so the line fits a live panel read from 3 m
+    ("not judged: left knee (lead leg unknown), right knee (lead leg unknown)" ran five lines there)."""
+    from knee_cv.codes import NotJudged, Verdict
+
+    same = (Verdict.not_judged(NotJudged.LEAD_LEG_UNKNOWN),) * 2
+    mixed = (Verdict.not_judged(NotJudged.TURNED), Verdict.not_judged(NotJudged.KNEE_HIDDEN))
+    assert P.rep_text([], same, Verdict.of(None)) == ("No fault seen; not judged: both knees (lead leg unknown)",
+                                                      P.Tone.NOT_JUDGED)
+    assert P.rep_text([], mixed, Verdict.of(None))[0] == \
+        "No fault seen; not judged: left knee (body turned), right knee (knee hidden)"

@@ -105,11 +105,12 @@ def test_a_damaged_stretch_mid_file_is_skipped_and_reported_not_taken_for_the_en
 
 
 def test_a_long_verdict_wraps_on_a_portrait_frame_instead_of_shrinking():
-    """The rep line of a turned rep names both unjudged knees; on a 360-pixel-wide phone clip one line would
-    shrink to about a third of its size, so it wraps to the frame's width at the normal size."""
+    """The rep line of a rep whose knees were not judged for two reasons names both; on a 360-pixel-wide phone
+    clip one line would shrink to about a third of its size, so it wraps to the frame's width at the normal
+    size."""
     from knee_cv.render import _wrapped
 
-    text = "Rep 2: No fault seen; not judged: left knee (body turned), right knee (body turned)"
+    text = "Rep 2: No fault seen; not judged: left knee (body turned), right knee (knee hidden)"
     narrow, wide = np.zeros((640, 360, 3), np.uint8), np.zeros((720, 1280, 3), np.uint8)
     assert _wrapped(narrow, text, 6, 24, 0.54, (255, 255, 255), 2, 20) == 24 + 2 * 20
     assert _wrapped(wide, text, 6, 24, 0.54, (255, 255, 255), 2, 20) == 24 + 20
