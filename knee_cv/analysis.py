@@ -127,7 +127,8 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
     measure, results = judge_reps(track, base, metrics, reps, exercise, settings.faults, views,
                                   hints=hint_maker(track, base))
     warnings += _knee_warnings(results, settings, base.toe_out_deg, settings.faults.min_frames(track.t))
-    drift = feet_drift(track, reps, base.leg_length) if exercise is Exercise.SQUAT else 0.0  # feet planted
+    drift = feet_drift(track, reps, base.leg_length, [v.view for v in views]) \
+        if exercise is Exercise.SQUAT else 0.0  # the feet stay planted
     if drift > settings.cuts.max_feet_drift:
         warnings.append(Notice(W.CAMERA_MOVING, moving_text(drift)))
     summary = summarize(results)

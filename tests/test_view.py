@@ -180,6 +180,26 @@ def test_clip_turning_between_reps_is_judged_rep_by_rep(tmp_path, model_dir):
 
 
 @pytest.mark.video
+def test_a_clip_turning_from_front_to_side_to_back_is_judged_rep_by_rep(tmp_path, model_dir):
+    """Front, side, then two reps from behind (clean, then 12 cm of valgus on both knees): the side rep is not
+    judged, the clean reps from the front and from behind are "ok", and the collapse from behind is never
+    called ok. Turning round swaps which of heel and toe is nearer the camera: before, the feet's drift over
+    all reps (0.17 leg lengths) said "the camera kept moving" on this clip filmed from a still camera."""
+    from knee_cv.mannequin import RepSpec, Scenario
+
+    os.environ["KNEE_CV_MODELS"] = str(model_dir)
+    sc = Scenario(reps=(RepSpec(), RepSpec(turn_deg=90.0), RepSpec(turn_deg=180.0),
+                        RepSpec((12.0, 12.0), turn_deg=180.0)))
+    a = _render_and_analyze(tmp_path, sc, "front_side_back")
+    assert [r.view.view for r in a.reps] == [View.FRONT, View.SIDE, View.BACK, View.BACK]
+    assert all(v.reason is NotJudged.SIDE_VIEW for v in a.reps[1].knee_verdicts)
+    for clean in (a.reps[0], a.reps[2]):
+        assert all(v.judged for v in clean.knee_verdicts) and not clean.faults
+    assert not any(v.judged and v.severity is None for v in a.reps[3].knee_verdicts)
+    assert "camera_moving" not in {w.code.value for w in a.warnings}
+
+
+@pytest.mark.video
 @pytest.mark.parametrize("turn", [-10, 10])
 def test_a_slightly_turned_clean_squat_is_never_flagged(tmp_path, model_dir, turn):
     """At 10 degrees of turn the reading as filmed moves a knee ~17 degrees toward valgus: before the square-on
