@@ -103,7 +103,7 @@ def _summary_page(pdf, plt, result, frames, overlays) -> None:
     fig = plt.figure(figsize=A4)
     fig.text(0.07, 0.955, "Knee and hip movement check", fontsize=18, weight="bold")
     who = f"Subject: {tex_safe(ses.subject)}    " if ses.subject else ""
-    meta = (f"{who}Date: {(ses.date or '')[:10]}    Exercise: {a.exercise.value.replace('_', ' ')}    "
+    meta = (f"{who}Date: {(ses.date or '')[:10]}    Exercise: {P.exercise_words(a.exercise, a.reps)}    "
             f"View: {P.view_words(a.view_class, a.yaw_deg, noun=False)}    Reps: {len(a.reps)}\n"
             f"Video: {tex_safe(Path(v.path).name)} ({v.duration_s:.1f} s)    Model: {result.model.name}    "
             f"Analysed: {result.analyzed_at[:10]}")

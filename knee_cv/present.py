@@ -180,6 +180,15 @@ def view_words(vc: ViewClass, turn: float | None = None, *, noun: bool = True) -
     return words
 
 
+def exercise_words(exercise, reps) -> str:
+    """The exercise as every output names it: "squat", "lunge", "single leg squat", or "lunge or single leg
+    squat" when no rep of one-legged work has a lead leg (filmed from behind and not named: the two are not told
+    apart there, :func:`knee_cv.view.unknown_leads`). ``reps``: :class:`knee_cv.faults.RepResult` list."""
+    if exercise.one_legged and reps and all(r.rep.lead_leg is None for r in reps):
+        return "lunge or single leg squat"
+    return exercise.value.replace("_", " ")
+
+
 def verdict_word(v: Verdict) -> str:
     """``ok``, ``mild``, ``moderate``, ``severe`` or ``not judged``."""
     if not v.judged:

@@ -231,7 +231,7 @@ def summary_text(result, *, color: bool = False) -> str:
     """A summary of a :class:`knee_cv.api.Result` a person reads in ten seconds."""
     a, v = result.analysis, result.video
     lines = [_ansi(f"knee-cv: {P.printable(Path(v.path).name)}", "1", color),
-             f"  {a.exercise.value.replace('_', ' ')}, {P.view_words(a.view_class, a.yaw_deg)}, "
+             f"  {P.exercise_words(a.exercise, a.reps)}, {P.view_words(a.view_class, a.yaw_deg)}, "
              f"{P.count(len(a.reps), 'rep')}, {v.duration_s:.1f} s at {v.fps:.1f} fps, model {result.model.name}"]
     lines += [_ansi(f"  ! {w}", "33", color) for w in a.warnings]
     if a.reps:

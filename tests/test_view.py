@@ -269,6 +269,7 @@ def test_a_lunge_filmed_from_behind_judges_no_knee_unless_named():
     from knee_cv.analysis import analyze_track
     from knee_cv.live import LiveSession, LiveSettings
     from knee_cv.mannequin import Scenario
+    from knee_cv.present import exercise_words
     from knee_cv.reps import Exercise
     from synth import mannequin_track
 
@@ -279,6 +280,7 @@ def test_a_lunge_filmed_from_behind_judges_no_knee_unless_named():
     assert all(r.hip_verdict.judged for r in auto.reps)
     assert [w.code.value for w in auto.warnings] == ["lead_leg_unknown"]
     named = analyze_track(track, exercise=Exercise.LUNGE)
+    assert [exercise_words(x.exercise, x.reps) for x in (auto, named)] == ["lunge or single leg squat", "lunge"]
     assert [r.rep.lead_leg.value for r in named.reps] == ["left"] * 4
     assert [r.knee_verdicts[1].reason for r in named.reps] == [NotJudged.REAR_LEG] * 4
     assert [any(f.code.value == "knee_valgus" and f.side.value == "left" for f in r.faults)
