@@ -153,18 +153,19 @@ def find_moves(track: PoseTrack, settings: Settings) -> CameraCuts | None:
     if base is None:
         return None
     feet = track.xy[:, BODY[_FEET]].astype(np.float64)  # (T, 6, 2)
-    here = np.r_[0, np.cumsum(~away_from(feet, pose, margin * base.leg_length))]  # frames at this place, so far
+    tol = margin * base.leg_length
+    here = np.r_[0, np.cumsum(~away_from(feet, pose, tol))]  # frames at this place, so far
     moves = []
     for e in ends:  # only where no frame of the window is at this place (a cumulative count: cheap)
         if e - n < start or here[e] > here[e - n] or (move := new_place(track.slice(e - n, e), base, pose,
                                                                           settings)) is None:
             continue
-        tol = margin * base.leg_length
         at = start + settled_since(track.slice(start, e), move.pose, tol)
         stayed = np.flatnonzero(~away_from(feet[start:at], pose, tol))  # frames still in the old place
         moves.append((start + (stayed[-1] + 1 if stayed.size else 0), at, move.scale, move.shift))
         base, pose, start = move.base, move.pose, at
-        here = np.r_[0, np.cumsum(~away_from(feet, pose, margin * base.leg_length))]
+        tol = margin * base.leg_length
+        here = np.r_[0, np.cumsum(~away_from(feet, pose, tol))]
     return CameraCuts.chain(len(track), moves) if moves else None
 
 
@@ -174,7 +175,7 @@ def away_from(feet: np.ndarray, pose: np.ndarray, tol: float) -> np.ndarray:
         return ~(np.median(np.linalg.norm(feet - pose[_FEET], axis=-1), axis=1) <= tol)
 
 
-def feet_drift(track: PoseTrack, reps: list, leg_length: float, views: list | None = None) -> float:
+def feet_drift(track: PoseTrack, reps: list, leg_length: float, views: list) -> float:
     """How far the feet moved up and down in the picture over the frames of ``reps``, leg lengths: the 5th to 95th
     percentile span of the median foot point's height (NaN without a foot seen). In a bilateral squat the feet
     stay planted, so this is the camera moving: a tripod read 0.01-0.10 on the real clips, handheld phones
@@ -184,9 +185,8 @@ def feet_drift(track: PoseTrack, reps: list, leg_length: float, views: list | No
     largest returned. A person who turns round between reps swaps which of heel and toe is nearer the camera,
     and the median foot point moves with it (the mannequin turned from front to back between reps: 0.17 through
     MediaPipe, past the 0.15 line), while the camera stood still."""
-    groups = [reps] if views is None else [[r for r, v in zip(reps, views) if v == k] for k in dict.fromkeys(views)]
     spans = []
-    for group in groups:
+    for group in ([r for r, v in zip(reps, views) if v == k] for k in dict.fromkeys(views)):
         frames = np.zeros(len(track), bool)
         for r in group:
             frames[r.start:r.end + 1] = True
