@@ -197,6 +197,7 @@ def _subject(raw: PoseTrack, settings: Settings, smooth: bool) -> tuple[PoseTrac
     """The main subject's landmarks, in the first shot's and first place's picture (camera cuts and moves
     undone), cleaned if ``smooth``; the map back to the picture as filmed, and what was said about it."""
     warnings: list[Notice] = []
+    raw = raw.in_picture()  # a joint outside the picture is a guess, whatever its visibility
     cuts = find_cuts(raw, settings.cuts)
     if cuts:
         warnings.append(Notice(W.CAMERA_CUT, cut_text(cuts, raw.t)))
@@ -217,6 +218,7 @@ def _knee_warnings(results: list[RepResult], settings: Settings, toe_out_deg: fl
     open_ = [r for r in results if judging_block(r.view.view, r.view.turn_deg, settings.faults.max_yaw_deg,
                                                  r.view.axis_deg) is None]
     hidden = sum(v.reason in (NotJudged.KNEE_HIDDEN, NotJudged.TOO_FEW_FRAMES) for r in open_ for v in r.knee_verdicts)
+    feet = sum(v.reason is NotJudged.FEET_HIDDEN for r in open_ for v in r.knee_verdicts)
     turned = sum(v.reason is NotJudged.TURNED for r in open_ for v in r.knee_verdicts)
     straight = sum(v.reason is NotJudged.FEET_STRAIGHT for r in open_ for v in r.knee_verdicts)
     leadless = sum(v.reason is NotJudged.LEAD_LEG_UNKNOWN for r in open_ for v in r.knee_verdicts[:1])
@@ -224,6 +226,10 @@ def _knee_warnings(results: list[RepResult], settings: Settings, toe_out_deg: fl
     if hidden:
         out.append(Notice(W.KNEES_HIDDEN, f"{hidden} knee-rep(s) had fewer than {need} "
                           "trustworthy frames near the bottom and were not judged (knee hidden or misplaced)"))
+    if feet:
+        out.append(Notice(W.FEET_HIDDEN, f"{feet} knee-rep(s) were not judged because the foot was out of the "
+                          "picture (or unseen) near the bottom: each knee is judged against its foot; step back "
+                          "(or move the camera back) so both feet, floor included, stay in view"))
     if turned:
         out.append(Notice(W.KNEES_TURNED, f"{turned} knee-rep(s) were not judged because the body was turned: "
                           "read as filmed and with the turn taken out they disagree, and a turn read from 2D is not "

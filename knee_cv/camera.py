@@ -19,7 +19,7 @@ import dataclasses
 
 import numpy as np
 
-from .kinematics import Baseline, joints, norm, pair_mean, standing_baseline
+from .kinematics import Baseline, joints, norm, pair_mean, seen_median, standing_baseline
 from .track import ANKLE, HIP, LM, PoseTrack
 
 #: Landmarks a cut is found and fitted on: shoulders, hips, knees, ankles, heels and toes.
@@ -174,7 +174,7 @@ def _held(s: float, d: np.ndarray, at: np.ndarray, L: float) -> float:
 def _standing_pose(track: PoseTrack, start: int, stop: int) -> np.ndarray | None:
     """The median pose (N, 2) of the frames ``start:stop`` that show the person standing, or None."""
     base = standing_baseline(track.slice(start, stop))
-    return None if base is None else np.nanmedian(track.xy[start + base.frames][:, BODY], axis=0).astype(np.float64)
+    return None if base is None else seen_median(track.xy[start + base.frames][:, BODY])
 
 
 def find_cuts(track: PoseTrack, settings: CutSettings = CutSettings()) -> CameraCuts | None:

@@ -88,6 +88,7 @@ class NotJudged(str, enum.Enum):
     SIDE_VIEW = "side_view"            # filmed from the side: no frontal-plane measure means anything
     TURNED = "turned"                  # the body is turned too far from the camera
     KNEE_HIDDEN = "knee_hidden"        # deep frames exist, but too few show this knee reliably
+    FEET_HIDDEN = "feet_hidden"        # the foot (ankle or toes) out of the picture or unseen: knees are judged over it
     TOO_FEW_FRAMES = "too_few_frames"  # the rep has too few usable frames near its bottom
     REAR_LEG = "rear_leg"              # the trailing leg of a lunge (back leg; a lateral lunge's straight leg)
     FREE_LEG = "free_leg"              # the lifted leg of a single-leg squat
@@ -121,6 +122,7 @@ class WarningCode(str, enum.Enum):
     PICTURE_SIDEWAYS = "picture_sideways"        # the picture is turned 90 degrees: rotate the video
     NO_REPS = "no_reps"                          # no rep deep enough
     KNEES_HIDDEN = "knees_hidden"                # some knee-reps had too few trusted frames
+    FEET_HIDDEN = "feet_hidden"                  # some knee-reps not judged: their feet were out of the picture
     TOO_DARK = "too_dark"                        # the person is dark in the picture: landmarks may be misplaced
     KNEES_TURNED = "knees_turned"                # some knee-reps read differently with the body's turn taken out
     FEET_STRAIGHT = "feet_straight"              # some knee-reps read differently without the turned-out-feet model

@@ -182,6 +182,7 @@ class _Knees(NamedTuple):
     judged_frames: list        # 2n arrays of frame indices, rep-major
     need: int                  # judged frames a knee needs at this frame rate
     seen: np.ndarray           # bool: enough trusted deep frames, plausible or not (not hidden)
+    feet_gone: np.ndarray      # bool: the foot unseen (out of the picture) in most deep frames
 
 
 def _knee_stats(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], seg: Segments, deep: np.ndarray,
@@ -201,8 +202,10 @@ def _knee_stats(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], seg
     bottoms = np.repeat([r.bottom for r in reps], 2)
     worst_ = np.where(enough.ravel(), f[by_depth.argmax() // 2], bottoms).reshape(n, 2)  # judged, nearest the bottom
     seen = np.add.reduceat(trusted & deep[:, None], first, axis=0) >= need
+    n_deep = np.add.reduceat(deep, first)
+    feet_gone = 2 * np.add.reduceat(~metrics.feet_seen[f] & deep[:, None], first, axis=0) > n_deep[:, None]
     return _Knees(value, fppa, np.where(enough, 100 * toe, np.nan), np.add.reduceat(trusted, first, axis=0),
-                  np.add.reduceat(deep, first), enough, worst_, by_side.members(of=np.repeat(f, 2)), need, seen)
+                  n_deep, enough, worst_, by_side.members(of=np.repeat(f, 2)), need, seen, feet_gone)
 
 
 def _knee_grades(reps: list[Rep], value: np.ndarray, toe: np.ndarray, exercise: Exercise, cfg: FaultSettings,
@@ -335,8 +338,9 @@ def _judged_knees(reps: list[Rep], knees: _Knees, open_: np.ndarray, exercise: E
 
 
 def _knee_verdict(judged: bool, grade: int, blocked: NotJudged | None, rep: Rep, side: Side, exercise: Exercise,
-                  few_frames: bool, turn_sure: bool = True, feet_sure: bool = True) -> Verdict:
-    """The verdict of a knee :func:`_judged_knees` decided on: its grade, or why it was not judged."""
+                  hidden: NotJudged, turn_sure: bool = True, feet_sure: bool = True) -> Verdict:
+    """The verdict of a knee :func:`_judged_knees` decided on: its grade, or why it was not judged (``hidden``:
+    the reason when nothing else explains it, :func:`_hidden_reasons`)."""
     if judged:
         return _BY_GRADE[grade]
     if blocked is not None:
@@ -349,7 +353,7 @@ def _knee_verdict(judged: bool, grade: int, blocked: NotJudged | None, rep: Rep,
         return _SKIP[NotJudged.TURNED]
     if not feet_sure:
         return _SKIP[NotJudged.FEET_STRAIGHT]
-    return _SKIP[NotJudged.TOO_FEW_FRAMES if few_frames else NotJudged.KNEE_HIDDEN]
+    return _SKIP[hidden]
 
 
 def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], exercise: Exercise,
@@ -449,10 +453,19 @@ def _side_measures(knees, k: int) -> tuple[SideMeasures, SideMeasures]:
 
 def _knee_verdicts(reps, knees, judged, grade, blocks, sure, feet_sure, exercise, cfg) -> list[tuple]:
     """Each rep's (left, right) :class:`Verdict`, from the judged mask, grades and blocks, shapes (n, 2)."""
-    few = (knees.deep < knees.need).tolist()
+    hidden = _hidden_reasons(knees)
     judged, grade, sure, feet_sure = judged.tolist(), grade.tolist(), sure.tolist(), feet_sure.tolist()
-    return [tuple(_knee_verdict(judged[k][s], grade[k][s], blocks[k], rep, side, exercise, few[k], sure[k][s],
+    return [tuple(_knee_verdict(judged[k][s], grade[k][s], blocks[k], rep, side, exercise, hidden[k][s], sure[k][s],
                                 feet_sure[k][s]) for s, side in enumerate(SIDES)) for k, rep in enumerate(reps)]
+
+
+def _hidden_reasons(knees: _Knees) -> list[list[NotJudged]]:
+    """Why a knee without enough trusted frames was not judged, per rep and side: too few deep frames at all,
+    its foot out of the picture or unseen in most of them (the knee is measured against it), or the knee itself
+    hidden or misplaced."""
+    few, gone = (knees.deep < knees.need).tolist(), knees.feet_gone.tolist()
+    return [[NotJudged.TOO_FEW_FRAMES if f else NotJudged.FEET_HIDDEN if g else NotJudged.KNEE_HIDDEN for g in pair]
+            for f, pair in zip(few, gone)]
 
 
 def judge_reps(track: PoseTrack, base: Baseline, metrics: FrameMetrics, reps: list[Rep], exercise: Exercise,

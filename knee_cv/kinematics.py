@@ -99,6 +99,9 @@ class FrameMetrics:
     knee_trusted : ndarray, shape (T, 2), bool
         Frames whose knee, hip and ankle pass :class:`TrustSettings`.
     toe_trusted : ndarray, shape (T, 2), bool
+    feet_seen : ndarray, shape (T, 2), bool
+        Frames whose ankle passes the visibility threshold and whose toes are placed (in the picture): a knee
+        is measured against its foot, so without it the knee cannot be trusted.
     pelvis_trusted : ndarray, shape (T,), bool
     trunk_trusted : ndarray, shape (T,), bool
         Frames whose hips and shoulders pass the visibility threshold.
@@ -113,6 +116,7 @@ class FrameMetrics:
     depth: np.ndarray
     knee_trusted: np.ndarray
     toe_trusted: np.ndarray
+    feet_seen: np.ndarray
     pelvis_trusted: np.ndarray
     trunk_lean_deg: np.ndarray
     trunk_trusted: np.ndarray
@@ -138,6 +142,17 @@ def norm(v: np.ndarray) -> np.ndarray:
 
 def dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a[0] * b[0] + a[1] * b[1]
+
+
+def seen_median(a: np.ndarray) -> np.ndarray:
+    """Median over axis 0 of the finite values, float64, shape ``a.shape[1:]``; NaN (without a warning) where a
+    column has none: a joint never in the picture (:meth:`knee_cv.track.PoseTrack.in_picture`) has no median."""
+    a = np.asarray(a, np.float64)
+    seen = np.isfinite(a).any(0)
+    out = np.full(a.shape[1:], np.nan)
+    if seen.any():
+        out[seen] = np.nanmedian(a[:, seen], axis=0)
+    return out
 
 
 def pair_mean(a: np.ndarray) -> np.ndarray:
@@ -375,7 +390,7 @@ def standing_baseline(track: PoseTrack, among: np.ndarray | None = None) -> Base
     return Baseline(
         leg_length=leg_length,
         thigh=med(thigh), shank=med(shank),
-        foot=np.nanmedian(foot[frames].astype(np.float64), 0),
+        foot=seen_median(foot[frames]),  # NaN for a foot never in the picture
         hip_y=float(med(hip_y)),
         pelvic_tilt_deg=float(np.median(pelvic_tilt_deg(hip).astype(np.float64))),
         trunk_lean_deg=float(np.nanmedian(lean)) if np.isfinite(lean).any() else float("nan"),
@@ -431,6 +446,7 @@ def frame_metrics(track: PoseTrack, base: Baseline, trust: TrustSettings = Trust
         depth=(pair_mean(hip[1]) - np.float32(base.hip_y)) / L,
         knee_trusted=knee_ok & np.isfinite(dev),
         toe_trusted=toe_ok,
+        feet_seen=vis_ok(ANKLE) & np.isfinite(toe[0]),
         pelvis_trusted=hips_ok,
         trunk_lean_deg=lean,
         trunk_trusted=hips_ok & all_last(vis_ok(SHOULDER)) & np.isfinite(lean),

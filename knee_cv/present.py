@@ -54,6 +54,7 @@ REASONS: dict[NotJudged, tuple[str, str | None]] = {
     NotJudged.SIDE_VIEW: ("side view", "turn to face the camera"),
     NotJudged.TURNED: ("body turned", "face the camera squarely"),
     NotJudged.KNEE_HIDDEN: ("knee hidden", "keep the hands and arms away from the knees"),
+    NotJudged.FEET_HIDDEN: ("feet out of view", "step back so both feet are in view"),
     NotJudged.TOO_FEW_FRAMES: ("too few clear frames", "move a little slower at the bottom"),
     NotJudged.REAR_LEG: ("trailing leg", None),  # a forward lunge's back leg, a lateral lunge's straight leg
     NotJudged.FREE_LEG: ("free leg", None),

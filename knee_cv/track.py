@@ -59,6 +59,29 @@ def _check(name: str, arr: np.ndarray, shape: tuple, dtype) -> np.ndarray:
     return arr.astype(dtype, copy=False)
 
 
+#: How far past the frame's edge a landmark may lie and still count as in the picture, as a share of the frame
+#: height: a joint seen right at the edge is placed within about this (its frame-to-frame scatter), while a joint
+#: past it is the model's guess.
+EDGE_TOLERANCE = 0.01
+
+
+def outside_picture(xy: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Landmarks lying outside the ``width`` x ``height`` picture by more than ``EDGE_TOLERANCE``.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (..., 33, 2), pixels
+
+    Returns
+    -------
+    ndarray, shape (..., 33), bool; False where the position is NaN (not detected).
+    """
+    tol = EDGE_TOLERANCE * height
+    x, y = xy[..., 0], xy[..., 1]
+    with np.errstate(invalid="ignore"):
+        return (x < -tol) | (x > width + tol) | (y < -tol) | (y > height + tol)
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class PoseTrack:
     """Landmarks of one person over ``T`` frames.
@@ -141,6 +164,19 @@ class PoseTrack:
     def slice(self, start: int, stop: int) -> "PoseTrack":
         """Frames ``start:stop`` as a new track."""
         return self.replace(xyz=self.xyz[start:stop], visibility=self.visibility[start:stop], t=self.t[start:stop])
+
+    def in_picture(self) -> "PoseTrack":
+        """The track with every landmark outside the picture missing (NaN, visibility 0), as if not detected.
+
+        MediaPipe places a joint it cannot see anyway, with a visibility often above 0.5: feet cut off by the
+        bottom of the frame came with visibilities of 0.5-0.9, and their toes vetoed a collapsing knee as
+        "outside its toes". See :func:`outside_picture`.
+        """
+        out = outside_picture(self.xy, self.width, self.height)
+        if not out.any():
+            return self
+        return self.replace(xyz=np.where(out[..., None], np.float32(np.nan), self.xyz),
+                            visibility=np.where(out, np.float32(0), self.visibility))
 
     @classmethod
     def empty(cls, width: int, height: int, fps: float) -> "PoseTrack":

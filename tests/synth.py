@@ -16,7 +16,8 @@ def squat_track(*, fps: float = 30.0, reps: int = 3, rep_s: float = 2.0, stand_s
     ``pelvic_drop_deg`` and the trunk leans by ``trunk_lean_deg`` toward the
     subject's left (shoulders 250 px above the hips). Hip width 100 px, thigh
     and shank 200 px, leg length 400 px, feet turned out about 30 degrees. Subject's
-    left is on the image right.
+    left is on the image right. The frame, 800 x 1000 px, leaves room for the tests' zooms and shifts of the
+    picture to keep the whole body in it (a joint outside the picture is a guess, not judged on).
     """
     n_rep = int(rep_s * fps)
     phase = np.concatenate([np.zeros(int(stand_s * fps))] +
@@ -49,7 +50,7 @@ def squat_track(*, fps: float = 30.0, reps: int = 3, rep_s: float = 2.0, stand_s
             xyz[:, j + side, :2] = np.c_[np.full(T, cx + sign * 250),
                                                                  hip_y + dy + depth_px * phase]
     vis = np.ones((T, N_LANDMARKS), np.float32)
-    return PoseTrack(xyz, vis, t, 640, 800, fps)
+    return PoseTrack(xyz, vis, t, 800, 1000, fps)
 
 
 def damage(data: bytes, fractions=(0.3, 0.6), length: int = 4000, seed: int = 1) -> bytes:

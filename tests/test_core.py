@@ -540,3 +540,27 @@ def test_walking_into_place_first_does_not_move_the_standing_posture():
     values = [[s.valgus_measure_deg for r in x.reps for s in r.sides] for x in (a, b)]
     np.testing.assert_allclose(values[1], values[0], atol=0.05)
     assert len(b.reps) == 3
+
+
+def test_a_knee_whose_foot_is_out_of_the_picture_is_not_judged():
+    """MediaPipe places joints outside the frame anyway, with visibilities of 0.5-0.9: on a real clip cropped at
+    the ankles the collapsing knees of its first reps read "ok" against guessed toes. A landmark outside the
+    picture is now missing: the synthetic squat with its knees caving 30 px, its toes (40 px below the ankles)
+    cut off by the frame's bottom edge, judges no knee ("feet_hidden", with its warning); within the edge's
+    tolerance, or with the frame a little taller, it is flagged as before."""
+    from knee_cv.codes import NotJudged, WarningCode
+    from knee_cv.track import outside_picture
+
+    full = squat_track(knee_shift_px=(30.0, 30.0))                    # ankles at y 700, toes at 740
+    assert {f.code.value for r in analyze_track(full).reps for f in r.faults} == {"knee_valgus"}
+    cut = analyze_track(full.replace(height=720))
+    verdicts = [v for r in cut.reps for v in r.knee_verdicts]
+    assert len(verdicts) == 6 and {v.reason for v in verdicts} == {NotJudged.FEET_HIDDEN}
+    assert not any(r.faults for r in cut.reps)
+    assert [w.code for w in cut.warnings] == [WarningCode.FEET_HIDDEN]
+    assert np.isnan(cut.track.xyz[:, LM.LEFT_FOOT_INDEX, :2]).all()
+    assert np.isfinite(cut.track.xyz[:, LM.LEFT_ANKLE, :2]).all()  # what is in the picture stays
+    # the edge's tolerance is 1 % of the frame height: toes 5 px past it are seen, 15 px past it are not
+    assert not outside_picture(full.xy, 640, 735).any() and outside_picture(full.xy, 640, 725).any()
+    assert [r.knee_verdicts for r in analyze_track(full.replace(height=735)).reps] == \
+        [r.knee_verdicts for r in analyze_track(full).reps]

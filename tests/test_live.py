@@ -302,3 +302,25 @@ def test_a_person_who_leaves_and_comes_back_elsewhere_is_measured_again_without_
     assert [e.text for e in s.events if e.kind == "calibrated"] == ["", MOVED]
     assert [[verdict_word(v) for v in r.result.knee_verdicts] for r in s.reps] == [["ok", "severe"]] * 4
     assert [r.result.rep.depth for r in s.reps] == pytest.approx([s.reps[0].result.rep.depth] * 4, abs=0.005)
+
+
+
+def test_live_mode_treats_feet_out_of_the_picture_as_analyze_does():
+    """Toes cut off by the frame's bottom edge from the start: live mode does not calibrate and tells the person to
+    step back. Toes that leave the picture after calibrating (here from 1.3 s on, the person stepping nearer):
+    each rep closes with analyze's verdicts, no knee judged (feet out of view), no cue said."""
+    from knee_cv.analysis import analyze_track
+    from knee_cv.codes import NotJudged
+    from knee_cv.present import GUIDANCE
+    from knee_cv.track import LM
+
+    track = squat_track(knee_shift_px=(30.0, 30.0))                      # toes at y 740
+    cut = _replay(track.replace(height=720))
+    assert cut.baseline is None and not cut.reps and cut.guidance == GUIDANCE["feet"]
+    xyz = track.xyz.copy()
+    xyz[40:, [LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX], 1] = track.height + 30.0  # past the bottom edge
+    track = track.replace(xyz=xyz)
+    s = _replay(track)
+    assert [r.result.knee_verdicts for r in s.reps] == [r.knee_verdicts for r in analyze_track(track).reps]
+    assert len(s.reps) == 3 and {v.reason for r in s.reps for v in r.result.knee_verdicts} == {NotJudged.FEET_HIDDEN}
+    assert not [e for e in s.events if e.kind == "cue"] and s.guidance == GUIDANCE["feet"]

@@ -25,8 +25,8 @@ def _ffmpeg(*args: str) -> None:
 
 @pytest.fixture(scope="module")
 def variant(model_dir, tmp_path_factory):
-    """``variant(name, kind) -> report`` for kind in mirror | half | rotated | fps15 | far | tilted | dark or a
-    cut (:data:`CUTS`), each analyzed once; ``variant.raw(name, kind)``: its landmarks."""
+    """``variant(name, kind) -> report`` for kind in mirror | half | rotated | fps15 | far | tilted | dark | feetcut
+    or a cut (:data:`CUTS`), each analyzed once; ``variant.raw(name, kind)``: its landmarks."""
     import os
 
     from knee_cv.api import analyze
@@ -35,7 +35,8 @@ def variant(model_dir, tmp_path_factory):
     cache: dict = {}
     filters = {"mirror": "hflip", "half": "scale=trunc(iw/4)*2:trunc(ih/4)*2", "rotated": "transpose=1",
                "fps15": "fps=15", "far": "pad=iw*2:ih*2:(ow-iw)/2:(oh-ih)/4:black",
-               "tilted": "rotate=7*PI/180:fillcolor=black", "dark": "lutyuv=y=val*0.3"}
+               "tilted": "rotate=7*PI/180:fillcolor=black", "dark": "lutyuv=y=val*0.3",
+               "feetcut": "crop=iw:trunc(ih*0.86/2)*2:0:0"}  # the valgus clip's bottom edge at its ankles
 
     def run(name: str, kind: str) -> dict:
         if (name, kind) not in cache:
@@ -158,6 +159,20 @@ def test_a_camera_twice_as_far_or_tilted_7_degrees_flags_the_same_knees(analyzed
     assert other["view"] == "front" and len(other["reps"]) == 6
     assert _same(_knees(orig), _knees(other), tol=4.0) == 12
     assert [r["hip_verdict"] for r in other["reps"]] == [r["hip_verdict"] for r in orig["reps"]]
+
+
+def test_feet_cut_off_by_the_frame_judge_no_knee(analyzed, variant):
+    """The valgus clip cropped at the ankles (its toes out of the picture, where MediaPipe still placed them with
+    visibilities of 0.5-0.9): its caving knees (moderate and severe in the first reps as filmed) read "ok" on 11
+    of 12 knee-reps against the guessed toes. Now no knee is judged, each says why (feet out of view), the report
+    says to keep the feet in view, and nothing is called ok."""
+    orig, cut = analyzed(VALGUS).report, variant(VALGUS, "feetcut")
+    assert any(f["code"] == "knee_valgus" for r in orig["reps"] for f in r["faults"])
+    assert len(cut["reps"]) == 6
+    assert {(r[s]["verdict"], r[s]["reason"]) for r in cut["reps"] for s in ("left", "right")} == \
+        {("not judged", "feet_hidden")}
+    assert not any(f["code"] == "knee_valgus" for r in cut["reps"] for f in r["faults"])
+    assert [w["message"][:3] for w in cut["warnings"] if w["code"] == "feet_hidden"] == ["12 "]
 
 
 def test_a_dark_clip_is_warned_about_and_a_well_lit_one_is_not(analyzed, variant):
