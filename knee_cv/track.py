@@ -76,10 +76,15 @@ def outside_picture(xy: np.ndarray, width: int, height: int) -> np.ndarray:
     -------
     ndarray, shape (..., 33), bool; False where the position is NaN (not detected).
     """
+    return _outside(xy[..., 0], xy[..., 1], width, height)
+
+
+def _outside(x: np.ndarray, y: np.ndarray, width: int, height: int) -> np.ndarray:
+    """:func:`outside_picture` on separate ``x`` and ``y`` arrays (any shape)."""
     tol = EDGE_TOLERANCE * height
-    x, y = xy[..., 0], xy[..., 1]
-    with np.errstate(invalid="ignore"):
-        return (x < -tol) | (x > width + tol) | (y < -tol) | (y > height + tol)
+    with np.errstate(invalid="ignore"):  # NaN compares False: not detected is not outside
+        return (np.abs(x - np.float32(width / 2)) > width / 2 + tol) | \
+            (np.abs(y - np.float32(height / 2)) > height / 2 + tol)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -172,7 +177,7 @@ class PoseTrack:
         bottom of the frame came with visibilities of 0.5-0.9, and their toes vetoed a collapsing knee as
         "outside its toes". See :func:`outside_picture`.
         """
-        out = outside_picture(self.xy, self.width, self.height)
+        out = _outside(*self.xy_planar, self.width, self.height)  # the planar copy is wanted later anyway
         if not out.any():
             return self
         return self.replace(xyz=np.where(out[..., None], np.float32(np.nan), self.xyz),
