@@ -119,6 +119,7 @@ class Scenario:
     stand_s: float = 0.9          # standing still before the first rep and after each
     camera_distance: float = 3.0
     camera_height: float = 0.75
+    camera_pitch_deg: float = 0.0  # + = tilted down toward the floor (a camera above hip height aimed at the body)
     focal_px: float = 900.0
     body: Body = Body()
     body_turn_deg: float = 0.0    # about the vertical axis; + = turned toward the subject's left
@@ -346,13 +347,19 @@ def _drive(X: np.ndarray, valgus: np.ndarray, shift: np.ndarray, planted: list[i
     X[:, moved, 0] += dx[:, None]
 
 
+def _camera(sc: Scenario, xyz: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """World points (..., 3) in the camera's frame: x right, y up, z along its axis (metres); the camera stands at
+    ``camera_height`` looking along +z, tilted down by ``camera_pitch_deg``."""
+    y, z = xyz[..., 1] - sc.camera_height, xyz[..., 2]
+    c, s = np.cos(np.radians(sc.camera_pitch_deg)), np.sin(np.radians(sc.camera_pitch_deg))
+    return xyz[..., 0], c * y + s * z, c * z - s * y
+
+
 def project(sc: Scenario, xyz: np.ndarray) -> np.ndarray:
-    """Pinhole projection to pixels, shape (..., 2); the camera looks along +z."""
+    """Pinhole projection to pixels, shape (..., 2); the camera looks along +z (tilted by its pitch)."""
     w, h = sc.size
-    z = xyz[..., 2]
-    u = w / 2 + sc.focal_px * xyz[..., 0] / z
-    v = h * 0.52 - sc.focal_px * (xyz[..., 1] - sc.camera_height) / z
-    return np.stack([u, v], -1)
+    x, y, z = _camera(sc, xyz)
+    return np.stack([w / 2 + sc.focal_px * x / z, h * 0.52 - sc.focal_px * y / z], -1)
 
 
 # --- drawing --------------------------------------------------------------------
@@ -387,7 +394,7 @@ def draw_frame(sc: Scenario, xyz: np.ndarray, turn_deg: float = 0.0) -> np.ndarr
     horizon = int(project(sc, np.array([0.0, 0.0, sc.camera_distance + 2.5]))[1])
     img[horizon:] = FLOOR
     p = project(sc, xyz)
-    px = sc.focal_px / xyz[:, 2]                     # px per metre at each joint
+    px = sc.focal_px / _camera(sc, xyz)[2]           # px per metre at each joint
     parts = []  # (depth, draw function), painted far to near
 
     def seg(a, b, ra, rb, color, dz=0.0):

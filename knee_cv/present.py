@@ -422,7 +422,8 @@ FILMING_GUIDE = (
     ("front", "Film from the front: the person faces the camera squarely (knees are judged up to 30 degrees of "
               "body turn; a side view shows nothing of the knees' inward collapse)."),
     ("distance", "Stand 2-3 m from the camera, so the whole body, head to feet, fills most of the picture's height."),
-    ("height", "Put the camera at knee-to-hip height (about 50-90 cm), level, not tilted up or down."),
+    ("height", "Put the camera at knee-to-hip height (about 50-90 cm), level, not tilted up or down (from higher "
+               "up a lunge's or single-leg squat's caving knee, and a hip drop, can be missed)."),
     ("still", "Keep the camera still (a tripod or a shelf) and film in one shot: depth is read from the picture."),
     ("feet", "Keep both feet in view the whole time, floor included: the knee is judged against the toes."),
     ("hands", "Hold the hands away from the knees (on the hips, crossed on the chest, or out in front)."),

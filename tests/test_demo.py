@@ -73,6 +73,41 @@ def test_compare_reports_errors_and_fault_mismatch():
     assert "rep 1: rendered [('knee_valgus', 'right')], found []" in text
 
 
+def test_a_tilted_camera_aims_its_axis_and_a_level_one_projects_as_before():
+    """Exact: a camera 1.5 m high tilted down by atan(0.6 / 3) puts the point 3 m ahead at 0.9 m on the image's
+    centre line (its principal row is 0.52 of the height), and a point at its own height above it; untilted,
+    the projection is the plain pinhole one the demo and the sweeps always used."""
+    sc = M.Scenario(camera_height=1.5, camera_pitch_deg=float(np.degrees(np.arctan2(0.6, 3.0))))
+    w, h = sc.size
+    np.testing.assert_allclose(M.project(sc, np.array([0.0, 0.9, 3.0])), [w / 2, 0.52 * h], atol=1e-9)
+    assert M.project(sc, np.array([0.0, 1.5, 3.0]))[1] < 0.52 * h - 100   # ahead at the camera's height: higher
+    level = M.Scenario()
+    xyz, _, _ = M.pose_world(level)
+    want = np.stack([w / 2 + level.focal_px * xyz[..., 0] / xyz[..., 2],
+                     0.52 * h - level.focal_px * (xyz[..., 1] - level.camera_height) / xyz[..., 2]], -1)
+    np.testing.assert_array_equal(M.project(level, xyz), want)
+
+
+@pytest.mark.video
+@pytest.mark.parametrize("height", [0.3, 1.5])
+def test_a_squat_filmed_from_the_floor_or_eye_height_judges_the_same_knees(model_dir, tmp_path, height):
+    """The squat preset with the phone on the floor or held at eye height, tilted at the body (the README's
+    camera sweep): the rendered collapses (reps 2 and 4) are flagged on exactly the rendered knees, no clean
+    knee is, and every knee is judged."""
+    import dataclasses
+
+    from knee_cv.demo import run_demo
+
+    os.environ["KNEE_CV_MODELS"] = str(model_dir)
+    pitch = float(np.degrees(np.arctan2(height - 0.9, 3.0)))  # aimed at the body's middle, as in the sweep
+    sc = dataclasses.replace(M.Scenario.preset(Exercise.SQUAT), camera_height=height, camera_pitch_deg=pitch)
+    d = run_demo(scenario=sc, video_dir=tmp_path / "v", out_dir=tmp_path / "o", progress=False, pdf=False,
+                 annotate=False)
+    valgus = [sorted(f["side"] for f in r["faults"] if f["code"] == "knee_valgus") for r in d.result.report["reps"]]
+    assert valgus == [[], ["left", "right"], [], ["right"], [], []]
+    assert all(r[s]["judged"] for r in d.result.report["reps"] for s in ("left", "right"))
+
+
 @pytest.fixture(scope="module")
 def demo_runs(model_dir, tmp_path_factory):
     from knee_cv.demo import run_demo
