@@ -39,6 +39,8 @@ CASES = {
     "right valgus": lambda: squat_track(reps=3, depth_px=150, knee_shift_px=(-70.0, -15.0)),
     "side view": lambda: _side_view(squat_track(reps=3, depth_px=150)),
     "hidden knee": lambda: _hidden_right_knee(squat_track(reps=3, depth_px=150, knee_shift_px=(-70.0, -70.0))),
+    # the knees cave, but the frame's bottom edge cuts the toes off (at y 740): nothing to judge them against
+    "feet cut off": lambda: squat_track(reps=3, depth_px=150, knee_shift_px=(30.0, 30.0)).replace(height=720),
 }
 
 
@@ -117,7 +119,7 @@ def test_every_output_says_the_same_verdicts(tmp_path, case):
             assert ("Flagged: no fault" in flat) == (tone is P.Tone.OK) and (tone is P.Tone.OK or said in flat)
 
 
-@pytest.mark.parametrize("case", ["side view", "hidden knee"])
+@pytest.mark.parametrize("case", ["side view", "hidden knee", "feet cut off"])
 def test_unjudged_is_never_ok_good_or_green(tmp_path, case):
     a, result, report = _outputs(tmp_path, CASES[case]())
     unjudged = [(r, s) for r in a.reps for s, v in zip(SIDES, r.knee_verdicts) if not v.judged]
@@ -128,7 +130,8 @@ def test_unjudged_is_never_ok_good_or_green(tmp_path, case):
         rr = report["reps"][r.rep.index - 1][s.value]
         assert rr["verdict"] == "not judged" and rr["judged"] is False and rr["reason"] in {x.value for x in NotJudged}
         assert rr["judged_frames"] == 0 and rr["judged_s"] == []  # its measure is shown, but no frame was judged
-    reason = {"side view": NotJudged.SIDE_VIEW, "hidden knee": NotJudged.KNEE_HIDDEN}[case]
+    reason = {"side view": NotJudged.SIDE_VIEW, "hidden knee": NotJudged.KNEE_HIDDEN,
+              "feet cut off": NotJudged.FEET_HIDDEN}[case]
     assert {r.knee_verdicts[s.index].reason for r, s in unjudged} == {reason}
     text = summary_text(result)
     assert f"– {P.reason_label(reason)}" in text
@@ -140,6 +143,9 @@ def test_unjudged_is_never_ok_good_or_green(tmp_path, case):
     if case == "hidden knee":
         assert summary[1] == "Right knee: not judged (knee hidden)"
         assert summary[0].startswith("Left knee: 0 of 3 reps flagged, worst")
+    if case == "feet cut off":
+        assert summary[:2] == ("Left knee: not judged (feet out of view)", "Right knee: not judged (feet out of view)")
+        assert "No faults" not in text and "step back so both feet are in view" in text
     if case == "side view":
         assert summary == ("Left knee: not judged (side view)", "Right knee: not judged (side view)",
                            "Hip: not judged")
