@@ -88,7 +88,7 @@ class NotJudged(str, enum.Enum):
     SIDE_VIEW = "side_view"            # filmed from the side: no frontal-plane measure means anything
     TURNED = "turned"                  # the body is turned too far from the camera
     KNEE_HIDDEN = "knee_hidden"        # deep frames exist, but too few show this knee reliably
-    FEET_HIDDEN = "feet_hidden"        # the foot (ankle or toes) out of the picture or unseen: knees are judged over it
+    FEET_HIDDEN = "feet_hidden"        # the foot (ankle or toes) out of the picture or unseen: a knee is judged on it
     TOO_FEW_FRAMES = "too_few_frames"  # the rep has too few usable frames near its bottom
     REAR_LEG = "rear_leg"              # the trailing leg of a lunge (back leg; a lateral lunge's straight leg)
     FREE_LEG = "free_leg"              # the lifted leg of a single-leg squat
