@@ -427,8 +427,8 @@ def frame_metrics(track: PoseTrack, base: Baseline, trust: TrustSettings = Trust
         for j in range(arms.shape[2]):  # 4 joints; avoids a (2, T, 2, 4) temporary
             d = knee - arms[..., j, None]
             np.fmin(arm_d2, np.where(arm_seen[:, j, None], dot(d, d), np.inf), out=arm_d2)
-        hips_seen = vis_ok(HIP)
-        knee_ok = (hips_seen & vis_ok(KNEE) & vis_ok(ANKLE)
+        hips_seen, ankle_seen = vis_ok(HIP), vis_ok(ANKLE)
+        knee_ok = (hips_seen & vis_ok(KNEE) & ankle_seen
                    & (arm_d2 > (trust.min_knee_arm_distance * L) ** 2)
                    & _within(norm(knee - hip), base.thigh, trust.thigh_ratio)
                    & _within(norm(ankle - knee), base.shank, trust.shank_ratio))
@@ -446,7 +446,7 @@ def frame_metrics(track: PoseTrack, base: Baseline, trust: TrustSettings = Trust
         depth=(pair_mean(hip[1]) - np.float32(base.hip_y)) / L,
         knee_trusted=knee_ok & np.isfinite(dev),
         toe_trusted=toe_ok,
-        feet_seen=vis_ok(ANKLE) & np.isfinite(toe[0]),
+        feet_seen=ankle_seen & np.isfinite(toe[0]),
         pelvis_trusted=hips_ok,
         trunk_lean_deg=lean,
         trunk_trusted=hips_ok & all_last(vis_ok(SHOULDER)) & np.isfinite(lean),

@@ -25,7 +25,7 @@ from .place import PlaceWatch, settled_since, standing_pose
 from .present import GUIDANCE, MOVED, Overlay, Tone, rep_text
 from .reps import Exercise, Rep, RepSegmenter, classify_exercise
 from .settings import FaultSettings, Settings
-from .track import ANKLE, LM, N_LANDMARKS, TOE, PoseTrack, outside_picture
+from .track import ANKLE, LM, N_LANDMARKS, TOE, PoseTrack, outside_picture, unseen_outside
 from .view import View, frame_views, rep_views, turn_deg, unknown_leads
 
 log = logging.getLogger(__name__)
@@ -190,8 +190,8 @@ class LiveSession(_Frames):
     # -- per frame
     def update(self, t: float, xyz: np.ndarray, vis: np.ndarray, image: np.ndarray | None = None) -> Overlay:
         """Add one frame; returns what to draw on it."""
-        out = outside_picture(xyz[:, :2], self.width, self.height)  # guesses, as analyze treats them
-        xyz, vis = np.where(out[:, None], np.float32(np.nan), xyz), np.where(out, np.float32(0), vis)
+        # a joint outside the picture is a guess: not detected, as analyze treats it
+        xyz, vis = unseen_outside(xyz, vis, outside_picture(xyz[:, :2], self.width, self.height))
         t = self._add(t, xyz, vis)
         i = len(self.t) - 1
         self.guidance = guidance(xyz, vis, image, height=self.height, min_visibility=self.settings.trust.min_visibility,

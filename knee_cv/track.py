@@ -79,6 +79,12 @@ def outside_picture(xy: np.ndarray, width: int, height: int) -> np.ndarray:
     return _outside(xy[..., 0], xy[..., 1], width, height)
 
 
+def unseen_outside(xyz: np.ndarray, visibility: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``xyz`` (..., 33, 3) and ``visibility`` (..., 33) with the landmarks ``out`` (..., 33) marked not detected:
+    NaN and 0 (:meth:`PoseTrack.in_picture`, and live mode frame by frame)."""
+    return np.where(out[..., None], np.float32(np.nan), xyz), np.where(out, np.float32(0), visibility)
+
+
 def _outside(x: np.ndarray, y: np.ndarray, width: int, height: int) -> np.ndarray:
     """:func:`outside_picture` on separate ``x`` and ``y`` arrays (any shape)."""
     tol = EDGE_TOLERANCE * height
@@ -180,8 +186,8 @@ class PoseTrack:
         out = _outside(*self.xy_planar, self.width, self.height)  # the planar copy is wanted later anyway
         if not out.any():
             return self
-        return self.replace(xyz=np.where(out[..., None], np.float32(np.nan), self.xyz),
-                            visibility=np.where(out, np.float32(0), self.visibility))
+        xyz, vis = unseen_outside(self.xyz, self.visibility, out)
+        return self.replace(xyz=xyz, visibility=vis)
 
     @classmethod
     def empty(cls, width: int, height: int, fps: float) -> "PoseTrack":
