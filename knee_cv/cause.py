@@ -16,7 +16,7 @@ import enum
 import numpy as np
 
 from .codes import FaultCode
-from .kinematics import Baseline, dot, norm
+from .kinematics import Baseline, dot, norm, seen_median
 from .track import ANKLE, HEEL, HIP, KNEE, TOE, PoseTrack
 
 
@@ -158,7 +158,7 @@ def _reference(track: PoseTrack, base: Baseline, values: np.ndarray, side: np.nd
     for s in (0, 1):
         rows = values[clean & (side == s)]
         if len(rows):
-            ref[s] = np.nanmedian(rows, 0)
+            ref[s] = seen_median(rows)
         else:
             stand = np.stack(_standing(track, base), -1) if stand is None else stand   # (2, 6)
             ref[s], kind[s] = stand[s], Reference.STANDING
@@ -170,7 +170,7 @@ def _standing(track: PoseTrack, base: Baseline) -> list[np.ndarray]:
     f = base.frames
     T = len(f)
     vals = _measures(track, base, np.repeat(f, 2), np.tile([0, 1], T))
-    return [np.nanmedian(v.reshape(T, 2), 0) if np.isfinite(v).any() else np.full(2, np.nan) for v in vals]
+    return [seen_median(v.reshape(T, 2)) for v in vals]  # NaN for a side whose foot was never in the picture
 
 
 _DRIVERS = (Driver.HIP, Driver.FOOT, Driver.MIXED, Driver.NOT_CLEAR)
