@@ -9,7 +9,7 @@ from scipy import signal
 
 from .codes import SIDES, Side
 from .kinematics import level
-from .track import ANKLE, KNEE
+from .track import ANKLE, KNEE, SHOULDER
 
 
 class Exercise(str, enum.Enum):
@@ -193,8 +193,13 @@ def classify_exercise(xy: np.ndarray, leg_length: float, reps: list[Rep], settin
 
     A lunge shows one knee far lower than the other at the bottom (the rear knee
     drops toward the floor) while that leg's foot looks higher (further away); the
-    lead leg is the one whose knee stays higher. A single-leg squat shows one foot
-    lifted; the standing leg is the one with the lower ankle.
+    lead leg is the one whose knee stays higher. Filmed from in front and above, the
+    rear knee, further away, can look no lower than the front one (MediaPipe read it
+    0.08-0.11 leg lengths lower at knee-to-hip height where the true gap is 0.32, and
+    higher from 1.5 m): in a rep seen from in front whose feet differ more in height
+    than its knees and point at the other leg, the lower foot, the nearer one, leads.
+    (From behind the nearer foot is the rear one: the knees tell.) A single-leg squat
+    shows one foot lifted; the standing leg is the one with the lower ankle.
 
     Parameters
     ----------
@@ -221,8 +226,11 @@ def classify_exercise(xy: np.ndarray, leg_length: float, reps: list[Rep], settin
     if force is Exercise.SQUAT or (force is None and np.mean(one_legged) <= 0.5):
         return Exercise.SQUAT, reps
     lunge = knee_gap * ankle_gap < 0
+    lower_foot = np.where(ankle_gap > 0, 1, 0)
     if force is Exercise.LUNGE or (force is None and np.mean(lunge[one_legged]) >= 0.5):
-        kind, lead = Exercise.LUNGE, np.where(knee_gap > 0, 0, 1)
+        facing = at[:, SHOULDER[0], 0] > at[:, SHOULDER[1], 0]  # the left shoulder on the image right: from in front
+        kind, lead = Exercise.LUNGE, np.where(facing & ~lunge & (feet > knees), lower_foot,
+                                              np.where(knee_gap > 0, 0, 1))
     else:
-        kind, lead = Exercise.SINGLE_LEG_SQUAT, np.where(ankle_gap > 0, 1, 0)
+        kind, lead = Exercise.SINGLE_LEG_SQUAT, lower_foot
     return kind, [dataclasses.replace(r, lead_leg=SIDES[int(s)]) for r, s in zip(reps, lead)]

@@ -89,6 +89,34 @@ def test_a_tilted_camera_aims_its_axis_and_a_level_one_projects_as_before():
 
 
 @pytest.mark.video
+@pytest.mark.parametrize("behind", [False, True])
+def test_a_named_lunge_filmed_from_eye_height_judges_its_front_leg(model_dir, tmp_path, behind):
+    """A lunge's lead leg is the one whose knee stays higher, while the rear knee drops toward the floor. Seen
+    from in front and above (a phone held at 1.5 m), MediaPipe puts the rear knee, further away, no higher than
+    the front one, and a lunge named with --exercise was judged on its rear leg in every rep (camera sweep); there
+    the lower foot, the nearer one, tells the front leg. From behind the nearer foot is the rear one and the
+    knees still tell. The preset's clean rep and its 11-deg collapse of the left (front) leg, through MediaPipe:
+    the left leg leads in both reps, in front and behind, the collapse is flagged on it, and the rear knee is
+    never judged."""
+    import dataclasses
+
+    from knee_cv.api import analyze
+    from knee_cv.demo import render_video
+
+    os.environ["KNEE_CV_MODELS"] = str(model_dir)
+    pre = M.Scenario.preset(Exercise.LUNGE)
+    sc = dataclasses.replace(pre, reps=(pre.reps[0], pre.reps[3]), camera_height=1.5,
+                             camera_pitch_deg=float(np.degrees(np.arctan2(1.5 - 0.9, 3.0))),
+                             body_turn_deg=180.0 if behind else 0.0)
+    video = render_video(sc, tmp_path / "lunge.mp4")
+    reps = analyze(video, out_dir=tmp_path / "o", progress=False, pdf=False, annotate=False,
+                   exercise=Exercise.LUNGE).report["reps"]
+    assert [r["lead_leg"] for r in reps] == ["left", "left"]
+    assert not any(r["right"]["judged"] for r in reps) and all(r["left"]["judged"] for r in reps)
+    assert [[f["side"] for f in r["faults"] if f["code"] == "knee_valgus"] for r in reps] == [[], ["left"]]
+
+
+@pytest.mark.video
 @pytest.mark.parametrize("height", [0.3, 1.5])
 def test_a_squat_filmed_from_the_floor_or_eye_height_judges_the_same_knees(model_dir, tmp_path, height):
     """The squat preset with the phone on the floor or held at eye height, tilted at the body (the README's
