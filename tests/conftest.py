@@ -13,6 +13,19 @@ CLIPS = SHARED / "sample_videos"
 SHARED_MODEL = SHARED / "models" / "pose_landmarker_full.task"
 
 
+#: Fixtures that keep the pose runs on real clips for the whole session (or module): under pytest-xdist the
+#: tests using them run in one worker (``--dist loadgroup``), so no clip goes through MediaPipe twice.
+SHARED_POSE_RUNS = {"analyzed", "variant"}
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        if SHARED_POSE_RUNS & set(item.fixturenames):
+            item.add_marker(pytest.mark.xdist_group("real_clips"))
+
+
 def clip(name: str) -> Path:
     path = CLIPS / name
     if not path.exists():

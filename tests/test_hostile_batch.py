@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import subprocess
@@ -125,7 +126,7 @@ def test_live_saves_the_session_on_sigterm_and_sighup(tmp_path, model_dir, sig):
     env = dict(os.environ, KNEE_CV_MODELS=str(model_dir))
     proc = subprocess.Popen([sys.executable, "-m", "knee_cv", "-v", "live", "--source",
                              str(clip("squat_front_valgus_then_good.mp4")), "--headless", "--out",
-                             str(tmp_path / "live"), "--no-pdf"], env=env, stdout=subprocess.DEVNULL,
+                             str(tmp_path / "live"), "--no-pdf"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     # the clip is replayed in real time (18.3 s): stop it 5 s after its first frame, however slow the start
     for line in iter(proc.stderr.readline, ""):
@@ -135,8 +136,9 @@ def test_live_saves_the_session_on_sigterm_and_sighup(tmp_path, model_dir, sig):
         pytest.fail(f"live ended before its first frame (exit {proc.wait()})")
     time.sleep(5)
     proc.send_signal(sig)
-    _, err = proc.communicate(timeout=120)
+    out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err[-800:]
+    assert re.search(r"Live: \d+ frames at [\d.]+ fps, \d+ dropped, latency median [\d.]+ ms", out), out[-500:]
     rep = json.loads((tmp_path / "live" / "report.json").read_text())
     assert rep["live"]["stats"]["frames_processed"] > 60 and 4 < rep["video"]["duration_s"] < 12
     assert np.isfinite(rep["live"]["stats"]["fps"]) and CLIPS.exists()

@@ -71,19 +71,22 @@ def test_a_turned_body_gets_live_verdicts_and_cues_that_agree_with_analyze(turn)
 
 @pytest.mark.video
 def test_replayed_clip_matches_analyze(tmp_path, analyzed, model_dir):
-    src = clip("squat_front_valgus_then_good.mp4")
-    env = dict(os.environ, KNEE_CV_MODELS=str(model_dir))
-    proc = subprocess.run([sys.executable, "-m", "knee_cv", "live", "--source", str(src), "--headless", "--out",
-                           str(tmp_path / "live"), "--record", str(tmp_path / "rec" / "stream.mp4")],
-                          capture_output=True, text=True, env=env, timeout=300)
-    assert proc.returncode == 0, proc.stderr
+    """The live session, fed every frame of a real clip (not paced: a replay in real time drops frames when the
+    machine is busy, as a camera would, and then reads other reps), gives analyze's verdicts, and cues during
+    the rep. The real-time CLI run is in test_hostile_batch (SIGTERM, SIGHUP); its speed in bench_live."""
+    from knee_cv.live_loop import run_live
+
+    os.environ["KNEE_CV_MODELS"] = str(model_dir)
+    res = run_live(source=clip("squat_front_valgus_then_good.mp4"), headless=True, realtime=False,
+                   out=tmp_path / "live", record=tmp_path / "rec" / "stream.mp4")
     report = json.loads((tmp_path / "live" / "report.json").read_text())
     live = report["live"]
-    assert report["video"]["fps"] == pytest.approx(30.0) and live["stats"]["fps"] > 20   # real-time replay
+    assert report["video"]["fps"] == pytest.approx(30.0) and live["stats"]["frames_dropped"] == 0
+    assert live["stats"]["frames_processed"] == report["video"]["frames"] == 550
     batch = analyzed("squat_front_valgus_then_good.mp4").report
-    valgus = lambda reps, key: [any(f["code"] == "knee_valgus" for f in r["faults"]) for r in reps]  # noqa: E731
+    valgus = lambda reps: [any(f["code"] == "knee_valgus" for f in r["faults"]) for r in reps]  # noqa: E731
     assert len(live["reps"]) == 6
-    assert valgus(live["reps"], "live") == valgus(batch["reps"], "analyze") == [True] * 3 + [False] * 3
+    assert valgus(live["reps"]) == valgus(batch["reps"]) == [True] * 3 + [False] * 3
     first_valgus_end = live["reps"][0]["end_s"]
     cues = [e for e in live["events"] if e["event"] == "cue"]
     assert cues and cues[0]["t"] < first_valgus_end and cues[0]["t"] < batch["reps"][0]["end_s"]
@@ -91,9 +94,9 @@ def test_replayed_clip_matches_analyze(tmp_path, analyzed, model_dir):
     # 5 deg onset that clears twice the measured noise: ok by design), every knee judged
     assert [r["right"]["verdict"] != "ok" for r in report["reps"]] == [True] * 3 + [False] * 3
     assert all(r[s]["judged"] for r in report["reps"] for s in ("left", "right"))
+    assert res.report["reps"] == report["reps"]
     for name in ("report.json", "reps.csv", "report.pdf", "landmarks.npz"):
         assert (tmp_path / "live" / name).stat().st_size > 0
-    assert "Live: " in proc.stdout and "latency median" in proc.stdout
     from knee_cv.video import probe
     rec = probe(tmp_path / "rec" / "stream.mp4")               # the annotated, mirrored stream
     assert (rec.width, rec.height) == (report["video"]["width"], report["video"]["height"])
