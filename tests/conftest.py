@@ -56,6 +56,11 @@ def model_dir(tmp_path_factory) -> Path:
     return d
 
 
+#: Real clips whose landmarks a batch in this session already estimated (name -> its landmarks.npz): ``analyzed``
+#: re-analyzes those (the product's ``--from-landmarks`` path) rather than run the pose model on them again.
+ESTIMATED: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="session")
 def analyzed(model_dir, tmp_path_factory):
     """Analyze a real clip once per session: ``analyzed(name, pdf=False, annotate=False) -> Result``."""
@@ -68,7 +73,8 @@ def analyzed(model_dir, tmp_path_factory):
         key = (name, pdf, annotate)
         if key not in cache:
             os.environ["KNEE_CV_MODELS"] = str(model_dir)
-            cache[key] = analyze(clip(name), out_dir=out_root / f"{Path(name).stem}_{int(pdf)}{int(annotate)}",
-                                 progress=False, pdf=pdf, annotate=annotate)
+            marks = None if pdf or annotate else ESTIMATED.get(name)
+            cache[key] = analyze(clip(name), from_landmarks=marks, progress=False, pdf=pdf, annotate=annotate,
+                                 out_dir=out_root / f"{Path(name).stem}_{int(pdf)}{int(annotate)}")
         return cache[key]
     return run
