@@ -4,7 +4,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-import subprocess
 from pathlib import Path
 
 from .errors import InputError
@@ -119,12 +118,10 @@ def session_date(video: str | None) -> str:
 
 def _container_time(video: str) -> dt.datetime | None:
     """The ``creation_time`` tag of the container (phones write it), read with the bundled ffmpeg."""
-    try:
-        import imageio_ffmpeg
+    from .decoders import ffmpeg_header
 
-        out = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(video)], capture_output=True,
-                             text=True, errors="replace", timeout=20).stderr
-    except (ImportError, OSError, RuntimeError, subprocess.SubprocessError):
+    out = ffmpeg_header(video)
+    if out is None:
         return None
     m = _CREATION.search(out)
     if m is None:

@@ -18,6 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .decoders import ClockedFfmpegCapture, FfmpegCapture, colour_tags
 from .errors import InputError
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,9 @@ class VideoInfo:
     frames: int
     width: int
     height: int
-    backend: str = "opencv"   # or "ffmpeg": the codec is one OpenCV's bundled FFmpeg lacks (AV1)
+    #: "opencv"; "ffmpeg": a codec or colour tag OpenCV cannot decode; "ffmpeg+opencv": pixels from ffmpeg,
+    #: times from OpenCV, for colour tags OpenCV converts slowly (Display P3, BT.2020, HDR: see ``decoders``)
+    backend: str = "opencv"
     clock: bool = True        # the container's frame rate and timestamps are believable (not over 1000 fps)
 
     @property
@@ -70,53 +73,6 @@ def _quiet_codecs() -> None:
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 
-class _FfmpegCapture:
-    """The few ``cv2.VideoCapture`` calls knee-cv makes, served by the ffmpeg binary that imageio-ffmpeg ships.
-
-    OpenCV's bundled FFmpeg lacks some codecs (AV1 on this platform); this one decodes them.
-    Frames come out upright (ffmpeg applies the rotation tag) and in order; seeking walks forward.
-    """
-
-    def __init__(self, path: Path) -> None:
-        import imageio_ffmpeg
-
-        self._gen = imageio_ffmpeg.read_frames(str(path), pix_fmt="bgr24")
-        try:
-            meta = next(self._gen)
-        except (StopIteration, RuntimeError, OSError) as exc:
-            raise InputError(f"{path}: not a readable video ({exc})".splitlines()[0]) from None
-        self.codec = str(meta.get("codec", "unknown"))
-        w, h = meta["size"]
-        self.size = (h, w) if int(meta.get("rotate") or 0) % 180 == 90 else (w, h)
-        self.fps = float(meta.get("fps") or 0.0)
-        self.frames = int(round(float(meta.get("duration") or 0.0) * self.fps))
-        self.i = 0
-
-    def read(self) -> tuple[bool, np.ndarray | None]:
-        try:
-            buf = next(self._gen)
-        except (StopIteration, RuntimeError, OSError):
-            return False, None
-        self.i += 1
-        w, h = self.size
-        return True, np.frombuffer(buf, np.uint8).reshape(h, w, 3).copy()
-
-    def grab(self) -> bool:
-        return self.read()[0]
-
-    def get(self, prop: int) -> float:
-        if prop == cv2.CAP_PROP_POS_MSEC:
-            return 1000.0 * (self.i - 1) / self.fps if self.fps else 0.0
-        return {cv2.CAP_PROP_FPS: self.fps, cv2.CAP_PROP_FRAME_COUNT: self.frames}.get(prop, 0.0)
-
-    def set(self, prop: int, value: float) -> None:
-        while prop == cv2.CAP_PROP_POS_FRAMES and self.i < value and self.grab():
-            pass
-
-    def release(self) -> None:
-        self._gen.close()
-
-
 def _check_file(path: Path) -> None:
     _quiet_codecs()
     if not path.exists():
@@ -128,10 +84,12 @@ def _check_file(path: Path) -> None:
 
 
 def _open(path: Path, backend: str = "opencv"):
-    """A capture for ``path``: OpenCV's, or ffmpeg's for codecs OpenCV cannot decode (see :func:`probe`)."""
+    """A capture for ``path`` through ``backend`` (see :attr:`VideoInfo.backend` and :func:`probe`)."""
     _check_file(path)
     if backend == "ffmpeg":
-        return _FfmpegCapture(path)
+        return FfmpegCapture(path)
+    if backend == "ffmpeg+opencv":
+        return ClockedFfmpegCapture(path)
     cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     if not cap.isOpened():
         raise InputError(f"{path}: not a readable video (OpenCV/FFmpeg cannot open it)")
@@ -144,24 +102,36 @@ def _fourcc(cap: cv2.VideoCapture) -> str:
 
 
 def _first_frame(path: Path) -> tuple[object, np.ndarray, str]:
-    """Open ``path`` and decode its first frame: ``(capture, image, backend)``."""
-    cap = _open(path)
-    ok, img = cap.read()
-    if ok and img is not None:
-        return cap, img, "opencv"
+    """Open ``path`` and decode its first frame: ``(capture, image, backend)``.
+
+    OpenCV first, unless the clip's colour tags make it slow; ffmpeg where OpenCV decodes nothing."""
+    cap = _open(path)  # OpenCV opening the file is the check that it is a video at all
     codec = _fourcc(cap)
+    order = ("ffmpeg+opencv", "opencv", "ffmpeg") if colour_tags(path).slow_in_opencv else ("opencv", "ffmpeg")
+    for backend in order:
+        got = _decodes(path, backend, cap if backend == "opencv" else None)
+        if got is not None:
+            if backend != "opencv":
+                cap.release()
+            return (*got, backend)
     cap.release()
+    raise InputError(f"{path}: video has no readable frames (codec {codec}; cut off before its first frame, "
+                     "or a codec neither OpenCV nor ffmpeg decodes)")
+
+
+def _decodes(path: Path, backend: str, cap=None) -> tuple[object, np.ndarray] | None:
+    """``(capture, first image)`` through ``backend`` (``cap``, if given, is its capture, opened), or None
+    (the capture released unless it was given)."""
     try:
-        cap = _FfmpegCapture(path)
+        cap_b = cap if cap is not None else _open(path, backend)
     except InputError:
-        cap = None
-    ok, img = cap.read() if cap is not None else (False, None)
-    if not ok or img is None:
-        if cap is not None:
-            cap.release()
-        raise InputError(f"{path}: video has no readable frames (codec {codec}; cut off before its first frame, "
-                         "or a codec neither OpenCV nor ffmpeg decodes)")
-    return cap, img, "ffmpeg"
+        return None
+    ok, img = cap_b.read()
+    if ok and img is not None:
+        return cap_b, img
+    if cap is None:
+        cap_b.release()
+    return None
 
 
 def probe(path: str | Path) -> VideoInfo:

@@ -117,3 +117,123 @@ def test_a_long_verdict_wraps_on_a_portrait_frame_instead_of_shrinking():
     ink = np.flatnonzero(narrow.any(axis=(1, 2)))
     assert ink.min() < 24 < 44 <= ink.max() < 64     # two lines drawn, the second under the first
     assert narrow[:, 300:].any()                      # each line reaches across the frame at full size
+
+
+# ---- colour-tagged clips: OpenCV 5 converts Display P3 / BT.2020 / HDR colours in software, slowly ----------
+
+P3_HEADER = ("  Stream #0:0[0x1](und): Video: h264 (High) (avc1 / 0x31637661), yuvj420p(pc, smpte170m/smpte432/bt709, "
+             "progressive), 1080x1920 [SAR 1:1 DAR 9:16], 11895 kb/s, 30 fps, 30 tbr, 600 tbn (default)")
+
+
+@pytest.mark.parametrize("header, tags, slow", [
+    (P3_HEADER, ("smpte170m", "smpte432", "bt709"), True),                          # iPhone H.264
+    ("Video: hevc (Main 10), yuv420p10le(tv, bt2020nc/bt2020/arib-std-b67), 3840x2160", ("bt2020nc", "bt2020",
+                                                                                        "arib-std-b67"), True),
+    ("Video: h264 (High), yuv420p(tv, bt709/bt709/smpte2084, progressive), 1920x1080", ("bt709", "bt709",
+                                                                                       "smpte2084"), True),
+    ("Video: h264 (High), yuv420p(tv, bt709, progressive), 1280x720", ("bt709",) * 3, False),  # one name: all three
+    ("Video: h264 (High), yuv420p(tv, bt470bg/bt470bg/smpte170m), 640x480", ("bt470bg", "bt470bg", "smpte170m"),
+     False),
+    ("Video: h264 (Constrained Baseline), yuv420p(progressive), 1280x720", ("unknown",) * 3, False),  # untagged
+    ("Video: mjpeg (Baseline), yuvj420p(pc, bt470bg/unknown/unknown), 64x48", ("bt470bg", "unknown", "unknown"),
+     False),
+    ("Input #0, png_pipe: no video line at all", ("unknown",) * 3, False),
+])
+def test_colour_tags_are_read_from_ffmpegs_stream_line(header, tags, slow):
+    from knee_cv.decoders import ColourTags, parse_colour_tags
+
+    got = parse_colour_tags(header)
+    assert got == ColourTags(*tags)
+    assert got.slow_in_opencv is slow
+
+
+def _tagged_clip(tmp_path, primaries: int, name: str, transfer: int = 1):
+    """A 1-second 320x240 H.264 clip with uneven frame times (a 0.2 s pause after frame 9, as a phone's variable
+    rate has) whose stream says it is in the colour primaries ``primaries`` (1 BT.709, 12 Display P3), with the
+    transfer characteristics ``transfer`` (1 BT.709, 9 logarithmic 100:1)."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    out = tmp_path / name
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=320x240:rate=30:duration=1", "-vf", "setpts=N/30/TB+gte(N\\,10)*0.2/TB",
+                    "-fps_mode", "vfr", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-bsf:v",
+                    f"h264_metadata=colour_primaries={primaries}:transfer_characteristics={transfer}:matrix_coefficients=1",
+                    str(out)], check=True)
+    return out
+
+
+def test_a_display_p3_clip_is_decoded_by_ffmpeg_and_timed_by_the_container(tmp_path):
+    """The pixels of a P3-tagged clip come from ffmpeg (OpenCV 5 would convert its colours at ~13 frames/s on a
+    phone's 1080x1920), its frame times still from the container through OpenCV: the same times, frame for
+    frame, as OpenCV reads, the 0.2 s pause included, and the same pictures as the clip tagged BT.709."""
+    p3, srgb = _tagged_clip(tmp_path, 12, "p3.mp4"), _tagged_clip(tmp_path, 1, "bt709.mp4")
+    info, plain = video.probe(p3), video.probe(srgb)
+    assert (info.backend, plain.backend) == ("ffmpeg+opencv", "opencv")
+    frames, ref = list(video.read_frames(p3, info=info)), list(video.read_frames(srgb, info=plain))
+    cap, clock = cv2.VideoCapture(str(p3), cv2.CAP_FFMPEG), []
+    while cap.grab():
+        clock.append(cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0)
+    cap.release()
+    assert len(frames) == len(ref) == len(clock) == 30
+    assert [f.t for f in frames] == pytest.approx(clock, abs=1e-9)
+    assert frames[10].t - frames[9].t == pytest.approx(0.2 + 1 / 30, abs=2e-3)   # the pause, not index / fps
+    for a, b in zip(frames, ref):
+        assert np.abs(a.image.astype(int) - b.image.astype(int)).mean() < 1.0, a.index
+    got = dict(video.iter_frames_at(p3, [3, 20], backend=info.backend))    # the pictures' decoder agrees
+    assert all(np.array_equal(got[k], frames[k].image) for k in (3, 20))
+
+
+def test_a_transfer_neither_opencv_nor_ffmpeg_converts_is_decoded_with_its_matrix_alone(tmp_path):
+    """A logarithmic (100:1) transfer tag: OpenCV 5 and ffmpeg 9 both refuse to convert it to BGR (not one frame);
+    knee-cv's ffmpeg reads it as BT.709, the pictures as those of the clip tagged BT.709."""
+    odd, srgb = _tagged_clip(tmp_path, 1, "log.mp4", transfer=9), _tagged_clip(tmp_path, 1, "bt709.mp4")
+    info = video.probe(odd)
+    assert info.backend == "ffmpeg"
+    frames, ref = list(video.read_frames(odd, info=info)), list(video.read_frames(srgb))
+    assert len(frames) == len(ref) == 30
+    assert all(np.abs(a.image.astype(int) - b.image.astype(int)).mean() < 1.0 for a, b in zip(frames, ref))
+
+
+def test_the_p3_phone_clips_take_the_fast_decoder():
+    from conftest import clip
+
+    for name in ("overhead_squat_front_mild_valgus_right.mov", "overhead_squat_front_slight_varus.mov"):
+        info = video.probe(clip(name))
+        assert (info.backend, info.width, info.height) == ("ffmpeg+opencv", 1080, 1920), name
+
+
+def test_an_iphone_hdr_clip_hevc_10_bit_hlg_stored_sideways_comes_out_upright_and_timed(tmp_path):
+    """An iPhone's HDR video: HEVC Main 10, BT.2020 HLG, stored landscape with a 90-degree rotation tag. Its
+    pictures come from ffmpeg, upright like OpenCV's (same size, and the same picture up to the colour
+    conversion: correlated over 0.9, where the picture turned or mirrored is not), its times from the container.
+    (OpenCV read it at a third of ffmpeg's speed, converting its colours.)"""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    ff, land, hdr = imageio_ffmpeg.get_ffmpeg_exe(), tmp_path / "land.mov", tmp_path / "hdr.mov"
+    subprocess.run([ff, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=0.5",
+                    "-vf", "drawbox=x=0:y=0:w=90:h=120:color=white:t=fill,"  # a white corner: elsewhere if turned
+                    "setparams=color_primaries=bt2020:color_trc=arib-std-b67:colorspace=bt2020nc", "-c:v",
+                    "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-pix_fmt", "yuv420p10le",
+                    "-color_primaries", "bt2020", "-color_trc", "arib-std-b67", "-colorspace", "bt2020nc",
+                    "-tag:v", "hvc1", str(land)], check=True)
+    subprocess.run([ff, "-v", "error", "-y", "-display_rotation", "90", "-i", str(land), "-c", "copy", str(hdr)],
+                   check=True)
+    info = video.probe(hdr)
+    assert (info.backend, info.width, info.height) == ("ffmpeg+opencv", 240, 320)
+    frames = list(video.read_frames(hdr, info=info))
+    cap = cv2.VideoCapture(str(hdr), cv2.CAP_FFMPEG)
+    ref = []
+    while (got := cap.read())[0]:
+        ref.append((cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0, got[1]))
+    cap.release()
+    assert len(frames) == len(ref) == 15
+    assert [f.t for f in frames] == pytest.approx([t for t, _ in ref], abs=1e-9)
+    for f, (_, img) in zip(frames, ref):
+        assert f.image.shape == img.shape == (320, 240, 3)
+        a, b = f.image.sum(-1).ravel(), img.astype(int).sum(-1)
+        same, turned, mirrored = (np.corrcoef(a, c.ravel())[0, 1] for c in (b, b[::-1, ::-1], b[:, ::-1]))
+        assert same > 0.9 and same > max(turned, mirrored) + 0.5, f.index   # the same picture, the same way up

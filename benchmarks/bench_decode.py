@@ -1,0 +1,72 @@
+"""Decoding speed of colour-tagged phone clips (not a test): ratios against baselines measured in the same run.
+
+    .venv/bin/python benchmarks/bench_decode.py [VIDEO]
+
+VIDEO (default: the 72-frame iPhone overhead squat, 1080x1920, tagged Display P3) is read three ways with
+:func:`knee_cv.video.read_frames`, alternately, best of 3 each:
+
+1. the backend ``probe`` chooses (``ffmpeg+opencv`` for P3: pixels from ffmpeg, times from OpenCV);
+2. OpenCV alone, as before (it converts the P3 colours frame by frame);
+3. the same frames re-tagged BT.709 (``h264_metadata`` bitstream filter, no re-encoding) through OpenCV: the
+   speed the clip would have without its colour tags.
+
+Then one whole ``analyze`` (no PDF, no video) of VIDEO against its re-tagged copy.
+"""
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIPS = ROOT.parent / "shared" / "sample_videos"
+
+
+def retagged(video: Path, out: Path) -> Path:
+    import imageio_ffmpeg
+
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(video), "-map", "0:v:0",
+                    "-c", "copy", "-bsf:v", "h264_metadata=colour_primaries=1", str(out)], check=True)
+    return out
+
+
+def read_s(video: Path, backend: str | None) -> tuple[float, int]:
+    from knee_cv.video import probe, read_frames
+
+    t0 = time.perf_counter()
+    info = probe(video)
+    if backend is not None:
+        info = dataclasses.replace(info, backend=backend)
+    n = sum(1 for _ in read_frames(video, info=info))
+    return time.perf_counter() - t0, n
+
+
+def analyze_s(video: Path, out: Path) -> float:
+    from knee_cv.api import analyze
+
+    t0 = time.perf_counter()
+    analyze(video, out_dir=out, progress=False, pdf=False, annotate=False)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    from knee_cv.video import probe
+
+    video = Path(sys.argv[1]) if len(sys.argv) > 1 else CLIPS / "overhead_squat_front_mild_valgus_right.mov"
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = retagged(video, Path(tmp) / "bt709.mp4")
+        ways = {f"chosen ({probe(video).backend})": (video, None), "OpenCV alone": (video, "opencv"),
+                "re-tagged BT.709, OpenCV": (plain, None)}
+        best = {k: min(read_s(v, b) for _ in range(3)) for k, (v, b) in ways.items()}
+        base = best["re-tagged BT.709, OpenCV"][0]
+        for k, (s, n) in best.items():
+            print(f"{k:28s} {n} frames in {s:.2f} s ({n / s:.0f} frames/s): {s / base:.2f}x the re-tagged copy")
+        a, b = analyze_s(video, Path(tmp) / "a"), analyze_s(plain, Path(tmp) / "b")
+        print(f"whole analyze: {a:.1f} s against {b:.1f} s re-tagged: {a / b:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
