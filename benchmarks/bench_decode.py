@@ -5,12 +5,14 @@
 VIDEO (default: the 72-frame iPhone overhead squat, 1080x1920, tagged Display P3) is read three ways with
 :func:`knee_cv.video.read_frames`, alternately, best of 3 each:
 
-1. the backend ``probe`` chooses (``ffmpeg+opencv`` for P3: pixels from ffmpeg, times from OpenCV);
+1. the backend ``probe`` chooses (``ffmpeg`` for P3);
 2. OpenCV alone, as before (it converts the P3 colours frame by frame);
 3. the same frames re-tagged BT.709 (``h264_metadata`` bitstream filter, no re-encoding) through OpenCV: the
    speed the clip would have without its colour tags.
 
-Then one whole ``analyze`` (no PDF, no video) of VIDEO against its re-tagged copy.
+Then one whole ``analyze`` (no PDF, no video) of VIDEO against its re-tagged copy, and an iPhone-style HDR
+clip (made here: HEVC Main 10, BT.2020 HLG, 3840x2160 at 60 fps, 2 s of ffmpeg's test picture) read through
+the chosen backend against OpenCV alone.
 """
 from __future__ import annotations
 
@@ -30,6 +32,18 @@ def retagged(video: Path, out: Path) -> Path:
 
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(video), "-map", "0:v:0",
                     "-c", "copy", "-bsf:v", "h264_metadata=colour_primaries=1", str(out)], check=True)
+    return out
+
+
+def hdr_clip(out: Path) -> Path:
+    import imageio_ffmpeg
+
+    tags = ["-color_primaries", "bt2020", "-color_trc", "arib-std-b67", "-colorspace", "bt2020nc"]
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=3840x2160:rate=60:duration=2", "-vf",
+                    "setparams=color_primaries=bt2020:color_trc=arib-std-b67:colorspace=bt2020nc", "-c:v", "libx265",
+                    "-preset", "ultrafast", "-x265-params", "log-level=error", "-pix_fmt", "yuv420p10le", *tags,
+                    "-tag:v", "hvc1", str(out)], check=True)
     return out
 
 
@@ -66,6 +80,10 @@ def main() -> None:
             print(f"{k:28s} {n} frames in {s:.2f} s ({n / s:.0f} frames/s): {s / base:.2f}x the re-tagged copy")
         a, b = analyze_s(video, Path(tmp) / "a"), analyze_s(plain, Path(tmp) / "b")
         print(f"whole analyze: {a:.1f} s against {b:.1f} s re-tagged: {a / b:.2f}x")
+        hdr = hdr_clip(Path(tmp) / "hdr.mov")
+        (c, n), (o, _) = (min(read_s(hdr, b) for _ in range(2)) for b in (None, "opencv"))
+        print(f"4K60 HLG HEVC: {n} frames in {c:.2f} s ({n / c:.0f} frames/s, {probe(hdr).backend}) against "
+              f"{o:.2f} s ({n / o:.0f} frames/s) through OpenCV alone: {c / o:.2f}x")
 
 
 if __name__ == "__main__":

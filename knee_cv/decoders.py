@@ -1,22 +1,21 @@
 """Video decoding through the ffmpeg binary that imageio-ffmpeg ships, where OpenCV's own decoding falls short.
 
-Two cases, each a capture with the few ``cv2.VideoCapture`` calls knee-cv makes (``read``, ``grab``, ``get``,
-``set``, ``release``):
+:class:`FfmpegCapture` serves the few ``cv2.VideoCapture`` calls knee-cv makes for two kinds of clip:
 
-- :class:`FfmpegCapture`: a codec OpenCV's bundled FFmpeg lacks (AV1 before OpenCV 5), or a colour conversion
-  it refuses; frames are timed at ``index / fps``.
-- :class:`ClockedFfmpegCapture`: a clip whose colour tags make OpenCV convert every frame's colours in software
-  (Display P3 or BT.2020 primaries, HDR transfers: iPhone video). OpenCV 5 reads such a 1080x1920 clip at 12-13
-  frames/s where ffmpeg takes 8 ms a frame; the pixels come from ffmpeg and the frame times from OpenCV's
-  ``grab()``, which decodes without converting (fast) and reads the container's own timestamps.
+- a codec OpenCV's bundled FFmpeg lacks (AV1 before OpenCV 5), or a colour conversion it refuses;
+- a clip whose colour tags make OpenCV convert every frame's colours in software (:class:`ColourTags`:
+  Display P3 or BT.2020 primaries, HDR transfers: iPhone video). OpenCV 5.1 reads such a 1080x1920 clip at
+  12-14 frames/s where ffmpeg takes 8 ms a frame.
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
-import logging
+import queue
 import re
 import subprocess
+import threading
 from pathlib import Path
 
 import cv2
@@ -97,89 +96,104 @@ def colour_tags(path) -> ColourTags:
     return parse_colour_tags(header) if header else ColourTags()
 
 
-#: Every decoded frame once (no frame repeated or dropped to fit a constant rate), and colours converted with
-#: the stream's matrix alone: its primaries and transfer are taken as BT.709, which changes no pixel for the
-#: tags ffmpeg converts (P3, BT.2020, PQ, HLG: byte-identical output) and keeps ffmpeg 9 from refusing a rare
-#: transfer it cannot convert (log100).
-_OUTPUT = ["-fps_mode", "passthrough", "-vf", "setparams=color_trc=bt709:color_primaries=bt709"]
+#: Every decoded frame once (no frame repeated or dropped to fit a constant rate); colours converted with the
+#: stream's matrix alone: its primaries and transfer are taken as BT.709, which changes no pixel for the tags
+#: ffmpeg converts (P3, BT.2020, PQ, HLG: byte-identical output) and keeps ffmpeg 9 from refusing a rare
+#: transfer it cannot convert (log100); each frame's presentation time printed by ``showinfo``.
+_ARGS = ["-an", "-sn", "-dn", "-fps_mode", "passthrough", "-vf",
+         "setparams=color_trc=bt709:color_primaries=bt709,showinfo=checksum=0", "-f", "rawvideo", "-pix_fmt",
+         "bgr24", "-"]
+_SHOWINFO = re.compile(r"\bn:\s*\d+\s+pts:\s*(-?\d+)\s+pts_time:\S+.*?\bs:(\d+)x(\d+)")
+_TIME_BASE = re.compile(r"config in time_base: (\d+)/(\d+)")  # pts_time is printed to 6 digits: too coarse
+_RATE = re.compile(r"Video: .*?, (\d+(?:\.\d+)?) fps")
+_DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
+#: Seconds to wait for ffmpeg's next frame before taking the stream to have stalled.
+_WAIT_S = 60.0
 
 
-@functools.cache
-def _quiet_size_notice() -> None:
-    """imageio-ffmpeg warns whenever the frames it sends differ in size from the stream's: every phone video
-    stored landscape with a rotation tag (ffmpeg turns it upright, as knee-cv wants). Not the user's concern."""
-    logging.getLogger("imageio_ffmpeg").addFilter(lambda rec: "frame size for reading" not in rec.getMessage())
+def rate_and_length(header: str) -> tuple[float, int]:
+    """The frame rate and the frame count (duration x rate, rounded) that ffmpeg's description announces;
+    0 where it does not say."""
+    rate, dur = _RATE.search(header), _DURATION.search(header)
+    fps = float(rate.group(1)) if rate else 0.0
+    secs = int(dur.group(1)) * 3600 + int(dur.group(2)) * 60 + float(dur.group(3)) if dur else 0.0
+    return fps, int(round(secs * fps))
 
 
 class FfmpegCapture:
     """The few ``cv2.VideoCapture`` calls knee-cv makes, served by the ffmpeg binary that imageio-ffmpeg ships.
 
-    Frames come out upright (ffmpeg applies the rotation tag), once each and in order; seeking walks forward.
+    Frames come out upright (ffmpeg applies the rotation tag), once each and in order, each with the
+    container's presentation time (``CAP_PROP_POS_MSEC``, the times OpenCV reads); seeking walks forward.
+    One ffmpeg process decodes; a thread reads its log for each frame's time and size.
     """
 
     def __init__(self, path) -> None:
         import imageio_ffmpeg
 
-        _quiet_size_notice()
-        self._gen = imageio_ffmpeg.read_frames(str(path), pix_fmt="bgr24", output_params=_OUTPUT)
+        self.fps, self.frames = rate_and_length(ffmpeg_header(path) or "")
+        self._proc = subprocess.Popen([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel",
+                                       "info", "-i", str(path), *_ARGS], stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=False)
+        self._times: queue.Queue = queue.Queue()
+        self._tail: collections.deque = collections.deque(maxlen=8)  # the log's last lines, for an error message
+        threading.Thread(target=self._read_log, name="knee-cv-ffmpeg-log", daemon=True).start()
         try:
-            meta = next(self._gen)
-        except (StopIteration, RuntimeError, OSError) as exc:
-            raise InputError(f"{path}: not a readable video ({exc})".splitlines()[0]) from None
-        self.codec = str(meta.get("codec", "unknown"))
-        self.size = tuple(meta["size"])  # of the frames ffmpeg sends, rotation applied
-        self.fps = float(meta.get("fps") or 0.0)
-        self.frames = int(round(float(meta.get("duration") or 0.0) * self.fps))
-        self.i = 0
+            self._next = self._times.get(timeout=_WAIT_S)
+        except queue.Empty:
+            self._next = None
+            self._tail.append(f"no frame within {_WAIT_S:.0f} s")
+        if self._next is None:
+            self.release()
+            why = next((ln for ln in reversed(self._tail) if ln), "ffmpeg decoded no frame")
+            raise InputError(f"{path}: not a readable video ({why})")
+        self.i, self.t = 0, 0.0
+
+    def _read_log(self) -> None:
+        tb = 0.0
+        for raw in self._proc.stderr:
+            line = raw.decode("utf-8", "replace").strip()
+            if m := _SHOWINFO.search(line):
+                self._times.put((int(m.group(1)) * tb, int(m.group(2)), int(m.group(3))))
+            elif m := _TIME_BASE.search(line):
+                tb = int(m.group(1)) / int(m.group(2)) if int(m.group(2)) else 0.0
+            elif len(line) < 300:
+                self._tail.append(line)
+        self._proc.stderr.close()
+        self._times.put(None)
 
     def read(self) -> tuple[bool, np.ndarray | None]:
         try:
-            buf = next(self._gen)
-        except (StopIteration, RuntimeError, OSError):
+            item = self._next if self._next is not None else self._times.get(timeout=_WAIT_S)
+        except queue.Empty:
             return False, None
-        self.i += 1
-        w, h = self.size
-        return True, np.frombuffer(buf, np.uint8).reshape(h, w, 3).copy()
+        self._next = None
+        if item is None:
+            self._times.put(None)  # the end stays the end for later reads
+            return False, None
+        t, w, h = item
+        buf = bytearray(w * h * 3)
+        view, got = memoryview(buf), 0
+        while got < len(buf) and (k := self._proc.stdout.readinto(view[got:])):
+            got += k
+        if got < len(buf):
+            return False, None
+        self.i, self.t = self.i + 1, t
+        return True, np.frombuffer(buf, np.uint8).reshape(h, w, 3)
 
     def grab(self) -> bool:
         return self.read()[0]
 
     def get(self, prop: int) -> float:
-        if prop == cv2.CAP_PROP_POS_MSEC:
-            return 1000.0 * (self.i - 1) / self.fps if self.fps else 0.0
-        return {cv2.CAP_PROP_FPS: self.fps, cv2.CAP_PROP_FRAME_COUNT: self.frames}.get(prop, 0.0)
+        return {cv2.CAP_PROP_POS_MSEC: 1000.0 * self.t, cv2.CAP_PROP_FPS: self.fps,
+                cv2.CAP_PROP_FRAME_COUNT: self.frames}.get(prop, 0.0)
 
     def set(self, prop: int, value: float) -> None:
         while prop == cv2.CAP_PROP_POS_FRAMES and self.i < value and self.grab():
             pass
 
     def release(self) -> None:
-        self._gen.close()
-
-
-class ClockedFfmpegCapture(FfmpegCapture):
-    """Pixels from ffmpeg, frame times, rate and count from OpenCV (see the module's docstring).
-
-    Both decoders yield every frame once in presentation order, so the n-th picture and the n-th
-    timestamp belong together (checked on the P3 sample clips: same counts, and each ffmpeg picture is
-    closest to OpenCV's picture of the same index). The stream ends where either decoder ends.
-    """
-
-    def __init__(self, path) -> None:
-        super().__init__(path)
-        self._clock = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
-        if not self._clock.isOpened():
-            super().release()
-            raise InputError(f"{path}: not a readable video (OpenCV/FFmpeg cannot open it)")
-
-    def read(self) -> tuple[bool, np.ndarray | None]:
-        if not self._clock.grab():
-            return False, None
-        return super().read()
-
-    def get(self, prop: int) -> float:
-        return self._clock.get(prop)
-
-    def release(self) -> None:
-        super().release()
-        self._clock.release()
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+        self._proc.stdout.close()

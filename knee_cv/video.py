@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .decoders import ClockedFfmpegCapture, FfmpegCapture, colour_tags
+from .decoders import FfmpegCapture, colour_tags
 from .errors import InputError
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,8 @@ class VideoInfo:
     frames: int
     width: int
     height: int
-    #: "opencv"; "ffmpeg": a codec or colour tag OpenCV cannot decode; "ffmpeg+opencv": pixels from ffmpeg,
-    #: times from OpenCV, for colour tags OpenCV converts slowly (Display P3, BT.2020, HDR: see ``decoders``)
+    #: "opencv", or "ffmpeg" for a codec or colour tag OpenCV cannot decode and for colour tags it converts
+    #: slowly (Display P3, BT.2020, HDR: see ``decoders``)
     backend: str = "opencv"
     clock: bool = True        # the container's frame rate and timestamps are believable (not over 1000 fps)
 
@@ -88,8 +88,6 @@ def _open(path: Path, backend: str = "opencv"):
     _check_file(path)
     if backend == "ffmpeg":
         return FfmpegCapture(path)
-    if backend == "ffmpeg+opencv":
-        return ClockedFfmpegCapture(path)
     cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     if not cap.isOpened():
         raise InputError(f"{path}: not a readable video (OpenCV/FFmpeg cannot open it)")
@@ -101,19 +99,20 @@ def _fourcc(cap: cv2.VideoCapture) -> str:
     return "".join(chr((code >> 8 * k) & 0xFF) for k in range(4)).strip("\x00 ") or "unknown"
 
 
-def _first_frame(path: Path) -> tuple[object, np.ndarray, str]:
-    """Open ``path`` and decode its first frame: ``(capture, image, backend)``.
+def _first_frame(path: Path) -> tuple[object, np.ndarray, str, tuple[float, float]]:
+    """Open ``path`` and decode its first frame: ``(capture, image, backend, (fps, frames))``, the last two as
+    OpenCV reads them from the container (0 where it cannot), whichever backend decodes.
 
     OpenCV first, unless the clip's colour tags make it slow; ffmpeg where OpenCV decodes nothing."""
     cap = _open(path)  # OpenCV opening the file is the check that it is a video at all
-    codec = _fourcc(cap)
-    order = ("ffmpeg+opencv", "opencv", "ffmpeg") if colour_tags(path).slow_in_opencv else ("opencv", "ffmpeg")
+    codec, announced = _fourcc(cap), (cap.get(cv2.CAP_PROP_FPS), cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    order = ("ffmpeg", "opencv") if colour_tags(path).slow_in_opencv else ("opencv", "ffmpeg")
     for backend in order:
         got = _decodes(path, backend, cap if backend == "opencv" else None)
         if got is not None:
             if backend != "opencv":
                 cap.release()
-            return (*got, backend)
+            return (*got, backend, announced)
     cap.release()
     raise InputError(f"{path}: video has no readable frames (codec {codec}; cut off before its first frame, "
                      "or a codec neither OpenCV nor ffmpeg decodes)")
@@ -143,17 +142,17 @@ def probe(path: str | Path) -> VideoInfo:
         Missing, empty, non-video, or a video with no decodable frame.
     """
     path = Path(path)
-    cap, img, backend = _first_frame(path)
+    cap, img, backend, (fps, frames) = _first_frame(path)
     try:
         if not cap.read()[0]:  # a PNG or JPEG opens as a one-frame "video"
             raise InputError(f"{path}: has a single frame (a still image?), not a video")
-        fps = cap.get(cv2.CAP_PROP_FPS)
+        if not (np.isfinite(fps) and fps > 0 and frames > 0):  # the container's own figures, else ffmpeg's
+            fps, frames = cap.get(cv2.CAP_PROP_FPS), cap.get(cv2.CAP_PROP_FRAME_COUNT)
         clock = bool(np.isfinite(fps) and 0 < fps <= 1000)
         if not clock:  # its timestamps are as wrong as its rate: frames are timed at 30 fps instead
             log.warning("%s: container announces fps=%s; assuming 30", path, fps)
             fps = 30.0
-        frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        return VideoInfo(str(path), float(fps), max(frames, 0), img.shape[1], img.shape[0], backend, clock)
+        return VideoInfo(str(path), float(fps), max(int(frames), 0), img.shape[1], img.shape[0], backend, clock)
     finally:
         cap.release()
 

@@ -164,13 +164,13 @@ def _tagged_clip(tmp_path, primaries: int, name: str, transfer: int = 1):
     return out
 
 
-def test_a_display_p3_clip_is_decoded_by_ffmpeg_and_timed_by_the_container(tmp_path):
-    """The pixels of a P3-tagged clip come from ffmpeg (OpenCV 5 would convert its colours at ~13 frames/s on a
-    phone's 1080x1920), its frame times still from the container through OpenCV: the same times, frame for
-    frame, as OpenCV reads, the 0.2 s pause included, and the same pictures as the clip tagged BT.709."""
+def test_a_display_p3_clip_is_decoded_by_ffmpeg_with_the_containers_frame_times(tmp_path):
+    """A P3-tagged clip is decoded by ffmpeg (OpenCV 5 would convert its colours at ~13 frames/s on a phone's
+    1080x1920), with the container's frame times: the same times, frame for frame, as OpenCV reads, the 0.2 s
+    pause included (not index / fps), and the same pictures as the clip tagged BT.709."""
     p3, srgb = _tagged_clip(tmp_path, 12, "p3.mp4"), _tagged_clip(tmp_path, 1, "bt709.mp4")
     info, plain = video.probe(p3), video.probe(srgb)
-    assert (info.backend, plain.backend) == ("ffmpeg+opencv", "opencv")
+    assert (info.backend, plain.backend) == ("ffmpeg", "opencv")
     frames, ref = list(video.read_frames(p3, info=info)), list(video.read_frames(srgb, info=plain))
     cap, clock = cv2.VideoCapture(str(p3), cv2.CAP_FFMPEG), []
     while cap.grab():
@@ -193,7 +193,19 @@ def test_a_transfer_neither_opencv_nor_ffmpeg_converts_is_decoded_with_its_matri
     assert info.backend == "ffmpeg"
     frames, ref = list(video.read_frames(odd, info=info)), list(video.read_frames(srgb))
     assert len(frames) == len(ref) == 30
+    assert [f.t for f in frames] == pytest.approx([f.t for f in ref], abs=1e-9)  # the container's: with the pause
+    assert frames[10].t - frames[9].t == pytest.approx(0.2 + 1 / 30, abs=2e-3)
     assert all(np.abs(a.image.astype(int) - b.image.astype(int)).mean() < 1.0 for a, b in zip(frames, ref))
+
+
+def test_ffmpeg_that_decodes_nothing_is_a_one_line_input_error(tmp_path):
+    from knee_cv.decoders import FfmpegCapture
+
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40)
+    with pytest.raises(InputError, match=r"junk\.mp4: not a readable video \(.+\)$") as err:
+        FfmpegCapture(junk)
+    assert "\n" not in str(err.value)
 
 
 def test_the_p3_phone_clips_take_the_fast_decoder():
@@ -201,7 +213,7 @@ def test_the_p3_phone_clips_take_the_fast_decoder():
 
     for name in ("overhead_squat_front_mild_valgus_right.mov", "overhead_squat_front_slight_varus.mov"):
         info = video.probe(clip(name))
-        assert (info.backend, info.width, info.height) == ("ffmpeg+opencv", 1080, 1920), name
+        assert (info.backend, info.width, info.height) == ("ffmpeg", 1080, 1920), name
 
 
 def test_an_iphone_hdr_clip_hevc_10_bit_hlg_stored_sideways_comes_out_upright_and_timed(tmp_path):
@@ -223,7 +235,7 @@ def test_an_iphone_hdr_clip_hevc_10_bit_hlg_stored_sideways_comes_out_upright_an
     subprocess.run([ff, "-v", "error", "-y", "-display_rotation", "90", "-i", str(land), "-c", "copy", str(hdr)],
                    check=True)
     info = video.probe(hdr)
-    assert (info.backend, info.width, info.height) == ("ffmpeg+opencv", 240, 320)
+    assert (info.backend, info.width, info.height) == ("ffmpeg", 240, 320)
     frames = list(video.read_frames(hdr, info=info))
     cap = cv2.VideoCapture(str(hdr), cv2.CAP_FFMPEG)
     ref = []
