@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from .errors import InputError
+from .files import media_path
 
 #: Colour primaries OpenCV 5.1 converts at full speed (measured: a 1080x1920 H.264 clip re-tagged with each
 #: primaries code decoded 90 frames in 0.3-0.4 s with these, 5.2-6.4 s with bt2020, film, smpte428, smpte431,
@@ -76,7 +77,7 @@ def ffmpeg_header(path) -> str | None:
         st = p.stat()
     except OSError:
         return None
-    return _header(str(p), st.st_mtime_ns, st.st_size)
+    return _header(media_path(p), st.st_mtime_ns, st.st_size)
 
 
 @functools.lru_cache(maxsize=64)
@@ -132,9 +133,9 @@ class FfmpegCapture:
         import imageio_ffmpeg
 
         self.fps, self.frames = rate_and_length(ffmpeg_header(path) or "")
-        self._proc = subprocess.Popen([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel",
-                                       "info", "-i", str(path), *_ARGS], stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, text=False)
+        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-i",
+               media_path(path), *_ARGS]
+        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._times: queue.Queue = queue.Queue()
         self._tail: collections.deque = collections.deque(maxlen=8)  # the log's last lines, for an error message
         threading.Thread(target=self._read_log, name="knee-cv-ffmpeg-log", daemon=True).start()

@@ -11,6 +11,13 @@ from pathlib import Path
 from .errors import OutputError
 
 
+def media_path(path: str | Path) -> str:
+    """``path`` as FFmpeg (OpenCV's and the ffmpeg binary) must be given it: absolute. FFmpeg reads a name like
+    ``2026-12-07T10:30.mp4`` as a URL of the protocol ``2026-12-07T10`` (letters, digits and ``+-.`` before a
+    colon) and cannot open it; an absolute path starts with ``/`` and never reads as one."""
+    return os.path.abspath(path)
+
+
 def ensure_dir(path: str | Path, what: str = "output folder", *, need_bytes: int = 0) -> Path:
     """Create ``path`` (and parents), write to it, and check it has ``need_bytes`` free, or raise
     :class:`OutputError` saying why; call before slow work, so a full disk is found before the pose pass."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .files import AtomicFile
+from .files import AtomicFile, media_path
 from .segments import check_frames, x264_params
 from .present import CUE_BGR as AMBER
 from .present import LEGEND, KneeMark, Overlay, Tone
@@ -160,7 +160,7 @@ class VideoSink:
         try:
             import imageio_ffmpeg
 
-            self._gen = imageio_ffmpeg.write_frames(str(self._file.tmp), (w, h), fps=fps, codec="libx264",
+            self._gen = imageio_ffmpeg.write_frames(media_path(self._file.tmp), (w, h), fps=fps, codec="libx264",
                                                     pix_fmt_in="yuv420p" if self._i420 else "bgr24",
                                                     pix_fmt_out="yuv420p", quality=None, bitrate=None,
                                                     macro_block_size=2,
@@ -171,7 +171,7 @@ class VideoSink:
             log.warning("H.264 writer unavailable (%s); writing MPEG-4 Part 2 instead", exc)
             self._gen = None
             self.path = self.path.with_name(self.path.stem + "_mp4v.mp4")
-            self._cv = cv2.VideoWriter(str(self._file.tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+            self._cv = cv2.VideoWriter(media_path(self._file.tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
 
     def write(self, frame: np.ndarray) -> None:
         if self._gen is not None:

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from .errors import OutputError
-from .files import AtomicFile
+from .files import AtomicFile, media_path
 
 
 def x264_params(*, fast: bool = True) -> list[str]:
@@ -54,7 +54,7 @@ class SegmentedSink:
     def _start(self, seg: int):
         import imageio_ffmpeg
 
-        gen = imageio_ffmpeg.write_frames(str(self._path(seg)), self.size, fps=self.fps, codec="libx264",
+        gen = imageio_ffmpeg.write_frames(media_path(self._path(seg)), self.size, fps=self.fps, codec="libx264",
                                           pix_fmt_in="yuv420p", pix_fmt_out="yuv420p", quality=None, bitrate=None,
                                           macro_block_size=2,
                                           output_params=[*x264_params(), "-threads", "1", "-f", "h264"])
@@ -105,8 +105,8 @@ class SegmentedSink:
         f = AtomicFile(path)
         try:
             cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "h264", "-framerate",
-                   repr(self.fps), "-i", str(stream), "-c", "copy", "-movflags", "+faststart", "-f", "mp4",
-                   str(f.tmp)]
+                   repr(self.fps), "-i", media_path(stream), "-c", "copy", "-movflags", "+faststart", "-f", "mp4",
+                   media_path(f.tmp)]
             done = subprocess.run(cmd, capture_output=True, text=True)
             if done.returncode != 0:
                 raise OutputError(f"{Path(path).name}: joining the video failed ({done.stderr.strip()[:200]})")
@@ -119,7 +119,7 @@ class SegmentedSink:
 def check_frames(tmp: Path, expected: int, name: str) -> None:
     """Read the frame count of a just-written video back before it is renamed into place: an encoder that stopped
     part-way (disk full, a file-size limit) must not leave a complete-looking video."""
-    cap = cv2.VideoCapture(str(tmp))
+    cap = cv2.VideoCapture(media_path(tmp))
     got = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else 0
     cap.release()
     if got < 0.98 * expected:

@@ -20,6 +20,7 @@ import numpy as np
 
 from .decoders import FfmpegCapture, colour_tags
 from .errors import InputError
+from .files import media_path
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ def _open(path: Path, backend: str = "opencv"):
     _check_file(path)
     if backend == "ffmpeg":
         return FfmpegCapture(path)
-    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    cap = cv2.VideoCapture(media_path(path), cv2.CAP_FFMPEG)
     if not cap.isOpened():
         raise InputError(f"{path}: not a readable video (OpenCV/FFmpeg cannot open it)")
     return cap

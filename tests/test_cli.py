@@ -156,3 +156,23 @@ def test_a_full_disk_is_found_before_the_pose_pass(tmp_path, capsys, monkeypatch
     assert len(err) == 1 and "only 2 MB free" in err[0] and "choose another --out" in err[0]
     need = api.output_bytes(sink.path, annotate=True, pdf=True)
     assert need == api.BASE_OUTPUT_BYTES + sink.path.stat().st_size
+
+
+def test_a_video_named_with_a_time_of_day_is_analyzed(tmp_path, model_dir):
+    """FFmpeg (OpenCV's and the binary) reads ``2026-12-07T10:30.mp4`` as a URL of the protocol ``2026-12-07T10``
+    and could not open it: such a name, given relative, analyzed into the default output folder, whose annotated
+    video is written and checked through FFmpeg too."""
+    import shutil
+
+    import cv2
+
+    name = "2026-12-07T10:30.mp4"
+    shutil.copy(clip("squat_front_single_rep_barbell.mp4"), tmp_path / name)
+    p = run_cli("analyze", name, "--no-pdf", env_models=model_dir, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    out = tmp_path / "knee_cv_out" / "2026-12-07T10:30"
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["video"]["frames_read"] == 75 and len(rep["reps"]) == 1
+    cap = cv2.VideoCapture(str((out / "annotated.mp4").resolve()))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 75
+    cap.release()
