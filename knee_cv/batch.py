@@ -200,6 +200,7 @@ def _local_map(jobs: list[Job], workers: int) -> Iterator[dict]:
     try:
         yield from pool.imap_unordered(process_video, jobs)
         pool.close()
+        pool.join()  # let the workers exit on their own: killed on their way out, they leaked a semaphore
     finally:  # stopped early (a signal, Ctrl+C, an error): no worker may outlive the batch
         pool.terminate()
         pool.join()
