@@ -129,7 +129,7 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
         gaps: list = []
         track = estimate_track(read_frames(path, info=info, gaps=gaps), est, width=info.width, height=info.height,
                                fps=info.fps, on_frame=seen)
-    skipped = sum(max(int(round((g.before_s - g.after_s) * info.fps)) - 1, 1) for g in gaps)
+    skipped = sum(g.frames for g in gaps)
     video = VideoMeta.from_info(info, len(track), frames_skipped=skipped)
     if gaps:
         warnings.append(Notice(WarningCode.VIDEO_DAMAGED, damaged_text(gaps, skipped)))

@@ -108,6 +108,8 @@ _SHOWINFO = re.compile(r"\bn:\s*\d+\s+pts:\s*(-?\d+)\s+pts_time:\S+.*?\bs:(\d+)x
 _TIME_BASE = re.compile(r"config in time_base: (\d+)/(\d+)")  # pts_time is printed to 6 digits: too coarse
 _RATE = re.compile(r"Video: .*?, (\d+(?:\.\d+)?) fps")
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
+#: The level tag ``-loglevel level+info`` puts on each line: errors are counted, the tag kept out of messages.
+_LEVEL = re.compile(r"\[(panic|fatal|error|warning|info)\] ")
 #: Seconds to wait for ffmpeg's next frame before taking the stream to have stalled.
 _WAIT_S = 60.0
 
@@ -121,19 +123,32 @@ def rate_and_length(header: str) -> tuple[float, int]:
     return fps, int(round(secs * fps))
 
 
+def lost_frames(step_s: float, fps: float, damaged: bool) -> int:
+    """Frames missing before a decoded frame that came ``step_s`` seconds after the one before it: in a file
+    known to be ``damaged`` by then, a step of more than 1.5 frame intervals of the container's rate ``fps``
+    is frames lost; a step alone is not (a variable-rate phone clip's frames come unevenly)."""
+    step = step_s * fps
+    return int(round(step)) - 1 if damaged and step > 1.5 else 0
+
+
 class FfmpegCapture:
     """The few ``cv2.VideoCapture`` calls knee-cv makes, served by the ffmpeg binary that imageio-ffmpeg ships.
 
     Frames come out upright (ffmpeg applies the rotation tag), once each and in order, each with the
     container's presentation time (``CAP_PROP_POS_MSEC``, the times OpenCV reads); seeking walks forward.
     One ffmpeg process decodes; a thread reads its log for each frame's time and size.
+
+    ffmpeg skips a damaged stretch itself where OpenCV's ``read()`` fails on it, so after each ``read()``,
+    :attr:`lost` is the number of frames missing just before the one returned (:func:`lost_frames`; the file
+    is damaged once decoding has logged an error). The errors alone do not place the loss: the stream parser
+    runs ahead of the decoder and logs first.
     """
 
     def __init__(self, path) -> None:
         import imageio_ffmpeg
 
         self.fps, self.frames = rate_and_length(ffmpeg_header(path) or "")
-        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-i",
+        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+info", "-i",
                media_path(path), *_ARGS]
         self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._times: queue.Queue = queue.Queue()
@@ -148,18 +163,21 @@ class FfmpegCapture:
             self.release()
             why = next((ln for ln in reversed(self._tail) if ln), "ffmpeg decoded no frame")
             raise InputError(f"{path}: not a readable video ({why})")
-        self.i, self.t = 0, 0.0
+        self.i, self.t, self.lost = 0, 0.0, 0
 
     def _read_log(self) -> None:
-        tb = 0.0
+        tb, errors = 0.0, 0
         for raw in self._proc.stderr:
             line = raw.decode("utf-8", "replace").strip()
-            if m := _SHOWINFO.search(line):
-                self._times.put((int(m.group(1)) * tb, int(m.group(2)), int(m.group(3))))
+            if m := _SHOWINFO.search(line):  # each frame carries the errors logged before it, in log order
+                self._times.put((int(m.group(1)) * tb, int(m.group(2)), int(m.group(3)), errors))
             elif m := _TIME_BASE.search(line):
                 tb = int(m.group(1)) / int(m.group(2)) if int(m.group(2)) else 0.0
-            elif len(line) < 300:
-                self._tail.append(line)
+            else:
+                level = _LEVEL.search(line)
+                errors += bool(level) and level.group(1) in ("panic", "fatal", "error")
+                if len(line) < 300:
+                    self._tail.append(_LEVEL.sub("", line))
         self._proc.stderr.close()
         self._times.put(None)
 
@@ -172,13 +190,14 @@ class FfmpegCapture:
         if item is None:
             self._times.put(None)  # the end stays the end for later reads
             return False, None
-        t, w, h = item
+        t, w, h, errors = item
         buf = bytearray(w * h * 3)
         view, got = memoryview(buf), 0
         while got < len(buf) and (k := self._proc.stdout.readinto(view[got:])):
             got += k
         if got < len(buf):
             return False, None
+        self.lost = lost_frames(t - self.t, self.fps, errors > 0) if self.i else 0
         self.i, self.t = self.i + 1, t
         return True, np.frombuffer(buf, np.uint8).reshape(h, w, 3)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .decoders import FfmpegCapture, colour_tags
+from .decoders import FfmpegCapture, colour_tags, lost_frames
 from .errors import InputError
 from .files import media_path
 
@@ -46,11 +46,11 @@ class VideoInfo:
 @dataclasses.dataclass(frozen=True)
 class Gap:
     """A damaged stretch the decoder skipped: between the good frames at ``after_s`` and ``before_s`` (seconds);
-    ``reads`` failed reads."""
+    ``frames`` lost there (:func:`knee_cv.decoders.lost_frames`; failed reads where the clip's times are not read)."""
 
     after_s: float
     before_s: float
-    reads: int
+    frames: int
 
 
 #: Failed reads in a row before a file is taken to have ended: a damaged packet costs one or a few reads
@@ -158,6 +158,15 @@ def probe(path: str | Path) -> VideoInfo:
         cap.release()
 
 
+def _add_gap(gaps: list, gap: Gap) -> None:
+    """Append ``gap``, or join it to the last one when a single good frame stands between them (one damaged
+    stretch with a frame decoded in its middle)."""
+    if gaps and gaps[-1].before_s == gap.after_s:
+        last = gaps.pop()
+        gap = Gap(last.after_s, gap.before_s, last.frames + gap.frames)
+    gaps.append(gap)
+
+
 def read_frames(path: str | Path, *, info: VideoInfo | None = None, prefetch: int = 8,
                 gaps: list | None = None) -> Iterator[Frame]:
     """Yield upright frames with timestamps, decoding in a background thread.
@@ -180,7 +189,7 @@ def read_frames(path: str | Path, *, info: VideoInfo | None = None, prefetch: in
         cap = None
         try:
             cap = _open(path, info.backend)  # inside try: a failure must reach the consumer, not leave it waiting
-            i, last_t, bad = 0, -1.0, 0
+            i, last_t, bad, damaged = 0, -1.0, 0, False
             while not stop.is_set() and bad <= MAX_BAD_READS:
                 ok, img = cap.read()
                 if not ok or img is None:
@@ -189,8 +198,12 @@ def read_frames(path: str | Path, *, info: VideoInfo | None = None, prefetch: in
                 t = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0 if info.clock else np.nan
                 if not np.isfinite(t) or t <= last_t or (i > 0 and t == 0):
                     t = max(i / info.fps, last_t + 1e-3)
-                if bad and i:
-                    skipped.append(Gap(round(last_t, 3), round(t, 3), bad))
+                damaged = damaged or bad > 0
+                lost = getattr(cap, "lost", None)  # the ffmpeg reader skips damage itself, no read fails
+                if lost is None:  # OpenCV's decoder loses frames a few reads after the failed one: the times say
+                    lost = lost_frames(t - last_t, info.fps, damaged) if info.clock else bad
+                if lost and i:
+                    _add_gap(skipped, Gap(round(last_t, 3), round(t, 3), lost))
                 bad, last_t = 0, t
                 q.put(Frame(i, t, img))
                 i += 1

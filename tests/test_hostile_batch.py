@@ -205,6 +205,7 @@ def test_a_clip_damaged_mid_file_is_analyzed_through_with_the_bad_time_range_nam
     assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
     doc = json.loads((tmp_path / "o" / "report.json").read_text())
     assert doc["video"]["frames_read"] >= 400 and not doc["video"]["truncated"]
+    assert doc["video"]["frames_read"] + doc["video"]["frames_skipped"] == doc["video"]["frames"] == 408
     (w,) = [w for w in doc["warnings"] if w["code"] == "video_damaged"]
     assert "could not be decoded and were skipped (between " in w["message"] and " s" in w["message"]
     assert "damaged video" in p.stdout and len(doc["reps"]) == 10

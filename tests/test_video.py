@@ -71,8 +71,13 @@ def test_error_mid_stream_reaches_the_consumer(tmp_path, monkeypatch):
         list(video.read_frames(path, info=video.probe(path)))
 
 
-def _damaged_h264(tmp_path, n=150):
-    """An H.264 clip of ``n`` distinct frames with two stretches of its bytes overwritten by noise."""
+def _damaged_h264(tmp_path, n=150, p3=False):
+    """An H.264 clip of ``n`` distinct frames at 30 fps with two stretches of its bytes overwritten by noise;
+    ``p3``: its stream tagged Display P3, as an iPhone's (decoded by ffmpeg)."""
+    import subprocess
+
+    import imageio_ffmpeg
+
     from knee_cv.render import VideoSink
 
     with VideoSink(tmp_path / "clip.mp4", 30.0, (96, 64), fast=False) as sink:
@@ -80,16 +85,28 @@ def _damaged_h264(tmp_path, n=150):
         for k in range(n):                                         # a moving pattern: every frame differs
             img = np.dstack([(xx * 3 + k * 5) % 256, (yy * 4 + k * 3) % 256, np.full_like(xx, k)])
             sink.write(img.astype(np.uint8))
+    clip = sink.path
+    if p3:
+        clip = tmp_path / "p3.mp4"
+        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(sink.path), "-c", "copy",
+                        "-bsf:v", "h264_metadata=colour_primaries=12:transfer_characteristics=13:matrix_coefficients=1",
+                        str(clip)], check=True)
     from synth import damage
 
     bad = tmp_path / "damaged.mp4"
-    bad.write_bytes(damage(sink.path.read_bytes(), (0.35, 0.7), 300, seed=3))
+    bad.write_bytes(damage(clip.read_bytes(), (0.35, 0.7), 300, seed=3))
     return bad, n
 
 
-def test_a_damaged_stretch_mid_file_is_skipped_and_reported_not_taken_for_the_end(tmp_path):
-    bad, n = _damaged_h264(tmp_path)
+@pytest.mark.parametrize("p3", [False, True], ids=["opencv", "ffmpeg"])
+def test_a_damaged_stretch_mid_file_is_skipped_and_reported_not_taken_for_the_end(tmp_path, p3):
+    """Each damaged stretch is reported where frames are missing, with how many: read + lost = the clip's
+    frames. Both decoders: OpenCV fails a read and loses frames a few reads later; ffmpeg (an iPhone's P3 clip)
+    skips the damage without a failed read, and its damaged stretches used to go unreported (8 frames lost of
+    150: "video ends early ... file cut off?")."""
+    bad, n = _damaged_h264(tmp_path, p3=p3)
     info = video.probe(bad)
+    assert info.backend == ("ffmpeg" if p3 else "opencv")
     gaps: list = []
     frames = list(video.read_frames(bad, info=info, gaps=gaps))
     assert len(frames) >= 0.9 * n                                  # before: reading stopped at the first bad packet
@@ -97,6 +114,9 @@ def test_a_damaged_stretch_mid_file_is_skipped_and_reported_not_taken_for_the_en
     assert gaps and all(0 < g.after_s < g.before_s < n / 30.0 for g in gaps)
     ts = [f.t for f in frames]
     assert all(b > a for a, b in zip(ts, ts[1:]))
+    assert len(frames) < n and len(frames) + sum(g.frames for g in gaps) == n
+    missing = sorted(set(range(n)) - {round(t * 30) for t in ts})  # the frames' times are the container's
+    assert all(any(g.after_s < k / 30 < g.before_s for g in gaps) for k in missing), (missing, gaps)
     # the pictures' decoder skips the same packets, so frame k is the same picture in both
     want = [0, len(frames) // 2, len(frames) - 1]
     got = dict(video.iter_frames_at(bad, want, backend=info.backend))
