@@ -143,8 +143,15 @@ class RepSegmenter:
         """Add depth samples (fraction of leg length; NaN = unknown) and return the reps they close.
 
         An unknown sample holds the last known depth: a frame the pose model missed mid-rep is not the person
-        standing up (read as 0, one dropped frame split a live rep into a shallow "good rep" and the rest)."""
+        standing up (read as 0, one dropped frame split a live rep into a shallow "good rep" and the rest).
+        Before the person is first seen nothing is buffered: an unknown start is not standing either (held as 0,
+        a clip whose person MediaPipe first found 0.17 deep, as its tracker settled, began with a phantom rep
+        "from standing")."""
         x = np.atleast_1d(np.asarray(depth, float))
+        if not len(self._buf):
+            known = np.flatnonzero(~np.isnan(x))
+            skip = int(known[0]) if known.size else len(x)
+            self._origin, x = self._origin + skip, x[skip:]
         if np.isnan(x).any():
             x = np.r_[self._buf[-1] if len(self._buf) else 0.0, x]
             x = x[np.maximum.accumulate(np.where(np.isnan(x), 0, np.arange(len(x))))][1:]

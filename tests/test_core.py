@@ -294,6 +294,20 @@ def test_a_frame_the_pose_model_missed_does_not_split_a_rep():
         assert (rep.start, rep.bottom, rep.end) == (whole.start, whole.bottom, whole.end)
 
 
+def test_frames_before_the_person_is_first_seen_are_not_standing():
+    """A clip whose person MediaPipe finds only after 1.8 s, first 0.17 leg lengths deep while its tracker
+    settles, then standing (a real clip cropped to the legs: 7 reps found for its 6). The unknown start is not
+    the person standing, so that settling is no rep; a rep after it keeps its frame numbers."""
+    rep = np.sin(np.linspace(0, np.pi, 60)) ** 2 * 0.5
+    settle = np.r_[np.linspace(0.17, 0.03, 20), np.full(20, 0.03)]
+    for lead in (0, 54):
+        d = np.r_[np.full(lead, np.nan), settle, rep, np.zeros(30)]
+        for chunk in (1, 7, len(d)):
+            (got,) = _frame_by_frame(d, 30.0, chunk)
+            assert (got.index, got.bottom) == (1, lead + 40 + int(np.argmax(rep))), (lead, chunk)
+        assert R.segment_reps(d, 30.0) == [got]
+
+
 @pytest.mark.parametrize("toml, needle", [
     ("[filters]\ncutoff_hz = 0\n", "filters.cutoff_hz: must be in (0, 30]"),
     ("[filters]\nhampel_window_s = 0\n", "hampel_window_s: must be in (0, 10]"),
