@@ -421,7 +421,8 @@ class OverlayModel:
 FILMING_GUIDE = (
     ("front", "Film from the front: the person faces the camera squarely (knees are judged up to 30 degrees of "
               "body turn; a side view shows nothing of the knees' inward collapse)."),
-    ("distance", "Stand 2-3 m from the camera, so the whole body, head to feet, fills most of the picture's height."),
+    ("distance", "Stand 2-3 m from the camera, so the whole body, head to feet, fills most of the picture's height "
+                 "(from nearer, a wide lens makes a caving knee read smaller)."),
     ("height", "Put the camera at knee-to-hip height (about 50-90 cm), level, not tilted up or down (from higher "
                "up a lunge's or single-leg squat's caving knee, and a hip drop, can be missed)."),
     ("still", "Keep the camera still (a tripod or a shelf) and film in one shot: depth is read from the picture."),
