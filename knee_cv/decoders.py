@@ -91,6 +91,35 @@ def _header(path: str, mtime_ns: int, size: int) -> str | None:
         return None
 
 
+#: HDR reference white (BT.2408: 203 cd/m2, where HLG puts 75 % of its signal) becomes SDR white; above it,
+#: highlights roll off from this share of white instead of clipping.
+HDR_WHITE_NITS, SDR_KNEE = 203.0, 0.8
+
+
+def sdr_table(transfer: str) -> np.ndarray | None:
+    """A 256-entry table from a frame's 8-bit code values in the HDR ``transfer`` (ffmpeg's name: HLG
+    ``arib-std-b67`` or PQ ``smpte2084``) to SDR (BT.1886) code values; ``None`` for an SDR transfer.
+
+    Shown as SDR untouched, an iPhone's HLG picture is about a third darker (its white at code 191) and a
+    PQ one darker still: the live window, the PDF and the annotated video look dim, and the darkness check
+    warns about a well-lit room. Per channel, so the colours stay as in the BT.2020 gamut (a little pale).
+    """
+    v = np.arange(256) / 255.0
+    if transfer == "arib-std-b67":  # ITU-R BT.2100 HLG: inverse OETF, then the OOTF of a 1000 cd/m2 display
+        a, b, c = 0.17883277, 0.28466892, 0.55991073
+        scene = np.where(v <= 0.5, v * v / 3, (np.exp((v - c) / a) + b) / 12)
+        nits = 1000.0 * scene ** 1.2
+    elif transfer == "smpte2084":  # ITU-R BT.2100 PQ EOTF: absolute cd/m2
+        m1, m2, c1, c2, c3 = 0.1593017578125, 78.84375, 0.8359375, 18.8515625, 18.6875
+        e = v ** (1 / m2)
+        nits = 10000.0 * (np.maximum(e - c1, 0) / (c2 - c3 * e)) ** (1 / m1)
+    else:
+        return None
+    rel = nits / HDR_WHITE_NITS
+    rolled = SDR_KNEE + (1 - SDR_KNEE) * (1 - np.exp(-(rel - SDR_KNEE) / (1 - SDR_KNEE)))
+    return np.round(255 * np.where(rel <= SDR_KNEE, rel, rolled) ** (1 / 2.4)).astype(np.uint8)
+
+
 def colour_tags(path) -> ColourTags:
     """``path``'s colour description as ffmpeg reads it; untagged (OpenCV decodes it) if ffmpeg cannot say."""
     header = ffmpeg_header(path)
@@ -148,6 +177,7 @@ class FfmpegCapture:
         import imageio_ffmpeg
 
         self.fps, self.frames = rate_and_length(ffmpeg_header(path) or "")
+        self._sdr = sdr_table(colour_tags(path).transfer)  # an HDR picture is shown as SDR, not dim
         cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+info", "-i",
                media_path(path), *_ARGS]
         self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -199,7 +229,8 @@ class FfmpegCapture:
             return False, None
         self.lost = lost_frames(t - self.t, self.fps, errors > 0) if self.i else 0
         self.i, self.t = self.i + 1, t
-        return True, np.frombuffer(buf, np.uint8).reshape(h, w, 3)
+        img = np.frombuffer(buf, np.uint8).reshape(h, w, 3)
+        return True, (img if self._sdr is None else cv2.LUT(img, self._sdr, dst=img))
 
     def grab(self) -> bool:
         return self.read()[0]

@@ -269,3 +269,45 @@ def test_an_iphone_hdr_clip_hevc_10_bit_hlg_stored_sideways_comes_out_upright_an
         a, b = f.image.sum(-1).ravel(), img.astype(int).sum(-1)
         same, turned, mirrored = (np.corrcoef(a, c.ravel())[0, 1] for c in (b, b[::-1, ::-1], b[:, ::-1]))
         assert same > 0.9 and same > max(turned, mirrored) + 0.5, f.index   # the same picture, the same way up
+
+
+def test_hdr_code_values_map_to_sdr_with_reference_white_as_white():
+    """BT.2408: HDR reference white (203 cd/m2; 75 % of the HLG signal, about 58 % of PQ's) becomes SDR white,
+    black stays black, brighter stays brighter; SDR transfers are left alone."""
+    from knee_cv.decoders import sdr_table
+
+    hlg, pq = sdr_table("arib-std-b67"), sdr_table("smpte2084")
+    assert all(sdr_table(t) is None for t in ("bt709", "iec61966-2-1", "smpte170m", "unknown"))
+    for table in (hlg, pq):
+        assert table.dtype == np.uint8 and table.shape == (256,) and table[0] == 0
+        assert np.all(np.diff(table.astype(int)) >= 0)
+    assert hlg[191] >= 240 and hlg[128] > 128          # HLG's white at code 191: shown as is, a third too dim
+    assert pq[148] >= 240 and pq[100] > 100            # PQ's at code 148
+    assert hlg[255] == pq[255] == 255
+
+
+@pytest.mark.parametrize("transfer", ["arib-std-b67", "smpte2084"])
+def test_an_hdr_clip_is_shown_as_bright_as_its_sdr_original(tmp_path, transfer):
+    """An SDR clip converted to HLG or PQ (its white at HDR reference white) decodes to the SDR original's grey
+    levels, within a few; shown untouched, the PQ copy read a third darker. (Grey: the table works per channel,
+    so saturated colours come out paler, as in the BT.2020 gamut; a real squat clip's HLG and PQ copies read
+    within 1.3 grey levels of its mean and 4-5 per channel.)"""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    ff, sdr, hdr = imageio_ffmpeg.get_ffmpeg_exe(), tmp_path / "sdr.mp4", tmp_path / "hdr.mov"
+    subprocess.run([ff, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=0.3",
+                    "-vf", "hue=s=0,setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv",
+                    "-c:v", "libx264", "-crf", "12", "-pix_fmt", "yuv420p", str(sdr)], check=True)
+    subprocess.run([ff, "-v", "error", "-y", "-i", str(sdr), "-vf", "zscale=t=linear:npl=203,format=gbrpf32le,"
+                    f"zscale=t={transfer}:p=bt2020:m=bt2020nc:npl=203,format=yuv420p10le", "-c:v", "libx265",
+                    "-preset", "ultrafast", "-crf", "12", "-x265-params", "log-level=error", "-color_primaries",
+                    "bt2020", "-color_trc", transfer, "-colorspace", "bt2020nc", "-tag:v", "hvc1", str(hdr)],
+                   check=True)
+    info = video.probe(hdr)
+    assert info.backend == "ffmpeg"
+    got, ref = next(iter(video.read_frames(hdr, info=info))).image, next(iter(video.read_frames(sdr))).image
+    grey = lambda im: cv2.cvtColor(im, cv2.COLOR_BGR2GRAY).astype(float)  # noqa: E731
+    assert abs(grey(got).mean() - grey(ref).mean()) < 6, (grey(got).mean(), grey(ref).mean())
+    assert np.corrcoef(grey(got).ravel(), grey(ref).ravel())[0, 1] > 0.97
