@@ -160,9 +160,17 @@ def truncated_text(read: int, announced: int) -> str:
             "analyzed what was there")
 
 
+#: The body's long axis further than this from the image's up (degrees): head down, a half turn, not a quarter.
+UPSIDE_DOWN_DEG = 135.0
+
+
 def rotation_hint(axis_deg: float) -> str:
     """The warning for a sideways picture, saying which way to turn it (``axis_deg``: the body's long axis,
     :func:`knee_cv.view.body_axis_deg`, + = head toward the image right)."""
+    if abs(axis_deg) > UPSIDE_DOWN_DEG:  # a quarter turn would leave the person lying across the picture
+        return ("the picture is upside down (the person's head is at its bottom): the video was probably filmed "
+                "with the phone upside down and lost its rotation tag, so nothing is judged; rotate it 180 degrees "
+                "and analyze again (for example: ffmpeg -i in.mp4 -vf hflip,vflip upright.mp4)")
     right = axis_deg > 0
     way, flag = ("counter-clockwise", "transpose=2") if right else ("clockwise", "transpose=1")
     side = "right" if right else "left"

@@ -203,6 +203,19 @@ def body_axis_deg(track: PoseTrack) -> np.ndarray:
     return np.degrees(np.arctan2(up_x, -up_y))  # the halving of both sums cancels in the angle
 
 
+def around_mean(deg: np.ndarray) -> np.ndarray:
+    """Angles (degrees, any shape, NaN allowed) moved by whole turns to within 180 of their circular mean, so
+    that a median of a picture held upside down (readings near +180 and -180) is not an upright 0. Angles
+    around 0, an upright person's, are returned as they are."""
+    deg = np.asarray(deg, float)
+    ok = np.isfinite(deg)
+    if not ok.any():
+        return deg
+    r = np.radians(deg[ok])
+    mean = np.degrees(np.arctan2(np.sin(r).mean(), np.cos(r).mean()))
+    return (deg - mean + 180.0) % 360.0 - 180.0 + mean
+
+
 def judging_block(view: View, turn: float, max_turn_deg: float, axis: float = 0.0) -> NotJudged | None:
     """Why nothing seen from this view can be judged in the frontal plane, or None (analyze and live mode)."""
     if abs(axis) > SIDEWAYS_DEG:
@@ -270,7 +283,7 @@ def rep_views(track: PoseTrack, depth: np.ndarray, reps, leg_length: float, cues
     feet = sort_groups(cues.feet[f], seg.group, np.ones(len(f), bool), seg.n)
     use_feet = bilateral & (kind <= 1) & (feet.count >= 0.5 * lens)  # front (0) or back (1)
     turn = np.where(use_feet, feet.quantile(0.5), turn)
-    axis = (body_axis_deg(track) if axes is None else axes)[f]
+    axis = around_mean(body_axis_deg(track) if axes is None else axes)[f]
     axis = sort_groups(axis, seg.group, np.isfinite(axis), seg.n).quantile(0.5)
     return [RepView(_VIEW_ORDER[k], float(t), float(a) if np.isfinite(a) else 0.0)
             for k, t, a in zip(kind.tolist(), turn.tolist(), axis.tolist())]

@@ -218,27 +218,44 @@ def test_a_slightly_turned_clean_squat_is_never_flagged(tmp_path, model_dir, tur
     assert turned and any(w.code.value == "knees_turned" for w in a.warnings)
 
 
-@pytest.mark.parametrize("turn", ["clockwise", "counter-clockwise"])
+@pytest.mark.parametrize("turn", ["clockwise", "counter-clockwise", "upside down"])
 def test_a_picture_turned_sideways_asks_for_a_rotation_and_judges_nothing(turn):
     """A phone video that lost its rotation tag shows a person lying across the picture: that is not a side
-    view (issue 15); the warning says which way to rotate, and no knee or hip is judged."""
+    view (issue 15); the warning says which way to rotate, and no knee or hip is judged. Upside down, the
+    rotation is a half turn (a real clip turned so was told to turn 90 degrees counter-clockwise)."""
     from knee_cv.analysis import analyze_track
     from knee_cv.codes import WarningCode
-    from knee_cv.view import body_axis_deg
+    from knee_cv.view import around_mean, body_axis_deg
 
     track = squat_track(reps=3, knee_shift_px=(30.0, 30.0))
     xyz = track.xyz.copy()
     x, y = xyz[..., 0].copy(), xyz[..., 1].copy()
     if turn == "clockwise":       # the picture turned 90 degrees clockwise: the head ends up on the image right
         xyz[..., 0], xyz[..., 1] = track.height - y, x
-    else:
+    elif turn == "counter-clockwise":
         xyz[..., 0], xyz[..., 1] = y, track.width - x
-    sideways = track.replace(xyz=xyz, width=track.height, height=track.width)
+    else:  # the head near the bottom, leaning a little either way: readings on both sides of +-180 degrees
+        xyz[..., 0], xyz[..., 1] = track.width - x, track.height - y
+        xyz[0::2, :23, 0] += 4.0
+        xyz[1::2, :23, 0] -= 4.0
+    half = turn == "upside down"
+    sideways = track.replace(xyz=xyz, width=track.width if half else track.height,
+                             height=track.height if half else track.width)
     axis = np.nanmedian(body_axis_deg(sideways))
-    assert abs(abs(axis) - 90) < 10 and (axis > 0) == (turn == "clockwise")
+    axes = body_axis_deg(sideways)
+    assert (np.abs(np.abs(axes) - (180 if half else 90)) < 10).all()
+    assert half or ((axis > 0) == (turn == "clockwise"))
+    assert not half or ((axes > 0).mean() == pytest.approx(0.5, abs=0.02))
+    # an even split across +-180 has a median of 0 ("upright") unless the readings are taken round their mean
+    even = np.array([179.0, -179.0, 178.0, -178.0, np.nan])
+    assert np.nanmedian(even) == 0 and abs(np.nanmedian(around_mean(even))) == pytest.approx(180.0)
+    assert np.array_equal(around_mean(np.array([-20.0, 5.0, 30.0])), [-20.0, 5.0, 30.0])
     a = analyze_track(sideways)
     (w,) = [w for w in a.warnings if w.code is WarningCode.PICTURE_SIDEWAYS]
-    assert ("counter-clockwise" in w) == (turn == "clockwise") and "transpose=" in w
+    if half:
+        assert "upside down" in w and "180 degrees" in w and "hflip,vflip" in w and "transpose" not in w
+    else:
+        assert ("counter-clockwise" in w) == (turn == "clockwise") and "transpose=" in w
     assert a.view is View.UNKNOWN and not any(w.code is WarningCode.SIDE_VIEW for w in a.warnings)
     assert all(not v.judged for r in a.reps for v in (*r.knee_verdicts, r.hip_verdict))
     assert not a.faults
