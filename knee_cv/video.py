@@ -158,6 +158,24 @@ def probe(path: str | Path) -> VideoInfo:
         cap.release()
 
 
+def _frame_time(cap, info: VideoInfo, i: int, last_t: float) -> float:
+    """The frame just read's time, seconds: the container's, or ``index / fps`` where it gives none or goes back."""
+    t = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0 if info.clock else np.nan
+    if not np.isfinite(t) or t <= last_t or (i > 0 and t == 0):
+        t = max(i / info.fps, last_t + 1e-3)
+    return t
+
+
+def _frames_lost(cap, info: VideoInfo, step_s: float, bad: int, damaged: bool) -> int:
+    """Frames lost just before the frame read ``step_s`` after the last one, after ``bad`` failed reads, in a file
+    ``damaged`` by then. The ffmpeg reader counts them itself (it skips damage without a failed read); OpenCV's
+    decoder loses frames a few reads after the failed one, so the times say where (its failed reads, without them)."""
+    lost = getattr(cap, "lost", None)
+    if lost is not None:
+        return lost
+    return lost_frames(step_s, info.fps, damaged) if info.clock else bad
+
+
 def _add_gap(gaps: list, gap: Gap) -> None:
     """Append ``gap``, or join it to the last one when a single good frame stands between them (one damaged
     stretch with a frame decoded in its middle)."""
@@ -195,13 +213,9 @@ def read_frames(path: str | Path, *, info: VideoInfo | None = None, prefetch: in
                 if not ok or img is None:
                     bad += 1
                     continue
-                t = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0 if info.clock else np.nan
-                if not np.isfinite(t) or t <= last_t or (i > 0 and t == 0):
-                    t = max(i / info.fps, last_t + 1e-3)
+                t = _frame_time(cap, info, i, last_t)
                 damaged = damaged or bad > 0
-                lost = getattr(cap, "lost", None)  # the ffmpeg reader skips damage itself, no read fails
-                if lost is None:  # OpenCV's decoder loses frames a few reads after the failed one: the times say
-                    lost = lost_frames(t - last_t, info.fps, damaged) if info.clock else bad
+                lost = _frames_lost(cap, info, t - last_t, bad, damaged)
                 if lost and i:
                     _add_gap(skipped, Gap(round(last_t, 3), round(t, 3), lost))
                 bad, last_t = 0, t
