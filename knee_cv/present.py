@@ -509,7 +509,9 @@ DIFFERENCE_WORDS = {"above": "larger than the smallest detectable difference: a 
                     "within": "smaller than the smallest detectable difference: may be noise",
                     "none": "needs judged reps on both legs"}
 
-REFERENCE_WORDS = {"clean_reps": "against this knee's reps without valgus", "standing": "against standing"}
+REFERENCE_WORDS = {"clean_reps": "against this knee's reps without valgus",
+                   "standing": "against standing (all its judged reps flagged; a squatting knee moves out from "
+                               "standing anyway)"}
 
 
 def _whole(value: float) -> str:
