@@ -16,6 +16,7 @@ import numpy as np
 
 from .codes import SIDES, FaultCode, MeasureKind, NotJudged, Severity, Side, Verdict, ViewClass
 from .faults import outside_toe
+from .view import UPSIDE_DOWN_DEG
 
 
 # --- colours ------------------------------------------------------------------------
@@ -158,10 +159,6 @@ def truncated_text(read: int, announced: int) -> str:
     """The warning for a video that ends before its announced length."""
     return (f"video ends early: only {read} of the {announced} announced frames were readable (file cut off?); "
             "analyzed what was there")
-
-
-#: The body's long axis further than this from the image's up (degrees): head down, a half turn, not a quarter.
-UPSIDE_DOWN_DEG = 135.0
 
 
 def rotation_hint(axis_deg: float) -> str:

@@ -180,6 +180,8 @@ class RepView(NamedTuple):
 #: is a video turned 90 degrees without its rotation tag, not a standing person (a deep squat's trunk seen from
 #: the side leans under 45 degrees).
 SIDEWAYS_DEG = 60.0
+#: Further than this (degrees), the head is down: a picture turned a half turn, not a quarter.
+UPSIDE_DOWN_DEG = 135.0
 
 
 def axis_deg(xy: np.ndarray) -> np.ndarray:
