@@ -121,9 +121,10 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
     else:
         warnings += _view_warnings(view, yaw, judging_block(view, yaw, settings.faults.max_yaw_deg), views,
                                    settings)
-    if not reps:
-        warnings.append(Notice(W.NO_REPS, "no reps found: the hips never dropped by more than "
-                               f"{settings.reps.min_depth:.0%} of leg length below standing"))
+    if not reps:  # in a picture not upright the hips' drop is not a drop in the picture
+        warnings.append(Notice(W.NO_REPS, "no reps found: " + (
+            "the picture is not upright, so the hips' drop cannot be read" if abs(axis) > SIDEWAYS_DEG else
+            f"the hips never dropped by more than {settings.reps.min_depth:.0%} of leg length below standing")))
     measure, results = judge_reps(track, base, metrics, reps, exercise, settings.faults, views,
                                   hints=hint_maker(track, base))
     warnings += _knee_warnings(results, settings, base.toe_out_deg, settings.faults.min_frames(track.t))

@@ -252,6 +252,9 @@ def test_a_picture_turned_sideways_asks_for_a_rotation_and_judges_nothing(turn):
     assert np.array_equal(around_mean(np.array([-20.0, 5.0, 30.0])), [-20.0, 5.0, 30.0])
     a = analyze_track(sideways)
     (w,) = [w for w in a.warnings if w.code is WarningCode.PICTURE_SIDEWAYS]
+    no_reps = [w for w in a.warnings if w.code is WarningCode.NO_REPS]
+    assert all("not upright" in w and "never dropped" not in w for w in no_reps)  # turned, the hips did drop
+    assert no_reps or a.reps
     if half:
         assert "upside down" in w and "180 degrees" in w and "hflip,vflip" in w and "transpose" not in w
     else:
