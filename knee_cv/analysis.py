@@ -19,7 +19,7 @@ from .settings import Settings
 from .track import HIP, SHOULDER, PoseTrack
 from .place import feet_drift, find_moves
 from .present import moved_text, moving_text, rotation_hint
-from .view import (SIDEWAYS_DEG, RepView, around_mean, TurnCues, View, body_axis_deg, body_yaw_deg, classify_view,
+from .view import (SIDEWAYS_DEG, RepView, TurnCues, View, body_axis_deg, body_yaw_deg, classify_view,
                    judging_block, rep_views, turn_cues, unknown_leads, view_class)
 
 @dataclasses.dataclass(frozen=True)
@@ -114,8 +114,9 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
     yaw = float(np.nanmedian(standing)) if np.isfinite(standing).any() else body_yaw_deg(track)
     axes = body_axis_deg(track)
     exercise, reps, views = _exercise(track, base, metrics, reps, settings, forced, view, cues, axes)
-    axis = float(np.nanmedian(around_mean(axes))) if np.isfinite(axes).any() else 0.0
-    if abs(axis) > SIDEWAYS_DEG:  # lying across the picture: its "side view" is a rotated front view
+    axis = float(np.nanmedian(axes)) if np.isfinite(axes).any() else 0.0
+    sideways = abs(axis) > SIDEWAYS_DEG
+    if sideways:  # lying across the picture (or upside down): its "side view" is a rotated front view
         view = View.UNKNOWN
         warnings.append(Notice(W.PICTURE_SIDEWAYS, rotation_hint(axis)))
     else:
@@ -123,7 +124,7 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
                                    settings)
     if not reps:  # in a picture not upright the hips' drop is not a drop in the picture
         warnings.append(Notice(W.NO_REPS, "no reps found: " + (
-            "the picture is not upright, so the hips' drop cannot be read" if abs(axis) > SIDEWAYS_DEG else
+            "the picture is not upright, so the hips' drop cannot be read" if sideways else
             f"the hips never dropped by more than {settings.reps.min_depth:.0%} of leg length below standing")))
     measure, results = judge_reps(track, base, metrics, reps, exercise, settings.faults, views,
                                   hints=hint_maker(track, base))

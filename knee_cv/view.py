@@ -199,10 +199,11 @@ def axis_deg(xy: np.ndarray) -> np.ndarray:
 
 
 def body_axis_deg(track: PoseTrack) -> np.ndarray:
-    """:func:`axis_deg` of every frame of ``track``, shape (T,), from the cached joints (no (T, 33) gather)."""
+    """:func:`axis_deg` of every frame of ``track``, shape (T,), from the cached joints (no (T, 33) gather),
+    taken round the track's circular mean (:func:`around_mean`), so that medians over it hold upside down."""
     (sx, sy), (ax, ay) = track.joint_xy(SHOULDER), track.joint_xy(ANKLE)  # (T, 2) each
     up_x, up_y = sx[:, 0] + sx[:, 1] - ax[:, 0] - ax[:, 1], sy[:, 0] + sy[:, 1] - ay[:, 0] - ay[:, 1]
-    return np.degrees(np.arctan2(up_x, -up_y))  # the halving of both sums cancels in the angle
+    return around_mean(np.degrees(np.arctan2(up_x, -up_y)))  # the halving of both sums cancels in the angle
 
 
 def around_mean(deg: np.ndarray) -> np.ndarray:
@@ -285,7 +286,7 @@ def rep_views(track: PoseTrack, depth: np.ndarray, reps, leg_length: float, cues
     feet = sort_groups(cues.feet[f], seg.group, np.ones(len(f), bool), seg.n)
     use_feet = bilateral & (kind <= 1) & (feet.count >= 0.5 * lens)  # front (0) or back (1)
     turn = np.where(use_feet, feet.quantile(0.5), turn)
-    axis = around_mean(body_axis_deg(track) if axes is None else axes)[f]
+    axis = (body_axis_deg(track) if axes is None else axes)[f]
     axis = sort_groups(axis, seg.group, np.isfinite(axis), seg.n).quantile(0.5)
     return [RepView(_VIEW_ORDER[k], float(t), float(a) if np.isfinite(a) else 0.0)
             for k, t, a in zip(kind.tolist(), turn.tolist(), axis.tolist())]
