@@ -13,6 +13,11 @@ VIDEO (default: the 72-frame iPhone overhead squat, 1080x1920, tagged Display P3
 Then one whole ``analyze`` (no PDF, no video) of VIDEO against its re-tagged copy, and an iPhone-style HDR
 clip (made here: HEVC Main 10, BT.2020 HLG, 3840x2160 at 60 fps, 2 s of ffmpeg's test picture) read through
 the chosen backend against OpenCV alone.
+
+Last, seeking: three frames 10, 20 and 29 s into a 30 s 1080x1920 P3 clip (made here, a keyframe each second),
+as the PDF's pictures and a redrawn part of the annotated video are fetched, by the ffmpeg reader given the frame
+times (it starts ffmpeg again before each) against decoding every frame up to them, and against OpenCV seeking
+in the clip re-tagged BT.709.
 """
 from __future__ import annotations
 
@@ -58,6 +63,40 @@ def read_s(video: Path, backend: str | None) -> tuple[float, int]:
     return time.perf_counter() - t0, n
 
 
+def p3_clip(out: Path, seconds: int = 30) -> Path:
+    import imageio_ffmpeg
+
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i",
+                    f"testsrc2=size=1080x1920:rate=30:duration={seconds}", "-c:v", "libx264", "-preset", "veryfast",
+                    "-g", "30", "-pix_fmt", "yuv420p", "-bsf:v",
+                    "h264_metadata=colour_primaries=12:transfer_characteristics=13:matrix_coefficients=1", str(out)],
+                   check=True)
+    return out
+
+
+def seek_s(video: Path, want: list[int], times, max_skip: int | None = None) -> float:
+    from knee_cv.video import iter_frames_at, probe
+
+    t0 = time.perf_counter()
+    got = [i for i, _ in iter_frames_at(video, want, times=times, max_skip=max_skip, backend=probe(video).backend)]
+    assert got == want, got
+    return time.perf_counter() - t0
+
+
+def seeking(tmp: Path) -> None:
+    from knee_cv.video import probe, read_frames
+
+    p3 = p3_clip(tmp / "p3_30s.mp4")
+    plain = retagged(p3, tmp / "p3_30s_bt709.mp4")
+    times = [f.t for f in read_frames(p3)]
+    want = [300, 600, 870]
+    seek = min(seek_s(p3, want, times) for _ in range(3))
+    walk = min(seek_s(p3, want, None, max_skip=10**9) for _ in range(3))
+    cv = min(seek_s(plain, want, None) for _ in range(3))
+    print(f"3 frames of a 30 s P3 clip ({probe(p3).backend}): {seek:.2f} s seeking by the frame times, {walk:.2f} s "
+          f"decoding up to them ({seek / walk:.2f}x), {cv:.2f} s OpenCV seeking its BT.709 copy ({seek / cv:.2f}x)")
+
+
 def analyze_s(video: Path, out: Path) -> float:
     from knee_cv.api import analyze
 
@@ -84,6 +123,7 @@ def main() -> None:
         (c, n), (o, _) = (min(read_s(hdr, b) for _ in range(2)) for b in (None, "opencv"))
         print(f"4K60 HLG HEVC: {n} frames in {c:.2f} s ({n / c:.0f} frames/s, {probe(hdr).backend}) against "
               f"{o:.2f} s ({n / o:.0f} frames/s) through OpenCV alone: {c / o:.2f}x")
+        seeking(Path(tmp))
 
 
 if __name__ == "__main__":

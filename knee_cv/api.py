@@ -282,7 +282,7 @@ def _write_media(result: Result, options: OutputOptions, lap: _Laps, early=None)
         frames = early.finish(a, overlays, keep, pages_from=start)
         share = PageShare(start, early.pages) if start is not None else None
     elif options.draw_on is not None and (annotate or a.reps):
-        frames = FramePass(options.draw_on, xy=a.track.xy, overlays=overlays,
+        frames = FramePass(options.draw_on, xy=a.track.xy, overlays=overlays, times=a.track.t,
                            keep=keep, annotated=out / "annotated.mp4" if annotate else None, fps=result.video.fps,
                            size=(result.video.width, result.video.height))
     written: list[str] = []

@@ -160,12 +160,88 @@ def lost_frames(step_s: float, fps: float, damaged: bool) -> int:
     return int(round(step)) - 1 if damaged and step > 1.5 else 0
 
 
+class _Stream:
+    """One ffmpeg process decoding ``path`` from ``start_s`` seconds on (an input seek: from the keyframe before,
+    frames before ``start_s`` dropped), and a thread reading its log: each frame's (time, width, height, errors
+    logged so far) in :attr:`items`, ``None`` at the end. Times are the container's, as a decode from the start
+    gives them (ffmpeg counts a seek's frames from the seek point)."""
+
+    def __init__(self, path, start_s: float = 0.0) -> None:
+        import imageio_ffmpeg
+
+        seek = ["-ss", f"{start_s:.6f}"] if start_s > 0 else []
+        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+info",
+               *seek, "-i", media_path(path), *_ARGS]
+        self.start_s = start_s if seek else 0.0
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.items: queue.Queue = queue.Queue()
+        self.tail: collections.deque = collections.deque(maxlen=8)  # the log's last lines, for an error message
+        threading.Thread(target=self._read_log, name="knee-cv-ffmpeg-log", daemon=True).start()
+
+    def _read_log(self) -> None:
+        tb, errors = 0.0, 0
+        for raw in self.proc.stderr:
+            line = raw.decode("utf-8", "replace").strip()
+            if m := _SHOWINFO.search(line):  # each frame carries the errors logged before it, in log order
+                self.items.put((int(m.group(1)) * tb + self.start_s, int(m.group(2)), int(m.group(3)), errors))
+            elif m := _TIME_BASE.search(line):
+                tb = int(m.group(1)) / int(m.group(2)) if int(m.group(2)) else 0.0
+            else:
+                level = _LEVEL.search(line)
+                errors += bool(level) and level.group(1) in ("panic", "fatal", "error")
+                if len(line) < 300:
+                    self.tail.append(_LEVEL.sub("", line))
+        self.proc.stderr.close()
+        self.items.put(None)
+
+    def first(self) -> tuple | None:
+        """The first frame's item, or None (with the reason last in :attr:`tail`) if none came."""
+        try:
+            item = self.items.get(timeout=_WAIT_S)
+        except queue.Empty:
+            self.tail.append(f"no frame within {_WAIT_S:.0f} s")
+            return None
+        if item is None:
+            self.items.put(None)  # the end stays the end for later reads
+        return item
+
+    def pixels(self, w: int, h: int) -> np.ndarray | None:
+        """The next frame's ``h x w`` BGR pixels from ffmpeg's output, or None if it ended short."""
+        buf = bytearray(w * h * 3)
+        view, got = memoryview(buf), 0
+        while got < len(buf) and (k := self.proc.stdout.readinto(view[got:])):
+            got += k
+        return np.frombuffer(buf, np.uint8).reshape(h, w, 3) if got == len(buf) else None
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.proc.stdout.close()
+
+
+#: A frame further ahead than this (or behind) is reached by starting ffmpeg again just before it, where the
+#: frames' times are known; nearer ones are decoded on the way (a restart costs a process and the decoding from
+#: the keyframe before, about 1 s of a phone clip).
+SEEK_FRAMES = 60
+
+
+def known_times(times) -> np.ndarray | None:
+    """``times`` (seconds, one per decoded frame) as a float array if they can place a seek: finite and strictly
+    increasing, as the container gives them; else None (a reader that made some up, or none given)."""
+    if times is None:
+        return None
+    t = np.asarray(times, float)
+    return t if t.ndim == 1 and t.size > 1 and np.isfinite(t).all() and (np.diff(t) > 0).all() else None
+
+
 class FfmpegCapture:
     """The few ``cv2.VideoCapture`` calls knee-cv makes, served by the ffmpeg binary that imageio-ffmpeg ships.
 
     Frames come out upright (ffmpeg applies the rotation tag), once each and in order, each with the
-    container's presentation time (``CAP_PROP_POS_MSEC``, the times OpenCV reads); seeking walks forward.
-    One ffmpeg process decodes; a thread reads its log for each frame's time and size.
+    container's presentation time (``CAP_PROP_POS_MSEC``, the times OpenCV reads). Seeking walks forward, or,
+    given every frame's ``times`` (from an earlier pass, see :func:`known_times`), starts ffmpeg again just
+    before the frame (:data:`SEEK_FRAMES`); a seek that lands past it (an MPEG-TS file can) walks instead.
 
     ffmpeg skips a damaged stretch itself where OpenCV's ``read()`` fails on it, so after each ``read()``,
     :attr:`lost` is the number of frames missing just before the one returned (:func:`lost_frames`; the file
@@ -173,63 +249,33 @@ class FfmpegCapture:
     runs ahead of the decoder and logs first.
     """
 
-    def __init__(self, path) -> None:
-        import imageio_ffmpeg
-
+    def __init__(self, path, *, times=None) -> None:
+        self.path, self.times = path, known_times(times)
         self.fps, self.frames = rate_and_length(ffmpeg_header(path) or "")
         self._sdr = sdr_table(colour_tags(path).transfer)  # an HDR picture is shown as SDR, not dim
-        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+info", "-i",
-               media_path(path), *_ARGS]
-        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self._times: queue.Queue = queue.Queue()
-        self._tail: collections.deque = collections.deque(maxlen=8)  # the log's last lines, for an error message
-        threading.Thread(target=self._read_log, name="knee-cv-ffmpeg-log", daemon=True).start()
-        try:
-            self._next = self._times.get(timeout=_WAIT_S)
-        except queue.Empty:
-            self._next = None
-            self._tail.append(f"no frame within {_WAIT_S:.0f} s")
+        self._stream = _Stream(path)
+        self._next = self._stream.first()
         if self._next is None:
             self.release()
-            why = next((ln for ln in reversed(self._tail) if ln), "ffmpeg decoded no frame")
+            why = next((ln for ln in reversed(self._stream.tail) if ln), "ffmpeg decoded no frame")
             raise InputError(f"{path}: not a readable video ({why})")
         self.i, self.t, self.lost = 0, 0.0, 0
 
-    def _read_log(self) -> None:
-        tb, errors = 0.0, 0
-        for raw in self._proc.stderr:
-            line = raw.decode("utf-8", "replace").strip()
-            if m := _SHOWINFO.search(line):  # each frame carries the errors logged before it, in log order
-                self._times.put((int(m.group(1)) * tb, int(m.group(2)), int(m.group(3)), errors))
-            elif m := _TIME_BASE.search(line):
-                tb = int(m.group(1)) / int(m.group(2)) if int(m.group(2)) else 0.0
-            else:
-                level = _LEVEL.search(line)
-                errors += bool(level) and level.group(1) in ("panic", "fatal", "error")
-                if len(line) < 300:
-                    self._tail.append(_LEVEL.sub("", line))
-        self._proc.stderr.close()
-        self._times.put(None)
-
     def read(self) -> tuple[bool, np.ndarray | None]:
         try:
-            item = self._next if self._next is not None else self._times.get(timeout=_WAIT_S)
+            item = self._next if self._next is not None else self._stream.items.get(timeout=_WAIT_S)
         except queue.Empty:
             return False, None
         self._next = None
         if item is None:
-            self._times.put(None)  # the end stays the end for later reads
+            self._stream.items.put(None)  # the end stays the end for later reads
             return False, None
         t, w, h, errors = item
-        buf = bytearray(w * h * 3)
-        view, got = memoryview(buf), 0
-        while got < len(buf) and (k := self._proc.stdout.readinto(view[got:])):
-            got += k
-        if got < len(buf):
+        img = self._stream.pixels(w, h)
+        if img is None:
             return False, None
         self.lost = lost_frames(t - self.t, self.fps, errors > 0) if self.i else 0
         self.i, self.t = self.i + 1, t
-        img = np.frombuffer(buf, np.uint8).reshape(h, w, 3)
         return True, (img if self._sdr is None else cv2.LUT(img, self._sdr, dst=img))
 
     def grab(self) -> bool:
@@ -240,11 +286,30 @@ class FfmpegCapture:
                 cv2.CAP_PROP_FRAME_COUNT: self.frames}.get(prop, 0.0)
 
     def set(self, prop: int, value: float) -> None:
-        while prop == cv2.CAP_PROP_POS_FRAMES and self.i < value and self.grab():
+        if prop != cv2.CAP_PROP_POS_FRAMES:
+            return
+        i = int(value)
+        if self.times is not None and i < len(self.times) and (i < self.i or i - self.i > SEEK_FRAMES):
+            self._seek(i)
+        while self.i < i and self.grab():
             pass
 
+    def _seek(self, i: int) -> None:
+        """Decode from just before frame ``i`` on, if ffmpeg lands at or before it; else walk on from where the
+        stream is, or from the start for a frame already passed."""
+        step = float(np.median(np.diff(self.times)))
+        stream = _Stream(self.path, max(0.0, self.times[i] - step / 4))
+        first = stream.first()
+        at = None if first is None else int(np.searchsorted(self.times, first[0] - step / 4))
+        if at is None or at > i or abs(self.times[min(at, len(self.times) - 1)] - first[0]) > step / 4:
+            stream.close()  # past the frame, or at a time no frame had: only a walk is exact
+            if i >= self.i:
+                return
+            stream, at = _Stream(self.path), 0
+            first = stream.first()
+        self._stream.close()
+        self._stream, self._next = stream, first
+        self.i, self.t = at, (float(self.times[at - 1]) if at else 0.0)
+
     def release(self) -> None:
-        if self._proc.poll() is None:
-            self._proc.kill()
-        self._proc.wait()
-        self._proc.stdout.close()
+        self._stream.close()

@@ -104,6 +104,7 @@ class Writer:
         self.kept: dict[int, np.ndarray] = {}
         self.ann = LowerBodyAnnotator()
         self.ending = ending or threading.Event()
+        self.times: np.ndarray | None = None  # every frame's (s), once the whole analysis came
 
     def _decode(self, n: int) -> None:
         """Decode frames up to ``n`` (the frames whose landmarks have come)."""
@@ -156,6 +157,7 @@ class Writer:
         from .present import OverlayModel
 
         overlays, xy = OverlayModel.from_analysis(analysis), analysis.track.xy
+        self.times = analysis.track.t  # the ffmpeg reader seeks by them
         self.early = len(self.drawn)
         pictures = self._pictures(overlays, xy, set(keep))
         if pages_from is not None:
@@ -182,7 +184,7 @@ class Writer:
         for i in sorted(keep & self.kept.keys()):
             give(i, self.kept[i])
         missed = sorted(i for i in keep - got.keys() if i < len(self.drawn))  # drawn before it was known wanted
-        for i, img in iter_frames_at(self.job.video, missed, backend=self.job.info.backend):
+        for i, img in iter_frames_at(self.job.video, missed, times=self.times, backend=self.job.info.backend):
             give(i, img)
         self.kept.clear()
         self._decode(len(xy))
@@ -210,7 +212,7 @@ class Writer:
         done = []
 
         def drawn():
-            for i, img in iter_frames_at(self.job.video, idx, backend=self.job.info.backend):
+            for i, img in iter_frames_at(self.job.video, idx, times=self.times, backend=self.job.info.backend):
                 self.drawn[i] = (overlays.at(i), xy[i])
                 done.append(i)
                 yield self._draw(img, xy[i], overlays.at(i))

@@ -109,16 +109,18 @@ class FramePass:
     """Decode ``video`` once in a background thread: draw and encode every frame into ``annotated`` (if given),
     and keep the frames in ``keep`` (undrawn, shrunk) for :meth:`get`.
 
-    Without ``annotated`` only the kept frames are decoded (walking with ``grab()``). ``store``: where the kept
-    frames go (a new :class:`FrameStore` if not given).
+    Without ``annotated`` only the kept frames are decoded (:func:`knee_cv.video.iter_frames_at`, seeking by the
+    frames' ``times``, s, shape (T,), where given). ``store``: where the kept frames go (a new :class:`FrameStore`
+    if not given).
     """
 
     def __init__(self, video: str, *, xy: np.ndarray, overlays: OverlayModel, keep: list[int],
                  annotated: Path | None = None, fps: float = 30.0, size: tuple[int, int] = (0, 0),
-                 store: FrameStore | None = None) -> None:
+                 store: FrameStore | None = None, times: np.ndarray | None = None) -> None:
         self.store = store or FrameStore()
         self._error: BaseException | None = None
         self.written: str | None = None
+        self._times = times
         args = (video, xy, overlays, sorted(set(keep)), annotated, fps, size)
         self._thread = threading.Thread(target=self._run, args=args, daemon=True, name="knee-cv-frames")
         self._thread.start()
@@ -145,7 +147,7 @@ class FramePass:
             if annotated is not None:
                 self._encode(video, xy, overlays, keep, annotated, fps, size)
             else:
-                for i, img in iter_frames_at(video, keep, backend=probe(video).backend):
+                for i, img in iter_frames_at(video, keep, times=self._times, backend=probe(video).backend):
                     self.store.put(i, img)
         except (KneeCvError, OSError) as exc:
             self._error = exc

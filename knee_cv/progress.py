@@ -335,23 +335,31 @@ def _worst_frame(s: SessionSummary) -> np.ndarray | None:
     from .outputs import around_person, shrink
     from .video import iter_frames_at, probe
 
+    track = _saved_track(s)
     try:
         info = probe(s.video)
-        index = int(round(t * info.fps))
-        got = list(iter_frames_at(s.video, [index], backend=info.backend))
+        # the frame at that time: by the saved frame times where there are some (a phone clip's come unevenly)
+        index = int(np.argmin(np.abs(track.t - t))) if track is not None else int(round(t * info.fps))
+        got = list(iter_frames_at(s.video, [index], times=None if track is None else track.t, backend=info.backend))
     except (KneeCvError, OSError):
         return None
     if not got:
         return None
     img = got[0][1]
-    marks = Path(s.folder or "") / "landmarks.npz"
-    if marks.is_file():  # crop around the person, as the report's pictures are
-        from .track import PoseTrack
-
-        try:
-            track, _ = PoseTrack.load(marks)
-            if index < len(track):
-                img = around_person(img, track.xy[index] * (img.shape[1] / track.width))
-        except KneeCvError:
-            pass
+    if track is not None and index < len(track):  # crop around the person, as the report's pictures are
+        img = around_person(img, track.xy[index] * (img.shape[1] / track.width))
     return shrink(img, 700)
+
+
+def _saved_track(s: SessionSummary):
+    """The session's saved landmarks (a :class:`~knee_cv.track.PoseTrack`), or None."""
+    from .errors import KneeCvError
+    from .track import PoseTrack
+
+    marks = Path(s.folder or "") / "landmarks.npz"
+    if not marks.is_file():
+        return None
+    try:
+        return PoseTrack.load(marks)[0]
+    except KneeCvError:
+        return None

@@ -27,10 +27,12 @@ def _frame(res: ScreenResult, rep) -> np.ndarray | None:
     from .video import iter_frames_at, probe
 
     part = res.screen.parts[rep.part]
-    video = res.results[part.clip].video.path
+    result = res.results[part.clip]
+    video = result.video.path
     if not video or not Path(video).is_file():
         return None
-    frames = iter_frames_at(video, [part.start + rep.frame], backend=probe(video).backend)
+    frames = iter_frames_at(video, [part.start + rep.frame], times=result.analysis.track.t,
+                            backend=probe(video).backend)
     return next((img for _, img in frames), None)
 
 

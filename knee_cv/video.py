@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .decoders import FfmpegCapture, colour_tags, lost_frames
+from .decoders import SEEK_FRAMES, FfmpegCapture, colour_tags, lost_frames
 from .errors import InputError
 from .files import media_path
 
@@ -84,11 +84,12 @@ def _check_file(path: Path) -> None:
         raise InputError(f"{path}: file is empty (0 bytes)")
 
 
-def _open(path: Path, backend: str = "opencv"):
-    """A capture for ``path`` through ``backend`` (see :attr:`VideoInfo.backend` and :func:`probe`)."""
+def _open(path: Path, backend: str = "opencv", times=None):
+    """A capture for ``path`` through ``backend`` (see :attr:`VideoInfo.backend` and :func:`probe`); ``times``:
+    every frame's, if known, for the ffmpeg reader to seek by."""
     _check_file(path)
     if backend == "ffmpeg":
-        return FfmpegCapture(path)
+        return FfmpegCapture(path, times=times)
     cap = cv2.VideoCapture(media_path(path), cv2.CAP_FFMPEG)
     if not cap.isOpened():
         raise InputError(f"{path}: not a readable video (OpenCV/FFmpeg cannot open it)")
@@ -245,23 +246,26 @@ def read_frames(path: str | Path, *, info: VideoInfo | None = None, prefetch: in
         th.join()
 
 
-def iter_frames_at(path: str | Path, indices, *, max_skip: int = 300, backend: str = "opencv"
-                   ) -> Iterator[tuple[int, np.ndarray]]:
+def iter_frames_at(path: str | Path, indices, *, times=None, max_skip: int | None = None,
+                   backend: str = "opencv") -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(index, frame)`` for the wanted ``indices`` in increasing order.
 
     Walks forward with ``grab()`` (decode, no copy) while the next wanted frame
     is within ``max_skip`` frames, and seeks only across longer gaps: a seek
     decodes from the previous keyframe, which on phone video costs more than
-    grabbing a few hundred frames.
+    grabbing a few hundred frames (OpenCV, 300), or restarts ffmpeg (its reader,
+    :data:`~knee_cv.decoders.SEEK_FRAMES`), which can seek only given ``times``:
+    every frame's time (s, shape (T,)) as read before, for example a track's.
     """
+    skip = max_skip if max_skip is not None else (SEEK_FRAMES if backend == "ffmpeg" else 300)
     want = sorted({int(i) for i in indices if i >= 0})
     if not want:
         return
-    cap = _open(Path(path), backend)
+    cap = _open(Path(path), backend, times)
     try:
         pos = 0  # index of the frame the next grab() returns
         for i in want:
-            if i - pos > max_skip:
+            if i - pos > skip:
                 cap.set(cv2.CAP_PROP_POS_FRAMES, i)
                 pos = i
             bad = 0  # damaged packets are skipped as read_frames skips them, so indices stay aligned

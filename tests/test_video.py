@@ -167,18 +167,19 @@ def test_colour_tags_are_read_from_ffmpegs_stream_line(header, tags, slow):
     assert got.slow_in_opencv is slow
 
 
-def _tagged_clip(tmp_path, primaries: int, name: str, transfer: int = 1):
-    """A 1-second 320x240 H.264 clip with uneven frame times (a 0.2 s pause after frame 9, as a phone's variable
-    rate has) whose stream says it is in the colour primaries ``primaries`` (1 BT.709, 12 Display P3), with the
-    transfer characteristics ``transfer`` (1 BT.709, 9 logarithmic 100:1)."""
+def _tagged_clip(tmp_path, primaries: int, name: str, transfer: int = 1, seconds: int = 1):
+    """A 320x240 H.264 clip of ``seconds`` at 30 frames/s, a keyframe each second, with uneven frame times (a
+    0.2 s pause after frame 9, as a phone's variable rate has) whose stream says it is in the colour primaries
+    ``primaries`` (1 BT.709, 12 Display P3), with the transfer characteristics ``transfer`` (1 BT.709, 9
+    logarithmic 100:1)."""
     import subprocess
 
     import imageio_ffmpeg
 
     out = tmp_path / name
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i",
-                    "testsrc2=size=320x240:rate=30:duration=1", "-vf", "setpts=N/30/TB+gte(N\\,10)*0.2/TB",
-                    "-fps_mode", "vfr", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-bsf:v",
+                    f"testsrc2=size=320x240:rate=30:duration={seconds}", "-vf", "setpts=N/30/TB+gte(N\\,10)*0.2/TB",
+                    "-fps_mode", "vfr", "-c:v", "libx264", "-g", "30", "-pix_fmt", "yuv420p", "-bsf:v",
                     f"h264_metadata=colour_primaries={primaries}:transfer_characteristics={transfer}:matrix_coefficients=1",
                     str(out)], check=True)
     return out
@@ -203,6 +204,41 @@ def test_a_display_p3_clip_is_decoded_by_ffmpeg_with_the_containers_frame_times(
         assert np.abs(a.image.astype(int) - b.image.astype(int)).mean() < 1.0, a.index
     got = dict(video.iter_frames_at(p3, [3, 20], backend=info.backend))    # the pictures' decoder agrees
     assert all(np.array_equal(got[k], frames[k].image) for k in (3, 20))
+
+
+def test_the_ffmpeg_reader_seeks_by_the_frame_times_of_an_earlier_pass(tmp_path, monkeypatch):
+    """Given every frame's time (a track's), the ffmpeg reader starts ffmpeg again just before a far frame, forward
+    and back, instead of decoding every frame up to it (a phone clip's annotated-video parts and PDF pictures were
+    read so, each from the start), with the same pictures and times as a decode from the start. Times that place
+    no frame are not trusted: it walks, and the pictures are still the right ones."""
+    from knee_cv import decoders
+
+    p3 = _tagged_clip(tmp_path, 12, "p3.mp4", seconds=6)
+    info = video.probe(p3)
+    assert info.backend == "ffmpeg"
+    frames = list(video.read_frames(p3, info=info))
+    times = np.array([f.t for f in frames])
+    assert len(frames) == 180 and times[10] - times[9] == pytest.approx(0.2 + 1 / 30, abs=2e-3)
+    started, stream = [], decoders._Stream
+    monkeypatch.setattr(decoders, "_Stream", lambda path, start_s=0.0: started.append(start_s) or stream(path, start_s))
+    want = [5, 100, 170]                                  # 95 and 70 frames apart: more than SEEK_FRAMES
+    got = dict(video.iter_frames_at(p3, want, times=times, backend=info.backend))
+    assert all(np.array_equal(got[k], frames[k].image) for k in want)
+    assert started == [0.0, *(pytest.approx(times[k] - 1 / 120, abs=1e-3) for k in want[1:])]  # seeks, not walks
+
+    cap = decoders.FfmpegCapture(p3, times=times)
+    for _ in range(120):
+        cap.grab()
+    cap.set(cv2.CAP_PROP_POS_FRAMES, 30)                  # back
+    ok, img = cap.read()
+    assert ok and np.array_equal(img, frames[30].image)
+    assert cap.get(cv2.CAP_PROP_POS_MSEC) / 1000 == pytest.approx(times[30], abs=1e-9)
+    cap.release()
+
+    started.clear()
+    off = times + 0.4 / 30                                # between frames: no frame has these times
+    got = dict(video.iter_frames_at(p3, want, times=off, backend=info.backend))
+    assert len(started) == 3 and all(np.array_equal(got[k], frames[k].image) for k in want)
 
 
 def test_a_transfer_neither_opencv_nor_ffmpeg_converts_is_decoded_with_its_matrix_alone(tmp_path):
