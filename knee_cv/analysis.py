@@ -12,13 +12,13 @@ from .codes import WarningCode as W
 from .exercises import Plan, build_plan
 from .faults import FaultSummary, RepResult, judge_reps, summarize
 from .filtering import clean
-from .kinematics import (Baseline, FrameMetrics, frame_metrics, joints, norm, pair_mean, posture_moved,
-                         standing_baseline)
+from .kinematics import Baseline, FrameMetrics, frame_metrics, posture_moved, standing_baseline
 from .reps import Exercise, Rep, RepSettings, classify_exercise, segment_reps
 from .settings import Settings
-from .track import HIP, SHOULDER, PoseTrack
+from .track import PoseTrack
+from .people import drop_other_people
 from .place import feet_drift, find_moves
-from .present import moved_text, moving_text, rotation_hint
+from .present import moved_text, moving_text, other_person_text, rotation_hint
 from .view import (SIDEWAYS_DEG, RepView, TurnCues, View, body_axis_deg, body_yaw_deg, classify_view,
                    judging_block, rep_views, turn_cues, unknown_leads, view_class)
 
@@ -49,35 +49,6 @@ class Analysis:
         """The view as a coach names it: front, back, side, oblique_front (a front view turned beyond the judged
         range in most reps), oblique_back or unknown."""
         return view_class(self.view, self.yaw_deg, [r.view for r in self.reps], self.settings.faults.max_yaw_deg)
-
-
-def drop_other_people(track: PoseTrack, max_scale_ratio: float = 2.0, max_jump: float = 1.0) -> tuple[PoseTrack, int]:
-    """Blank frames whose pose is not the main subject (another person grabbed by the tracker).
-
-    A body's size is the larger of its torso length and shoulder width, which
-    stays within a factor of about 1.5 through a squat. Frames whose size differs
-    from the median by more than ``max_scale_ratio`` times, or whose hip centre
-    jumps by more than ``max_jump`` sizes from one frame to the next, are set to NaN.
-
-    Returns
-    -------
-    (track, n_dropped)
-    """
-    hip, sh = joints(track, HIP, SHOULDER)  # (2 coords, T, 2 sides)
-    hipc = pair_mean(hip)
-    size = np.fmax(norm(pair_mean(sh) - hipc), norm(sh[..., 0] - sh[..., 1]))
-    ok = np.isfinite(size)
-    if ok.sum() < 3:
-        return track, 0
-    ratio = size / np.median(size[ok])
-    jump = np.r_[0.0, norm(np.diff(hipc, axis=1)) / size[1:]]
-    with np.errstate(invalid="ignore"):
-        other = ok & ((ratio > max_scale_ratio) | (ratio < 1 / max_scale_ratio) | (jump > max_jump))
-    if not other.any():
-        return track, 0
-    xyz, vis = track.xyz.copy(), track.visibility.copy()
-    xyz[other], vis[other] = np.nan, 0
-    return track.replace(xyz=xyz, visibility=vis), int(other.sum())
 
 
 def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bool = True,
@@ -203,9 +174,9 @@ def _subject(raw: PoseTrack, settings: Settings, smooth: bool) -> tuple[PoseTrac
     cuts = find_cuts(raw, settings.cuts)
     if cuts:
         warnings.append(Notice(W.CAMERA_CUT, cut_text(cuts, raw.t)))
-    subject, dropped = drop_other_people(cuts.steady(raw) if cuts else raw)
-    if dropped:
-        warnings.append(Notice(W.OTHER_PERSON, f"{dropped} frames showed a different person and were ignored"))
+    subject, other = drop_other_people(cuts.steady(raw) if cuts else raw)
+    if other.any():
+        warnings.append(Notice(W.OTHER_PERSON, other_person_text(other, raw.t)))
     subject = clean(subject, settings.filters) if smooth else subject
     moves = find_moves(subject, settings)
     if moves is None:

@@ -113,6 +113,17 @@ def moved_text(at: str) -> str:
             "were mapped back onto the first place, so depths read as if nothing had moved")
 
 
+def other_person_text(other: np.ndarray, t: np.ndarray) -> str:
+    """The ``other_person`` warning: the frames ``other`` (T,) bool, at times ``t`` (T,) s, showed someone else."""
+    edges = np.flatnonzero(np.diff(np.r_[0, other.astype(np.int8), 0]))
+    spans = [(t[a], t[b - 1]) for a, b in zip(edges[::2], edges[1::2])]
+    at = ", ".join(f"{a:.1f} s" if b - a < 0.05 else f"{a:.1f}-{b:.1f} s" for a, b in spans[:3])
+    more = f" and {len(spans) - 3} more" if len(spans) > 3 else ""
+    return (f"{int(other.sum())} frames ({at}{more}) showed someone else, where the body jumped further across the "
+            "picture than a person can move, and were ignored: the person filmed longest is the one screened; "
+            "keep one person in the picture")
+
+
 def moving_text(drift: float) -> str:
     """The ``camera_moving`` warning: the planted feet moved ``drift`` leg lengths up and down in the picture."""
     return (f"the camera kept moving during the reps: the planted feet moved {drift:.2f} leg lengths up and down "
