@@ -21,8 +21,9 @@ from .faults import RepResult, judge_reps, valgus_measure
 from .filtering import OneEuroFilter, OneEuroSettings, clean
 from .frame_judge import FrameJudge, frame_marks
 from .kinematics import Baseline, FrameMetrics, frame_metrics, standing_baseline
+from .people import hips_and_size, reach_px
 from .place import PlaceWatch, settled_since, standing_pose
-from .present import GUIDANCE, MOVED, Overlay, Tone, rep_text
+from .present import GUIDANCE, MOVED, SOMEONE_ELSE, Overlay, Tone, rep_text
 from .reps import Exercise, Rep, RepSegmenter, classify_exercise
 from .settings import FaultSettings, Settings
 from .track import ANKLE, LM, N_LANDMARKS, TOE, PoseTrack, outside_picture, unseen_outside
@@ -130,11 +131,18 @@ class _Frames:
         self.t: list[float] = []
         self.smooth_xyz: list[np.ndarray] = []
         self.filter = OneEuroFilter(smoothing)
+        self.last_seen: tuple[np.ndarray, float, float] | None = None  # hip centre (px), body size (px), time (s)
+        self.jumped = False  # the last frame's hips were out of a person's reach: the pose model follows someone else
 
     def _add(self, t: float, xyz: np.ndarray, vis: np.ndarray) -> float:
-        """Keep one frame; returns its time, made later than the last (a camera's clock can stall)."""
+        """Keep one frame; returns its time, made later than the last (a camera's clock can stall). Sets
+        :attr:`jumped` (:func:`knee_cv.people.reach_px` from where the hips were last seen)."""
         if self.t and t <= self.t[-1]:
             t = self.t[-1] + 1e-3
+        c, size = hips_and_size(xyz[:, :2])
+        seen, last = bool(np.isfinite(c).all() and np.isfinite(size)), self.last_seen
+        self.jumped = seen and last is not None and float(np.linalg.norm(c - last[0])) > reach_px(last[1], t - last[2])
+        self.last_seen = (c, size, t) if seen else last
         self.raw_xyz.append(xyz)
         self.raw_vis.append(vis)
         self.t.append(t)
@@ -168,20 +176,18 @@ class LiveSession(_Frames):
         self.segmenter: RepSegmenter | None = None
         self.watch: PlaceWatch | None = None   # whether the camera or the person moved since calibration
         self.reps: list[LiveRep] = []
-        self.rep_offset = 0                    # the r key restarts numbering
-        self.reps_since_calibration = 0
+        self.rep_offset = self.reps_since_calibration = 0  # the r key restarts numbering; reps before calibrating
         self.forced = exercise                 # the user's --exercise, else detected from the reps
         self.exercise = exercise or Exercise.SQUAT
         self.events: list[LiveEvent] = []
         self.cues = CuePolicy(live, settings.faults)
-        self.guidance = ""
+        self.guidance = self.calib_why = ""    # what to change; why the standing posture is measured again
         self.judge = FrameJudge()              # which knees of a frame may be cued or drawn judged
 
     # -- keys
-    def recalibrate(self) -> None:
-        self.baseline = None
-        self.calib_from = len(self.t)
-        self.events.append(LiveEvent(self.t[-1] if self.t else 0.0, "recalibrate"))
+    def recalibrate(self, why: str = "") -> None:  # why: shown while calibrating
+        self.baseline, self.calib_why, self.calib_from = None, why, len(self.t)
+        self.events.append(LiveEvent(self.t[-1] if self.t else 0.0, "recalibrate", text=why))
 
     def reset_counter(self) -> None:
         self.rep_offset = len(self.reps)
@@ -194,6 +200,8 @@ class LiveSession(_Frames):
         xyz, vis = unseen_outside(xyz, vis, outside_picture(xyz[:, :2], self.width, self.height))
         t = self._add(t, xyz, vis)
         i = len(self.t) - 1
+        if self.jumped and self.baseline is not None:
+            self.recalibrate(SOMEONE_ELSE)  # their reps are not the calibrated person's
         self.guidance = guidance(xyz, vis, image, height=self.height, min_visibility=self.settings.trust.min_visibility,
                                  max_turn_deg=self.settings.faults.max_yaw_deg, upright=_upright(xyz, self.baseline))
         if self.baseline is None:
@@ -207,8 +215,8 @@ class LiveSession(_Frames):
             self.calib_from = i + 1  # start over once the whole body is in view
             return Overlay(banner="Calibration paused", cue=self.guidance, big_cue=True)
         if span < self.live.calibration_s:
-            return Overlay(banner=f"Calibrating: stand still facing the camera "
-                                  f"({self.live.calibration_s - span:.1f} s)")
+            return Overlay(banner=(f"{self.calib_why}: c" if self.calib_why else "C") + "alibrating: stand still "
+                           f"facing the camera ({self.live.calibration_s - span:.1f} s)")
         settle = min(self.live.calibration_settle_s, 0.4 * self.live.calibration_s)  # keep most of a short window
         settled = next((k for k in ok if self.t[k] >= self.t[ok[0]] + settle), ok[0])
         track = clean(self._track(self.raw_xyz, settled), self.settings.filters)
@@ -221,7 +229,7 @@ class LiveSession(_Frames):
 
     def _start(self, base: Baseline, watch: PlaceWatch, i: int, t: float, text: str = "") -> None:
         """Measure from frame ``i + 1`` on against the standing posture ``base`` (``text``: why it is new)."""
-        self.baseline, self.watch, self.rows, self.m_from = base, watch, [], i + 1
+        self.baseline, self.watch, self.rows, self.m_from, self.calib_why = base, watch, [], i + 1, ""
         self.segmenter = RepSegmenter(self.fps, self.settings.reps)
         self.reps_since_calibration = len(self.reps)  # earlier reps index older metrics
         self.cues.start_rep()

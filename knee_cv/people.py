@@ -55,15 +55,24 @@ def drop_other_people(track: PoseTrack, max_scale_ratio: float = 2.0, max_jump: 
     return track.replace(xyz=xyz, visibility=vis), other
 
 
-def _reach(size: float, dt: float, max_jump: float) -> float:
-    """How far (pixels) a hip centre can move in ``dt`` seconds, for a body ``size`` pixels."""
+def reach_px(size, dt, max_jump: float = 1.0):
+    """How far (pixels) a hip centre can move in ``dt`` seconds for a body ``size`` pixels across (scalars or
+    arrays): ``max_jump`` sizes between two frames, plus :data:`WALK_SIZES_PER_S` per second."""
     return (max_jump + WALK_SIZES_PER_S * dt) * size
+
+
+def hips_and_size(xy: np.ndarray) -> tuple[np.ndarray, float]:
+    """One frame's hip centre (2,) and body size (px, as :func:`drop_other_people` takes it) from its landmarks
+    ``xy`` (33, 2); NaN where the hips or shoulders are missing."""
+    hip, sh = xy[HIP], xy[SHOULDER]                                  # (2 sides, 2)
+    c = hip.mean(0)
+    return c, float(np.fmax(np.linalg.norm(sh.mean(0) - c), np.linalg.norm(sh[0] - sh[1])))
 
 
 def _subject_stretches(c: np.ndarray, size: np.ndarray, t: np.ndarray, max_jump: float) -> np.ndarray:
     """Which of the seen frames (hip centres ``c``, (2, n); sizes and times (n,)) belong to the subject, (n,)."""
     step = norm(np.diff(c, axis=1))
-    breaks = np.flatnonzero(step > (max_jump + WALK_SIZES_PER_S * np.diff(t)) * size[1:]) + 1
+    breaks = np.flatnonzero(step > reach_px(size[1:], np.diff(t), max_jump)) + 1
     if breaks.size == 0:
         return np.ones(len(t), bool)
     first, last = np.r_[0, breaks], np.r_[breaks - 1, len(t) - 1]
@@ -74,7 +83,7 @@ def _subject_stretches(c: np.ndarray, size: np.ndarray, t: np.ndarray, max_jump:
         at = last[main] if order.step > 0 else first[main]  # where the subject was last (or next) seen
         for k in order:
             near = first[k] if order.step > 0 else last[k]
-            if norm(c[:, near] - c[:, at]) <= _reach(size[at], abs(t[near] - t[at]), max_jump):
+            if norm(c[:, near] - c[:, at]) <= reach_px(size[at], abs(t[near] - t[at]), max_jump):
                 keep[k] = True
                 at = last[k] if order.step > 0 else first[k]
     return np.repeat(keep, last - first + 1)

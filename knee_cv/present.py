@@ -105,6 +105,9 @@ GUIDANCE = {
 
 #: Live mode, when the person stands still elsewhere in the picture than at calibration (:mod:`knee_cv.place`).
 MOVED = "Camera or place moved: standing posture measured again"
+#: Live mode, when the body jumped further than a person can move: the pose model follows someone else
+#: (:mod:`knee_cv.people`), so the standing posture is measured again on whoever is in view.
+SOMEONE_ELSE = "Someone else in view"
 
 
 def moved_text(at: str) -> str:
