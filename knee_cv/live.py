@@ -200,8 +200,8 @@ class LiveSession(_Frames):
         xyz, vis = unseen_outside(xyz, vis, outside_picture(xyz[:, :2], self.width, self.height))
         t = self._add(t, xyz, vis)
         i = len(self.t) - 1
-        if self.jumped and self.baseline is not None:
-            self.recalibrate(SOMEONE_ELSE)  # their reps are not the calibrated person's
+        if self.jumped:  # their reps (or standing, while calibrating) are not the same person's
+            self.recalibrate(SOMEONE_ELSE)
         self.guidance = guidance(xyz, vis, image, height=self.height, min_visibility=self.settings.trust.min_visibility,
                                  max_turn_deg=self.settings.faults.max_yaw_deg, upright=_upright(xyz, self.baseline))
         if self.baseline is None:
