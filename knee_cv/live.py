@@ -140,6 +140,7 @@ class _Frames:
         if self.t and t <= self.t[-1]:
             t = self.t[-1] + 1e-3
         c, size = hips_and_size(xyz[:, :2])
+        size = float(size)
         seen, last = bool(np.isfinite(c).all() and np.isfinite(size)), self.last_seen
         self.jumped = seen and last is not None and float(np.linalg.norm(c - last[0])) > reach_px(last[1], t - last[2])
         self.last_seen = (c, size, t) if seen else last

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kinematics import joints, norm, pair_mean
+from .kinematics import norm
 from .track import HIP, SHOULDER, PoseTrack
 
 #: How far a person's hip centre can travel across the picture, body sizes per second (walking at about
@@ -36,9 +36,8 @@ def drop_other_people(track: PoseTrack, max_scale_ratio: float = 2.0, max_jump: 
         The track with the other people's frames blanked (NaN, visibility 0), and which frames those were,
         shape (T,) bool.
     """
-    hip, sh = joints(track, HIP, SHOULDER)  # (2 coords, T, 2 sides)
-    hipc = pair_mean(hip)                   # (2, T)
-    size = np.fmax(norm(pair_mean(sh) - hipc), norm(sh[..., 0] - sh[..., 1]))
+    c, size = hips_and_size(track.xy)
+    hipc = c.T                              # (2, T): coordinates first, as norm() takes them
     other = np.zeros(len(track), bool)
     seen = np.flatnonzero(np.isfinite(size) & np.isfinite(hipc).all(0))
     if seen.size < 3:
@@ -61,12 +60,22 @@ def reach_px(size, dt, max_jump: float = 1.0):
     return (max_jump + WALK_SIZES_PER_S * dt) * size
 
 
-def hips_and_size(xy: np.ndarray) -> tuple[np.ndarray, float]:
-    """One frame's hip centre (2,) and body size (px, as :func:`drop_other_people` takes it) from its landmarks
-    ``xy`` (33, 2); NaN where the hips or shoulders are missing."""
-    hip, sh = xy[HIP], xy[SHOULDER]                                  # (2 sides, 2)
-    c = hip.mean(0)
-    return c, float(np.fmax(np.linalg.norm(sh.mean(0) - c), np.linalg.norm(sh[0] - sh[1])))
+def hips_and_size(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The hip centre and the body size of one frame's landmarks or a track's.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (..., 33, 2), pixels
+
+    Returns
+    -------
+    (centre, size)
+        The hips' midpoint, shape (..., 2), and the larger of the torso length (hips' to shoulders' midpoint) and
+        the shoulder width, shape (...), pixels; NaN where a hip (or both measures) is missing.
+    """
+    hip, sh = xy[..., HIP, :], xy[..., SHOULDER, :]                  # (..., 2 sides, 2)
+    c = hip.mean(-2)
+    return c, np.fmax(np.linalg.norm(sh.mean(-2) - c, axis=-1), np.linalg.norm(sh[..., 0, :] - sh[..., 1, :], axis=-1))
 
 
 def _subject_stretches(c: np.ndarray, size: np.ndarray, t: np.ndarray, max_jump: float) -> np.ndarray:
