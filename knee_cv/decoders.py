@@ -251,6 +251,7 @@ class FfmpegCapture:
 
     def __init__(self, path, *, times=None) -> None:
         self.path, self.times = path, known_times(times)
+        self._step = float(np.median(np.diff(self.times))) if self.times is not None else 0.0  # frame interval, s
         self.fps, self.frames = rate_and_length(ffmpeg_header(path) or "")
         self._sdr = sdr_table(colour_tags(path).transfer)  # an HDR picture is shown as SDR, not dim
         self._stream = _Stream(path)
@@ -297,7 +298,7 @@ class FfmpegCapture:
     def _seek(self, i: int) -> None:
         """Decode from just before frame ``i`` on, if ffmpeg lands at or before it; else walk on from where the
         stream is, or from the start for a frame already passed."""
-        step = float(np.median(np.diff(self.times)))
+        step = self._step
         stream = _Stream(self.path, max(0.0, self.times[i] - step / 4))
         first = stream.first()
         at = None if first is None else int(np.searchsorted(self.times, first[0] - step / 4))
