@@ -290,8 +290,8 @@ class LiveSession(_Frames):
 
     def _close(self, rep: Rep, t: float) -> None:
         recent = [r.result.rep for r in self.reps[self.reps_since_calibration:]] + [rep]
-        kind, lead = classify_latest([self.smooth_xyz[self.m_from + r.bottom] for r in recent], recent,
-                                     self.baseline, self.settings, self.forced)
+        kind, lead = classify_latest(self.smooth_xyz[self.m_from:], recent, self.baseline, self.settings,
+                                     self.forced)
         self.exercise = self.exercise if kind is Exercise.UNKNOWN else kind  # squat, lunge or single-leg squat
         rep = dataclasses.replace(rep, index=len(self.reps) + 1, lead_leg=lead)
         self.judge.new_rep()
@@ -315,12 +315,14 @@ class LiveSession(_Frames):
                        banner=self.guidance if cue else "", big_cue=True, **extra)
 
 
-def classify_latest(bottoms: list[np.ndarray], reps: list[Rep], base: Baseline, settings: Settings,
+def classify_latest(smooth: list[np.ndarray], reps: list[Rep], base: Baseline, settings: Settings,
                     forced: Exercise | None) -> tuple[Exercise, Side | None]:
-    """The exercise, and the lead (or standing) leg of the last rep, from the landmarks at the bottoms of the reps
-    since calibration (``bottoms``, one (33, 3) array per rep; only those frames are read)."""
-    xy = np.asarray(bottoms, np.float32)[..., :2]
-    kind, labelled = classify_exercise(xy, base.leg_length, [dataclasses.replace(r, bottom=k) for k, r in
+    """The exercise, and the lead (or standing) leg of the last rep, from the smoothed landmarks (``smooth``, one
+    (33, 3) array per frame since calibration) at the starts and bottoms of the reps since calibration (only
+    those frames are read)."""
+    n = len(reps)
+    xy = np.asarray([smooth[r.start] for r in reps] + [smooth[r.bottom] for r in reps], np.float32)[..., :2]
+    kind, labelled = classify_exercise(xy, base.leg_length, [dataclasses.replace(r, start=k, bottom=n + k) for k, r in
                                                              enumerate(reps)], settings.reps, force=forced,
                                        roll_deg=base.roll_deg)
     return kind, (labelled[-1].lead_leg if kind is not Exercise.UNKNOWN else reps[-1].lead_leg)

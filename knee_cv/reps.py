@@ -37,6 +37,9 @@ class RepSettings:
     #: ankle height difference that marks a one-legged rep on its own: a body turned 20-25 degrees seen from a
     #: high camera shows its planted feet up to about 0.15 leg lengths apart in height, its knees far less
     foot_only_gap: float = 0.20
+    #: a one-legged rep whose ankles both move less than this share of its depth from its start to its bottom
+    #: stands on both feet: a lunge, not a single-leg squat (whose free foot goes down with the hips)
+    planted_share: float = 0.25
     #: a standing hip line tilted more than this (degrees) is not taken for the camera's roll: a body turned
     #: under a high camera, or seen from the side, tilts it by perspective (real oblique views read 10-11,
     #: side views up to 40); within it the two legs' heights are compared across the hip line
@@ -206,7 +209,12 @@ def classify_exercise(xy: np.ndarray, leg_length: float, reps: list[Rep], settin
     higher from 1.5 m): in a rep seen from in front whose feet differ more in height
     than its knees and point at the other leg, the lower foot, the nearer one, leads.
     (From behind the nearer foot is the rear one: the knees tell.) A single-leg squat
-    shows one foot lifted; the standing leg is the one with the lower ankle.
+    shows one foot lifted; the standing leg is the one with the lower ankle. Its free foot
+    goes down with the hips, so a one-legged rep whose ankles both stay where they were at
+    its start stands on both feet: a lunge (a lateral lunge's level ankles cannot say which
+    foot looks higher).
+
+    Reads the landmarks at each rep's ``start`` and ``bottom`` only.
 
     Parameters
     ----------
@@ -232,11 +240,18 @@ def classify_exercise(xy: np.ndarray, leg_length: float, reps: list[Rep], settin
                   | ((feet > settings.single_leg_ankle_gap) & (knees > settings.lunge_knee_gap / 2)))
     if force is Exercise.SQUAT or (force is None and np.mean(one_legged) <= 0.5):
         return Exercise.SQUAT, reps
-    lunge = knee_gap * ankle_gap < 0
+    # both feet planted through the descent (neither ankle moves by a quarter of the hips' drop, where a
+    # single-leg squat's free foot goes down with the hips): no foot is lifted, so a lunge (a lateral one)
+    start = level(xy[np.array([r.start for r in reps])], roll)
+    moved = np.linalg.norm(at[:, ANKLE] - start[:, ANKLE], axis=-1) / leg_length  # (n, 2), NaN: unseen
+    with np.errstate(invalid="ignore"):
+        planted = (moved <= settings.planted_share * np.array([r.depth for r in reps])[:, None]).all(axis=1)
+    pattern = knee_gap * ankle_gap < 0  # the lower knee on the higher foot
+    lunge = pattern | planted
     lower_foot = np.where(ankle_gap > 0, 1, 0)
     if force is Exercise.LUNGE or (force is None and np.mean(lunge[one_legged]) >= 0.5):
         facing = at[:, SHOULDER[0], 0] > at[:, SHOULDER[1], 0]  # the left shoulder on the image right: from in front
-        kind, lead = Exercise.LUNGE, np.where(facing & ~lunge & (feet > knees), lower_foot,
+        kind, lead = Exercise.LUNGE, np.where(facing & ~pattern & (feet > knees), lower_foot,
                                               np.where(knee_gap > 0, 0, 1))
     else:
         kind, lead = Exercise.SINGLE_LEG_SQUAT, lower_foot

@@ -167,6 +167,7 @@ RANGES: dict[str, tuple[float, float, bool, bool]] = {
     "min_depth": (0.0, 1.0, False, True), "min_rep_s": (0.05, 60.0, True, True), "max_rep_s": (0.5, 600.0, True, True),
     "stand_fraction": (0.0, 1.0, False, False), "lunge_knee_gap": (0.0, 1.0, False, True),
     "single_leg_ankle_gap": (0.0, 1.0, False, True), "foot_only_gap": (0.0, 1.0, False, True),
+    "planted_share": (0.0, 1.0, True, True),
     "squat_depth_slope_deg": (0.0, 400.0, True, True),
     "judge_from_depth_fraction": (0.0, 1.0, False, True), "max_yaw_deg": (0.0, 90.0, True, True),
     "square_check_from_deg": (0.0, 90.0, True, True), "straight_feet_deg": (-90.0, 90.0, True, True),

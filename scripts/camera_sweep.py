@@ -8,9 +8,10 @@ floor, on a table or hold it at chest or eye height, tilted toward the body. Eac
 squat: clean reps, 10 cm of valgus on both knees and on the right, a 12 deg hip drop; the lunge and the
 single-leg squat likewise), with the camera at the given distance and height, tilted so that its axis meets
 the body at 0.9 m (+ = tilted down), and prints whether the faults found are exactly the rendered ones; if not,
-which reps differ. The true 2D FPPA of the clean reps (exact projected joints) shows what the camera alone does
-to the measure. ``--distance`` films them instead from nearer, at 0.75 m and level, with a wider lens so the body
-fills the picture as at 3 m (the focal length in pixels scaled with the distance): a phone in a small room.
+which reps differ, and the exercise read when it is not the rendered one. The true 2D FPPA of the clean reps
+(exact projected joints) shows what the camera alone does to the measure. ``--distance`` films them instead
+from nearer, at 0.75 m and level, with a wider lens so the body fills the picture as at 3 m (the focal length
+in pixels scaled with the distance): a phone in a small room.
 """
 from __future__ import annotations
 
@@ -60,7 +61,9 @@ def row(exercise, distance: float, height: float, tmp: Path, *, same_size: bool 
     judged = sum(v["judged"] for r in d.result.report["reps"] for v in (r["left"], r["right"]))
     fmt = lambda v: "n/a" if v is None else f"{v:.1f}"  # noqa: E731
     lens = f", {sc.focal_px:.0f} px" if same_size else ""
+    read = d.result.report["exercise"]
     return (f"| {exercise.value} | {distance:.1f}, {height:.2f}, {sc.camera_pitch_deg:+.1f}{lens} | "
+            f"{'same' if read == exercise.value else read} | "
             f"{s['reps_true']} / {s['reps_found']} | {judged} of {2 * s['reps_found']} | "
             f"{'exact' if s['faults_exact'] else 'MISMATCH'} | {_differences(d.check)} | "
             f"{fmt(max(clean, default=None))} | {fmt(s['max_fppa_error_deg'])} | "
@@ -75,10 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--distance", action="store_true", help="nearer cameras with wider lenses, at 0.75 m")
     args = ap.parse_args(argv)
     lens = ", focal length" if args.distance else ""
-    print(f"| scenario | camera distance, height (m), tilt down (deg){lens} | reps true / found | knee-reps judged "
-          "| faults | differences | clean reps' true FPPA, max (deg) | FPPA error, max (deg) "
+    print(f"| scenario | camera distance, height (m), tilt down (deg){lens} | exercise read | reps true / found "
+          "| knee-reps judged | faults | differences | clean reps' true FPPA, max (deg) | FPPA error, max (deg) "
           "| pelvic drop error, max (deg) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     places = [(d, 0.75) for d in DISTANCES] if args.distance else PLACEMENTS
     with tempfile.TemporaryDirectory() as tmp:
         for ex in Scenario.PRESETS[:1] if args.quick else Scenario.PRESETS:

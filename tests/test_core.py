@@ -215,30 +215,42 @@ def test_core_throughput_one_hour_at_60fps():
     assert len(base) == 1320 and len(a.reps) == 163 * 10 + 6
 
 
-@pytest.mark.parametrize("knee_gaps, ankle_gaps, kind, lead", [
+@pytest.mark.parametrize("knee_gaps, ankle_gaps, kind, lead, free", [
     # a high camera shrinks the rear knee's drop below the threshold: the feet still say lunge
-    ([0.08, 0.07, 0.11, 0.06], [-0.36, -0.40, -0.37, -0.40], R.Exercise.LUNGE, "left"),
+    ([0.08, 0.07, 0.11, 0.06], [-0.36, -0.40, -0.37, -0.40], R.Exercise.LUNGE, "left", None),
     # half the reps pass the knee threshold, half only the foot one: still one exercise, not a squat
-    ([0.15, 0.11, 0.13, 0.11], [-0.30, -0.30, -0.30, -0.29], R.Exercise.LUNGE, "left"),
-    ([-0.15, -0.14, -0.16, -0.13], [0.34, 0.33, 0.35, 0.36], R.Exercise.LUNGE, "right"),
-    # the right foot is lifted and its knee with it: a single-leg squat on the left leg
-    ([-0.33, -0.37, -0.34, -0.30], [-0.30, -0.31, -0.30, -0.26], R.Exercise.SINGLE_LEG_SQUAT, "left"),
-    ([0.01, -0.02, 0.04, 0.13], [0.0, 0.01, -0.03, 0.0], R.Exercise.SQUAT, None),  # one odd rep of four
+    ([0.15, 0.11, 0.13, 0.11], [-0.30, -0.30, -0.30, -0.29], R.Exercise.LUNGE, "left", None),
+    ([-0.15, -0.14, -0.16, -0.13], [0.34, 0.33, 0.35, 0.36], R.Exercise.LUNGE, "right", None),
+    # the right foot is lifted and its knee with it: a single-leg squat on the left leg, its free foot going
+    # down with the hips
+    ([-0.33, -0.37, -0.34, -0.30], [-0.30, -0.31, -0.30, -0.26], R.Exercise.SINGLE_LEG_SQUAT, "left", "right"),
+    ([0.01, -0.02, 0.04, 0.13], [0.0, 0.01, -0.03, 0.0], R.Exercise.SQUAT, None, None),  # one odd rep of four
     # a body turned 20-25 degrees under a high camera: the feet look 0.10-0.15 apart, the knees do not
-    ([-0.04, 0.03, -0.02, 0.02], [-0.04, -0.10, -0.15, -0.13], R.Exercise.SQUAT, None),
+    ([-0.04, 0.03, -0.02, 0.02], [-0.04, -0.10, -0.15, -0.13], R.Exercise.SQUAT, None, None),
     # ... while a foot lifted higher than that marks a one-legged rep, and its knee lifted too a single-leg squat
-    ([-0.05, -0.04, -0.06, -0.05], [-0.25, -0.27, -0.24, -0.26], R.Exercise.SINGLE_LEG_SQUAT, "left"),
+    ([-0.05, -0.04, -0.06, -0.05], [-0.25, -0.27, -0.24, -0.26], R.Exercise.SINGLE_LEG_SQUAT, "left", "right"),
+    # a lateral lunge: the bent leg's knee higher, both feet planted and about level. Which ankle reads a hair
+    # lower says nothing (the real clip flipped left to right read its ankles 0.04 apart, the lower one under
+    # the bent leg, and was taken for a single-leg squat standing on its straight leg): planted, it is a lunge
+    # on the bent leg
+    ([-0.15, -0.14, -0.15, -0.16], [0.01, 0.0, 0.02, 0.01], R.Exercise.LUNGE, "right", None),
+    ([0.17, 0.16, 0.17, 0.16], [0.04, 0.04, 0.05, 0.04], R.Exercise.LUNGE, "left", None),
 ])
-def test_classify_exercise_from_knee_and_foot_heights(knee_gaps, ankle_gaps, kind, lead):
+def test_classify_exercise_from_knee_and_foot_heights(knee_gaps, ankle_gaps, kind, lead, free):
     leg = 400.0
-    xy = np.zeros((4, N_LANDMARKS, 2), np.float32)
+    xy = np.zeros((8, N_LANDMARKS, 2), np.float32)  # frames 0-3: the reps' starts, 4-7: their bottoms
     xy[:, LM.LEFT_KNEE, 1], xy[:, LM.LEFT_ANKLE, 1] = 500, 700
-    xy[:, LM.RIGHT_KNEE, 1] = 500 + leg * np.array(knee_gaps)
-    xy[:, LM.RIGHT_ANKLE, 1] = 700 + leg * np.array(ankle_gaps)
-    reps = [R.Rep(i + 1, i, i, i, 0.3) for i in range(4)]
+    xy[:, LM.RIGHT_KNEE, 1] = 500 + leg * np.tile(knee_gaps, 2)
+    xy[:, LM.RIGHT_ANKLE, 1] = 700 + leg * np.tile(ankle_gaps, 2)
+    if free:  # the free foot was higher by the hips' drop (0.3) at the start
+        xy[:4, LM.RIGHT_ANKLE, 1] -= 0.3 * leg
+    reps = [R.Rep(i + 1, i, i + 4, i + 4, 0.3) for i in range(4)]
     got, out = R.classify_exercise(xy, leg, reps)
     assert got is kind
     assert {r.lead_leg for r in out} == {lead}
+    if free:  # the same heights on two planted feet: a lunge (on the higher knee)
+        xy[:4, LM.RIGHT_ANKLE, 1] += 0.3 * leg
+        assert R.classify_exercise(xy, leg, reps)[0] is R.Exercise.LUNGE
 
 
 def _frame_by_frame(depth, fps, chunk=1):

@@ -327,3 +327,35 @@ def test_live_mode_treats_feet_out_of_the_picture_as_analyze_does():
     assert [r.result.knee_verdicts for r in s.reps] == [r.knee_verdicts for r in analyze_track(track).reps]
     assert len(s.reps) == 3 and {v.reason for r in s.reps for v in r.result.knee_verdicts} == {NotJudged.FEET_HIDDEN}
     assert not [e for e in s.events if e.kind == "cue"] and s.guidance == GUIDANCE["feet"]
+
+
+@pytest.mark.parametrize("knee_gap, ankle_gap, free_foot_moves, kind", [
+    (0.17, 0.04, False, "lunge"), (-0.17, -0.25, True, "single_leg_squat")])
+def test_live_mode_tells_a_lunge_from_a_single_leg_squat_by_the_feet_at_each_reps_start(knee_gap, ankle_gap,
+                                                                                        free_foot_moves, kind):
+    """Reps whose knees differ in height. With the right knee and the right ankle both lower and both feet
+    planted (a lateral lunge: its ankles are level, and which one reads a hair lower says nothing; before, this
+    was a single-leg squat standing on the right), a lunge on the higher, left knee. With the right foot lifted
+    and coming down with the hips from 0.3 leg lengths higher at the rep's start, a single-leg squat standing on
+    the left leg. Live mode reads the session's smoothed frames at each rep's start and bottom, as analyze does."""
+    import types
+
+    from knee_cv.live import classify_latest
+    from knee_cv.reps import Rep
+    from knee_cv.settings import Settings
+    from knee_cv.track import LM, N_LANDMARKS
+
+    leg = 400.0
+    frames = []
+    for k in range(3):  # each rep: a standing frame, its start, three frames, its bottom
+        for i in range(6):
+            xyz = np.zeros((N_LANDMARKS, 3), np.float32)
+            xyz[LM.LEFT_KNEE, 1], xyz[LM.LEFT_ANKLE, 1] = 500, 700
+            xyz[LM.RIGHT_KNEE, 1], xyz[LM.RIGHT_ANKLE, 1] = 500 + knee_gap * leg, 700 + ankle_gap * leg
+            if free_foot_moves:
+                xyz[LM.RIGHT_ANKLE, 1] -= 0.3 * leg * (5 - i) / 4  # the free foot goes down with the hips
+            frames.append(xyz)
+    reps = [Rep(k + 1, 6 * k + 1, 6 * k + 5, 6 * k + 5, 0.3) for k in range(3)]
+    base = types.SimpleNamespace(leg_length=leg, roll_deg=0.0)
+    got, lead = classify_latest(frames, reps, base, Settings(), None)
+    assert (got.value, lead.value) == (kind, "left")
