@@ -49,14 +49,18 @@ def view_class(report: dict) -> str:
     return report["view_class"]
 
 
+def _flagged(rep: dict, side: str) -> bool:
+    """``knee_valgus`` was flagged on this rep's ``side`` knee."""
+    return any(f["code"] == "knee_valgus" and f["side"] == side for f in rep["faults"])
+
+
 def knee_call(report: dict, side: str, reps=None) -> str:
     """flagged | clean | not judged, over the given rep indices (all by default)."""
     rows = [r for r in report["reps"] if reps is None or r["index"] in reps]
     judged = [r for r in rows if r[side]["judged"]]
     if not judged:
         return "not judged"
-    return "flagged" if any(f["code"] == "knee_valgus" and f["side"] == side for r in judged for f in r["faults"]) \
-        else "clean"
+    return "flagged" if any(_flagged(r, side) for r in judged) else "clean"
 
 
 def expected_exercise(text: str) -> str:
@@ -148,10 +152,6 @@ def mirrored_clips(clips: Path, out: Path) -> Path:
         w.writeheader()
         w.writerows(rows)
     return out
-
-
-def _flagged(rep: dict, side: str) -> bool:
-    return any(f["code"] == "knee_valgus" and f["side"] == side for f in rep["faults"])
 
 
 def mirror_agreement(plain: dict[str, dict], flipped: dict[str, dict]) -> str:
