@@ -6,10 +6,10 @@ Renders the mannequin doing a clean squat and a squat with 10 cm of valgus on bo
 knees, turned by a known angle (0, +-10, +-20, +-30, +-45, +-60, +-70, +-90 degrees;
 + = toward the subject's left) and seen from three camera heights, runs the whole
 pipeline (MediaPipe included) and prints a markdown table: the turn knee-cv reads,
-its error, the view, how many knee-reps were judged (and how many were not because their
-verdict changed with the turn taken out), and whether each rep was flagged for valgus.
-``--back`` films the mannequin from behind (turned 180 degrees, then by 0, +-10, +-20, +-30) and
-reads each rep's turn (the one its knees are judged with) and the clip's view class instead.
+its error, each rep's turn (the one its knees are judged with), the view, how many knee-reps
+were judged (and how many were not because their verdict changed with the turn taken out), and
+whether each rep was flagged for valgus. ``--back`` films the mannequin from behind (turned 180
+degrees, then by 0, +-10, +-20, +-30) and reads each rep's turn and the clip's view class instead.
 """
 from __future__ import annotations
 
@@ -69,16 +69,17 @@ def main(argv: list[str] | None = None) -> int:
             back_sweep(heights, (0, 20, -20) if args.quick else BACK_TURNS, Path(tmp))
         return 0
     turns = (0, 20, 45, 70, 90) if args.quick else TURNS
-    print("| turn (deg) | camera height (m) | turn read (deg) | error (deg) | view | reps | knee-reps judged | "
-          "not judged: turned | clean rep flagged | valgus rep flagged |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| turn (deg) | camera height (m) | turn read (deg) | error (deg) | rep turns read (deg) | view | reps | "
+          "knee-reps judged | not judged: turned | clean rep flagged | valgus rep flagged |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for h in heights:
             for t in turns:
                 r = run(t, h, Path(tmp))
                 err = r["read"] - t
                 clean, valgus = _flags(r)
-                print(f"| {t} | {h} | {r['read']:.1f} | {err:+.1f} | {r['view']} | {r['reps']} | "
+                reps = " / ".join(f"{x:.1f}" for x in r["rep_turns"])
+                print(f"| {t} | {h} | {r['read']:.1f} | {err:+.1f} | {reps} | {r['view']} | {r['reps']} | "
                       f"{r['judged']} of {2 * r['reps']} | {r['turned']} | {clean} | {valgus} |", flush=True)
     return 0
 
