@@ -15,18 +15,21 @@ from pathlib import Path
 
 from . import models as model_registry
 from .analysis import Analysis, analyze_track
+from .camera import leg_length
 from .codes import Notice, WarningCode
 from .errors import InputError, NoPersonError
 from .files import atomic_path, ensure_dir, write_atomic
+from .guide import Exposure
 from .meta import ModelMeta, Session, VideoMeta, session_date
 from .pipeline import FrameCallback, estimate_track
-from .present import damaged_text, truncated_text
+from .present import damaged_text, small_person_text, truncated_text
 from .pose import PoseEstimator
 from .reps import Exercise
 from .report import frames_csv, report_json, reps_csv, summary_text, to_dict
 from .settings import Settings
 from .track import PoseTrack
 from .video import VideoInfo, probe, read_frames
+from .zoom import ZOOM_BELOW, Sampler, find_person
 
 log = logging.getLogger(__name__)
 
@@ -107,15 +110,17 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
     """
     from tqdm import tqdm
 
-    from .guide import Exposure, PreCheck
+    from .guide import PreCheck
 
     info = info or probe(path)
     exposure = Exposure()
     check = PreCheck(info.fps, exposure=exposure)
+    sampler = Sampler(info.frames or int(30 * info.fps))
 
     def seen(fr, xyz, vis) -> None:
         bar.update()
         exposure.update(fr.image, xyz)
+        sampler.update(fr.image, xyz)
         if tee is not None:
             tee(fr, xyz, vis)
         if progress and (problems := check.update(fr.image, xyz, vis)):
@@ -129,6 +134,9 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
         gaps: list = []
         track = estimate_track(read_frames(path, info=info, gaps=gaps), est, width=info.width, height=info.height,
                                fps=info.fps, on_frame=seen)
+    if (zoomed := _zoom(path, info, resolved, track, sampler, progress)) is not None:
+        track, small, exposure = zoomed
+        warnings.append(small)
     skipped = sum(g.frames for g in gaps)
     video = VideoMeta.from_info(info, len(track), frames_skipped=skipped)
     if gaps:
@@ -141,8 +149,37 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
     if (dark := exposure.notice()) is not None:
         warnings.append(dark)
     if not track.detected.any():
-        raise NoPersonError(f"{path}: no person found in any of {len(track)} frames")
+        raise NoPersonError(f"{path}: no person found in any of {len(track)} frames, nor in parts of the picture: "
+                            "film the whole body, lit, filling most of the picture's height")
     return track, video, ModelMeta(resolved.name, resolved.sha256), warnings
+
+
+def _zoom(path, info: VideoInfo, model: model_registry.ResolvedModel, track: PoseTrack, sampler: Sampler,
+          progress: bool) -> tuple[PoseTrack, Notice, Exposure] | None:
+    """The pose pass again on a crop around a person too small to be found in most frames (:mod:`knee_cv.zoom`).
+
+    Returns the new track (whole-picture pixels), its ``person_small`` warning and the person's
+    :class:`~knee_cv.guide.Exposure` on the crop; None when nothing was missed, nobody was found by the search,
+    or the crop found the person in no more frames.
+    """
+    from tqdm import tqdm
+
+    if not len(track) or track.detected.mean() >= ZOOM_BELOW or (crop := find_person(sampler.images, model)) is None:
+        return None
+    crop = crop.scaled(1 / sampler.scale, info.width, info.height)
+    exposure = Exposure()
+    w, h = crop.size
+    with PoseEstimator(model) as est, tqdm(total=len(track), unit="frame", desc="pose, zoomed in",
+                                           disable=not progress, leave=False, file=sys.stderr) as bar:
+        frames = (dataclasses.replace(fr, image=crop.apply(fr.image)) for fr in read_frames(path, info=info))
+        near = estimate_track(frames, est, width=w, height=h, fps=info.fps,
+                              on_frame=lambda fr, xyz, vis: (bar.update(), exposure.update(fr.image, xyz)))
+    if near.detected.sum() <= track.detected.sum() or len(near) != len(track):
+        return None
+    zoomed = track.replace(xyz=crop.to_frame(near.xyz), visibility=near.visibility, t=near.t)
+    share = leg_length(zoomed) / max(info.width, info.height)
+    text = small_person_text(float(track.detected.mean()), float(near.detected.mean()), share)
+    return zoomed, Notice(WarningCode.PERSON_SMALL, text), exposure
 
 
 def load_landmarks(path: str | Path, video: str | Path | None = None) -> tuple[PoseTrack, VideoMeta, ModelMeta,

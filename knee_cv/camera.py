@@ -127,7 +127,7 @@ def fit_zoom(a: np.ndarray, b: np.ndarray, L: float) -> tuple[float, np.ndarray,
     return s, d, float(np.median(np.linalg.norm(s * a + d - b, axis=-1)))
 
 
-def _leg_length(track: PoseTrack) -> float:
+def leg_length(track: PoseTrack) -> float:
     """The standing leg length, pixels: the 90th percentile of the hip-to-ankle distance (NaN if never seen)."""
     hip, ankle = joints(track, HIP, ANKLE)
     legs = pair_mean(norm(hip - ankle))
@@ -187,7 +187,7 @@ def find_cuts(track: PoseTrack, settings: CutSettings = CutSettings()) -> Camera
     shot that never stands up has no standing pose to fit.
     """
     xy = track.xy[:, BODY]  # (T, N, 2), float32
-    L, T = _leg_length(track), len(track)
+    L, T = leg_length(track), len(track)
     if T < 8 or not np.isfinite(L):
         return None
     fits = []

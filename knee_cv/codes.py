@@ -123,6 +123,7 @@ class WarningCode(str, enum.Enum):
     NO_REPS = "no_reps"                          # no rep deep enough
     KNEES_HIDDEN = "knees_hidden"                # some knee-reps had too few trusted frames
     FEET_HIDDEN = "feet_hidden"                  # some knee-reps not judged: their feet were out of the picture
+    PERSON_SMALL = "person_small"                # the pose model missed a small person: a crop around them was measured
     TOO_DARK = "too_dark"                        # the person is dark in the picture: landmarks may be misplaced
     KNEES_TURNED = "knees_turned"                # some knee-reps read differently with the body's turn taken out
     FEET_STRAIGHT = "feet_straight"              # some knee-reps read differently without the turned-out-feet model

@@ -59,11 +59,15 @@ class PoseEstimator:
         A verified model bundle (see :func:`knee_cv.models.resolve`).
     min_confidence : float
         Detection, presence and tracking confidence thresholds.
+    video : bool
+        VIDEO mode (frames of one clip, tracked from one to the next); False: IMAGE mode, each image on its
+        own (the person is searched for afresh: :mod:`knee_cv.zoom`).
     """
 
-    def __init__(self, model: ResolvedModel, *, min_confidence: float = 0.5) -> None:
+    def __init__(self, model: ResolvedModel, *, min_confidence: float = 0.5, video: bool = True) -> None:
         self.model = model
         self._min_conf = min_confidence
+        self._video = video
         self._lm = None
         self._last_ms = -1
         self._quiet_frames = 0
@@ -75,7 +79,7 @@ class PoseEstimator:
 
         opts = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_buffer=model_bytes(str(self.model.path), self.model.sha256)),
-            running_mode=vision.RunningMode.VIDEO,
+            running_mode=vision.RunningMode.VIDEO if self._video else vision.RunningMode.IMAGE,
             num_poses=1,
             min_pose_detection_confidence=self._min_conf,
             min_pose_presence_confidence=self._min_conf,
@@ -105,7 +109,7 @@ class PoseEstimator:
         ----------
         image_bgr : ndarray, shape (H, W, 3), uint8
         t : float
-            Timestamp in seconds; must increase between calls.
+            Timestamp in seconds; must increase between calls (unused in IMAGE mode).
 
         Returns
         -------
@@ -126,12 +130,14 @@ class PoseEstimator:
         ms = max(int(round(t * 1000)), self._last_ms + 1)  # MediaPipe needs strictly increasing ms
         self._last_ms = ms
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        detect = functools.partial(self._lm.detect_for_video, image, ms) if self._video else \
+            functools.partial(self._lm.detect, image)
         if self._quiet_frames > 0:
             with _native_stderr_silenced():
-                result = self._lm.detect_for_video(image, ms)
+                result = detect()
             self._quiet_frames -= bool(result.pose_landmarks)
         else:
-            result = self._lm.detect_for_video(image, ms)
+            result = detect()
         if not result.pose_landmarks:
             return np.full((N_LANDMARKS, 3), np.nan, np.float32), np.zeros(N_LANDMARKS, np.float32)
         lms = result.pose_landmarks[0]

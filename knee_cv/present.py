@@ -98,7 +98,7 @@ MEASURE_WORDS = {MeasureKind.FPPA: "FPPA", MeasureKind.DEPTH_ADJUSTED_FPPA: "Dep
 #: Live guidance when a frame cannot be used, by what is wrong.
 GUIDANCE = {
     "dark": "More light, please",
-    "no_person": "Step into view of the camera",
+    "no_person": "Step into view, 2-3 m from the camera",
     "feet": "Step back so your feet are in view",
     "turn": "Turn to face the camera",
 }
@@ -132,6 +132,15 @@ def moving_text(drift: float) -> str:
     return (f"the camera kept moving during the reps: the planted feet moved {drift:.2f} leg lengths up and down "
             f"in the picture, and every depth with them (about {120 * drift:.0f} deg of the squat measure), so "
             "the verdicts may be off; film from a tripod or a phone propped still")
+
+
+def small_person_text(before: float, after: float, leg_share: float) -> str:
+    """The ``person_small`` warning: the pose model found the person in ``before`` of the frames (a share), in
+    ``after`` on a crop around them; their standing legs were ``leg_share`` of the picture's long side."""
+    return (f"the person was small in the picture (standing legs {leg_share:.0%} of its long side; the pose model "
+            f"finds a person from about 8%): it found them in {before:.0%} of the frames, so knee-cv looked for them "
+            f"in parts of the picture and measured a crop around them, found in {after:.0%}; film closer, so the "
+            "whole body fills most of the picture's height")
 
 
 LEGEND = ("green: knee on track   red: flagged", "grey: not judged   hollow: knee hidden")

@@ -26,7 +26,7 @@ def _ffmpeg(*args: str) -> None:
 @pytest.fixture(scope="module")
 def variant(model_dir, tmp_path_factory):
     """``variant(name, kind) -> report`` for kind in mirror | half | rotated | fps15 | far | tilted | dark | feetcut
-    or a cut (:data:`CUTS`), each analyzed once; ``variant.raw(name, kind)``: its landmarks."""
+    | tiny or a cut (:data:`CUTS`), each analyzed once; ``variant.raw(name, kind)``: its landmarks."""
     import os
 
     from knee_cv.api import analyze
@@ -36,7 +36,9 @@ def variant(model_dir, tmp_path_factory):
     filters = {"mirror": "hflip", "half": "scale=trunc(iw/4)*2:trunc(ih/4)*2", "rotated": "transpose=1",
                "fps15": "fps=15", "far": "pad=iw*2:ih*2:(ow-iw)/2:(oh-ih)/4:black",
                "tilted": "rotate=7*PI/180:fillcolor=black", "dark": "lutyuv=y=val*0.3",
-               "feetcut": "crop=iw:trunc(ih*0.86/2)*2:0:0"}  # the valgus clip's bottom edge at its ankles
+               "feetcut": "crop=iw:trunc(ih*0.86/2)*2:0:0",  # the valgus clip's bottom edge at its ankles
+               # the person at a fifth of the size, in a picture of the same size: too small to be found as it is
+               "tiny": "scale=trunc(iw/10)*2:trunc(ih/10)*2,pad=trunc(iw*5/2)*2:trunc(ih*5/2)*2:(ow-iw)/2:(oh-ih)/2"}
 
     def run(name: str, kind: str) -> dict:
         if (name, kind) not in cache:
@@ -180,6 +182,29 @@ def test_a_camera_twice_as_far_or_tilted_7_degrees_flags_the_same_knees(analyzed
     assert other["view"] == "front" and len(other["reps"]) == 6
     assert _same(_knees(orig), _knees(other), tol=4.0) == 12
     assert [r["hip_verdict"] for r in other["reps"]] == [r["hip_verdict"] for r in orig["reps"]]
+    assert "person_small" not in {w["code"] for w in other["warnings"]}  # found as it is: no second pass
+
+
+def test_a_person_too_small_to_be_found_is_zoomed_in_on_and_flagged_as_filmed(analyzed, variant):
+    """The valgus clip with the person at a fifth of the size (legs 48 px in a 406 x 720 picture): MediaPipe's
+    detector, which sees the whole picture at 224 px, found nobody in any frame ("no person found"). Now the
+    picture is searched in windows and the clip measured again on a crop around the person: the same six
+    reps, every knee judged and flagged as filmed (measures +4 deg on the median, at most 6.3: legs this short
+    read a little toward valgus), the hips as filmed, and the report says what was done."""
+    from knee_cv.track import PoseTrack
+
+    orig, tiny = analyzed(VALGUS).report, variant(VALGUS, "tiny")
+    assert abs(tiny["video"]["width"] - orig["video"]["width"]) <= 10 and tiny["video"]["height"] == 720
+    assert tiny["leg_length_px"] < 0.075 * tiny["video"]["height"]            # 48 px: below the detector's reach
+    said = [w["message"] for w in tiny["warnings"] if w["code"] == "person_small"]
+    assert len(said) == 1 and "found them in 0% of the frames" in said[0] and "found in 100%" in said[0]
+    assert len(tiny["reps"]) == 6
+    assert _same(_knees(orig), _knees(tiny), tol=8.0) == 12
+    assert [r["hip_verdict"] for r in tiny["reps"]] == [r["hip_verdict"] for r in orig["reps"]]
+    raw = variant.raw(VALGUS, "tiny")
+    assert isinstance(raw, PoseTrack) and raw.width == tiny["video"]["width"]  # whole-picture pixels
+    hips = raw.xyz[:, 23, :2]
+    assert np.all(np.abs(np.nanmedian(hips, 0) - [raw.width / 2, raw.height / 2]) < [0.1 * raw.width, 0.2 * raw.height])
 
 
 def test_feet_cut_off_by_the_frame_judge_no_knee(analyzed, variant):

@@ -1,0 +1,140 @@
+"""A person too small in the picture for the pose model to find: look for them in parts of it, then zoom in.
+
+MediaPipe finds a person with a detector that sees the whole picture shrunk to 224 x 224 pixels. Measured on
+four real front-view clips padded with black so that the person shrank (README, "Limits"): it found nobody in
+any frame once the standing leg (hip to ankle) was under about 7-8 % of the picture's long side, the whole
+body about a fifth of it, while a person it did find was measured as well as at full size (every knee verdict
+the same, measures within 3 deg, down to legs 40 px long). So where the pose pass found nobody in most
+frames, a few of those frames are searched in square windows of half, then a third, of the long side
+(:func:`find_person`), and the clip is run again on a crop around where the person was found
+(:class:`Crop`); the report says so (``person_small``).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import cv2
+import numpy as np
+
+from .models import ResolvedModel
+
+#: The pose pass is run again on a crop when it found a person in fewer than this share of the frames.
+ZOOM_BELOW = 0.5
+#: Frames kept for the search (spread over the clip, among those where nobody was found).
+SEARCH_FRAMES = 8
+#: Window sides tried, as fractions of the picture's long side (each twice the detector's reach of the last).
+WINDOWS = (1 / 2, 1 / 3)
+#: A landmark counts for the person's box from this visibility on.
+MIN_VISIBILITY = 0.5
+#: Kept frames are shrunk to this long side (px): eight 4K frames would hold 200 MB, and the pose model sees a
+#: window of half of it at 640 px anyway.
+KEEP_SIDE = 1920
+
+
+@dataclasses.dataclass(frozen=True)
+class Crop:
+    """A rectangle of the picture, pixels: columns ``x0:x1``, rows ``y0:y1``."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height), pixels."""
+        return self.x1 - self.x0, self.y1 - self.y0
+
+    def scaled(self, factor: float, width: int, height: int) -> "Crop":
+        """The same rectangle in a picture ``factor`` times as large, of ``width`` x ``height`` pixels."""
+        return Crop(max(int(self.x0 * factor), 0), max(int(self.y0 * factor), 0),
+                    min(int(round(self.x1 * factor)), width), min(int(round(self.y1 * factor)), height))
+
+    def apply(self, image: np.ndarray) -> np.ndarray:
+        """The crop of ``image`` (H, W, 3), contiguous (MediaPipe needs it so)."""
+        return np.ascontiguousarray(image[self.y0:self.y1, self.x0:self.x1])
+
+    def to_frame(self, xyz: np.ndarray) -> np.ndarray:
+        """Landmarks (..., 3) in the crop's pixels moved to the whole picture's (``z`` is unscaled: same pixels)."""
+        return xyz + np.array([self.x0, self.y0, 0], xyz.dtype)
+
+    @classmethod
+    def around(cls, boxes: np.ndarray, width: int, height: int) -> "Crop":
+        """A square crop (as far as the picture allows) holding the person's ``boxes`` (n, 4: x0, y0, x1, y1).
+
+        Boxes far from the median one (another person) are left out. The side is twice the person's
+        height or 1.5 times their width: they fill about half of it, standing or squatting, arms out.
+        """
+        cx, cy = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
+        tall = float(np.median(boxes[:, 3] - boxes[:, 1]))
+        mx, my = float(np.median(cx)), float(np.median(cy))
+        near = np.hypot(cx - mx, cy - my) <= tall
+        b = boxes[near]
+        x0, y0, x1, y1 = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
+        side = max(2.0 * (y1 - y0), 1.5 * (x1 - x0))
+        w, h = min(int(round(side)), width), min(int(round(side)), height)
+        left = int(np.clip(round((x0 + x1) / 2 - w / 2), 0, width - w))
+        top = int(np.clip(round((y0 + y1) / 2 - h / 2), 0, height - h))
+        return cls(left, top, left + w, top + h)
+
+
+@dataclasses.dataclass
+class Sampler:
+    """Keeps up to ``keep`` frames in which nobody was found, spread over a clip of about ``frames`` frames,
+    shrunk by ``scale`` (1 up to :data:`KEEP_SIDE`)."""
+
+    frames: int
+    keep: int = SEARCH_FRAMES
+    images: list = dataclasses.field(default_factory=list)
+    scale: float = 1.0
+    _seen: int = 0
+
+    def update(self, image: np.ndarray, xyz: np.ndarray) -> None:
+        """Feed one frame (BGR) and its landmarks ((33, 3), NaN when nobody was found)."""
+        every = max(1, self.frames // self.keep)
+        if self._seen % every == 0 and len(self.images) < self.keep and np.isnan(xyz[0, 0]):
+            self.scale = min(1.0, KEEP_SIDE / max(image.shape[:2]))
+            self.images.append(image.copy() if self.scale == 1.0 else  # a copy: the decoder may reuse its buffer
+                               cv2.resize(image, None, fx=self.scale, fy=self.scale, interpolation=cv2.INTER_AREA))
+        self._seen += 1
+
+
+def windows(width: int, height: int, share: float) -> list[Crop]:
+    """Square windows of ``share`` of the long side, overlapping by half, covering the picture."""
+    side = int(round(share * max(width, height)))
+    w, h = min(side, width), min(side, height)
+
+    def starts(full: int, part: int) -> np.ndarray:
+        n = int(np.ceil((full - part) / (side / 2))) + 1 if full > part else 1
+        return np.linspace(0, full - part, n).round().astype(int)
+
+    return [Crop(int(x), int(y), int(x) + w, int(y) + h) for y in starts(height, h) for x in starts(width, w)]
+
+
+def find_person(images: list[np.ndarray], model: ResolvedModel) -> Crop | None:
+    """Where the person is in ``images`` (BGR, all the same size), searched window by window; None if nowhere.
+
+    The windows of the first size in :data:`WINDOWS` that finds anyone decide; the crop holds every box found
+    there (:meth:`Crop.around`).
+    """
+    from .pose import PoseEstimator
+
+    if not images:
+        return None
+    height, width = images[0].shape[:2]
+    with PoseEstimator(model, video=False) as est:
+        for share in WINDOWS:
+            boxes = [_box(est, win, image) for image in images for win in windows(width, height, share)]
+            found = np.array([b for b in boxes if b is not None], float).reshape(-1, 4)
+            if len(found):
+                return Crop.around(found, width, height)
+    return None
+
+
+def _box(est, win: Crop, image: np.ndarray) -> tuple[float, float, float, float] | None:
+    """The box around the person found in window ``win`` of ``image``, whole-picture pixels; None if nobody."""
+    xyz, vis = est.process(win.apply(image), 0.0)
+    seen = win.to_frame(xyz)[vis >= MIN_VISIBILITY]
+    if len(seen) < 10:
+        return None
+    return (*seen[:, :2].min(0).tolist(), *seen[:, :2].max(0).tolist())
