@@ -371,7 +371,8 @@ def batch_text(summary: dict, out: Path) -> str:
         flagged = sorted({P.fault_phrase(FaultCode(f["code"]), Side(f["side"])) for f in r.get("faults", [])})
         view = P.view_words(ViewClass(r["view_class"]), r["body_yaw_deg"])
         lines.append(f"  {P.printable(r['path'])}: {P.count(r['n_reps'], 'rep')}, {view}; "
-                     + (f"faults: {', '.join(flagged)}" if flagged else _no_fault(r)))
+                     + (f"faults: {', '.join(flagged)}" if flagged else _no_fault(r))
+                     + P.warning_words([w["code"] for w in r.get("warnings", [])]))
     for f in summary["failed"]:
         reason = f["reason"].removeprefix(f"{f['path']}: ")  # the path is already at the start of the line
         lines.append(f"  FAILED {P.printable(f['path'])}: {P.printable(reason)}")

@@ -134,6 +134,13 @@ def moving_text(drift: float) -> str:
             "the verdicts may be off; film from a tripod or a phone propped still")
 
 
+def warning_words(codes: list[str]) -> str:
+    """A batch line's tail naming a video's warnings by their codes (``; warnings: too dark, person small``), or
+    nothing; the report says more."""
+    return f"; {'warning' if len(codes) == 1 else 'warnings'}: {', '.join(c.replace('_', ' ') for c in codes)}" \
+        if codes else ""
+
+
 def small_person_text(before: float, after: float, leg_share: float) -> str:
     """The ``person_small`` warning: the pose model found the person in ``before`` of the frames (a share), in
     ``after`` on a crop around them; their standing legs were ``leg_share`` of the picture's long side."""

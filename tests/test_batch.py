@@ -146,6 +146,9 @@ def test_batch_over_all_sample_videos_with_bad_files(tmp_path, analyzed, model_d
     assert "FAILED" in out and "zero_bytes.mp4" in out
     assert re.search(r"squat_side_view\.mp4: \d+ reps?, side view; nothing judged \(side view\)", out)
     assert re.search(r"squat_front_kettlebell_goblet\.mp4: \d+ reps?, [^;]+; no knee judged \(body turned\)", out)
+    # a warned video says so on its line (the handheld prisoner squat: its turned knees and the moving camera)
+    assert re.search(r"squat_front_prisoner_home\.mp4: [^\n]*; warnings: knees turned, camera moving\n", out)
+    assert not re.search(r"squat_front_bodyweight_good\.mp4: [^\n]*warning", out)
     assert "see a doctor or physical therapist" in out                        # the red flags reach a batch user too
     failed = next(ln for ln in out.splitlines() if "FAILED" in ln and "zero_bytes.mp4" in ln)
     assert failed.count("zero_bytes.mp4") == 1   # the path once, then the reason
