@@ -71,7 +71,7 @@ class Crop:
         near = np.hypot(cx - mx, cy - my) <= tall
         b = boxes[near]
         x0, y0, x1, y1 = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
-        side = max(2.0 * (y1 - y0), 1.5 * (x1 - x0))
+        side = max(2.0 * (y1 - y0), 1.5 * (x1 - x0), 32.0)  # never empty, whatever the boxes
         w, h = min(int(round(side)), width), min(int(round(side)), height)
         left = int(np.clip(round((x0 + x1) / 2 - w / 2), 0, width - w))
         top = int(np.clip(round((y0 + y1) / 2 - h / 2), 0, height - h))

@@ -63,3 +63,7 @@ def test_large_frames_are_kept_shrunk_and_the_crop_is_scaled_back():
     crop = Crop(410, 200, 810, 600).scaled(1 / s.scale, 3840, 2160)
     assert (crop.x0, crop.y0, crop.x1, crop.y1) == (820, 400, 1620, 1200)
     assert Crop(1700, 900, 1920, 1080).scaled(2.0, 3839, 2159).size == (3839 - 3400, 2159 - 1800)  # inside
+
+
+def test_a_degenerate_box_still_gives_a_crop():
+    assert Crop.around(np.array([[50.0, 50.0, 50.0, 50.0]]), 100, 100).size == (32, 32)
