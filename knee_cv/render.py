@@ -55,11 +55,22 @@ def _wrapped(img, text: str, x: int, y: int, scale: float, color, th: int, step:
     return y
 
 
+#: Units a wrapped line never starts with when a number ends the line before.
+_UNITS = frozenset({"m", "cm", "s", "ms", "deg", "%", "px", "kg", "fps"})
+
+
 def wrap_to_width(text: str, width: int, scale: float, thick: int, *, font: int = cv2.FONT_HERSHEY_SIMPLEX
                   ) -> list[str]:
-    """Greedy word wrap so each line fits ``width`` pixels in an OpenCV Hershey ``font``."""
-    lines: list[str] = []
+    """Greedy word wrap so each line fits ``width`` pixels in an OpenCV Hershey ``font``; a number keeps its unit
+    on its line ("2-3 m", "3 s")."""
+    words: list[str] = []
     for word in text.split():
+        if words and words[-1][-1:].isdigit() and word.rstrip(".,;:)") in _UNITS:
+            words[-1] += " " + word
+        else:
+            words.append(word)
+    lines: list[str] = []
+    for word in words:
         trial = f"{lines[-1]} {word}" if lines else word
         if lines and cv2.getTextSize(trial, font, scale, thick)[0][0] <= width:
             lines[-1] = trial

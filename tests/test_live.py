@@ -359,3 +359,20 @@ def test_live_mode_tells_a_lunge_from_a_single_leg_squat_by_the_feet_at_each_rep
     base = types.SimpleNamespace(leg_length=leg, roll_deg=0.0)
     got, lead = classify_latest(frames, reps, base, Settings(), None)
     assert (got.value, lead.value) == (kind, "left")
+
+
+def test_a_wrapped_hint_keeps_a_number_with_its_unit():
+    """Under Xvfb the live panel broke "Step into view, 2-3 m from the camera" after "2-3", putting "m" at the
+    start of the next line; a number now keeps its unit, at every width."""
+    import cv2
+
+    from knee_cv.present import GUIDANCE
+    from knee_cv.render import wrap_to_width
+
+    text = GUIDANCE["no_person"]
+    widths = range(120, 900, 10)
+    wrapped = [wrap_to_width(text, w, 1.0, 2, font=cv2.FONT_HERSHEY_DUPLEX) for w in widths]
+    assert all(" ".join(lines) == text for lines in wrapped)                  # nothing lost or reordered
+    assert not any(line.startswith("m ") or line == "m" for lines in wrapped for line in lines)
+    assert any("2-3 m" in line for lines in wrapped for line in lines if line.endswith("2-3 m"))  # the break point
+    assert wrap_to_width("wait 3 s, then go", 10_000, 1.0, 2) == ["wait 3 s, then go"]
