@@ -23,13 +23,13 @@ from .guide import Exposure
 from .meta import ModelMeta, Session, VideoMeta, session_date
 from .pipeline import FrameCallback, estimate_track
 from .present import damaged_text, small_person_text, truncated_text
-from .pose import PoseEstimator
+from .pose import MAX_SIDE, PoseEstimator
 from .reps import Exercise
 from .report import frames_csv, report_json, reps_csv, summary_text, to_dict
 from .settings import Settings
 from .track import PoseTrack
 from .video import VideoInfo, probe, read_frames
-from .zoom import ZOOM_BELOW, Sampler, find_person
+from .zoom import Sampler, zoom_crop
 
 log = logging.getLogger(__name__)
 
@@ -156,29 +156,29 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
 
 def _zoom(path, info: VideoInfo, model: model_registry.ResolvedModel, track: PoseTrack, sampler: Sampler,
           progress: bool) -> tuple[PoseTrack, Notice, Exposure] | None:
-    """The pose pass again on a crop around a person too small to be found in most frames (:mod:`knee_cv.zoom`).
+    """The pose pass again on a crop around a person too small in the picture (:func:`knee_cv.zoom.zoom_crop`).
 
     Returns the new track (whole-picture pixels), its ``person_small`` warning and the person's
-    :class:`~knee_cv.guide.Exposure` on the crop; None when nothing was missed, nobody was found by the search,
-    or the crop found the person in no more frames.
+    :class:`~knee_cv.guide.Exposure` on the crop; None when no crop was wanted or found, or the crop found the
+    person in fewer frames (or, searched for, in no more).
     """
     from tqdm import tqdm
 
-    if not len(track) or track.detected.mean() >= ZOOM_BELOW or (crop := find_person(sampler.images, model)) is None:
+    if (zoom := zoom_crop(track, sampler, model, max_side=MAX_SIDE)) is None:
         return None
-    crop = crop.scaled(1 / sampler.scale, info.width, info.height)
-    exposure = Exposure()
+    (crop, searched), exposure = zoom, Exposure()
     w, h = crop.size
     with PoseEstimator(model) as est, tqdm(total=len(track), unit="frame", desc="pose, zoomed in",
                                            disable=not progress, leave=False, file=sys.stderr) as bar:
         frames = (dataclasses.replace(fr, image=crop.apply(fr.image)) for fr in read_frames(path, info=info))
         near = estimate_track(frames, est, width=w, height=h, fps=info.fps,
                               on_frame=lambda fr, xyz, vis: (bar.update(), exposure.update(fr.image, xyz)))
-    if near.detected.sum() <= track.detected.sum() or len(near) != len(track):
+    if near.detected.sum() < track.detected.sum() + searched or len(near) != len(track):
         return None
     zoomed = track.replace(xyz=crop.to_frame(near.xyz), visibility=near.visibility, t=near.t)
-    share = leg_length(zoomed) / max(info.width, info.height)
-    text = small_person_text(float(track.detected.mean()), float(near.detected.mean()), share)
+    leg = leg_length(zoomed)
+    text = small_person_text(float(track.detected.mean()), float(near.detected.mean()),
+                             leg / max(info.width, info.height), leg, searched=searched)
     return zoomed, Notice(WarningCode.PERSON_SMALL, text), exposure
 
 

@@ -97,6 +97,7 @@ class NotJudged(str, enum.Enum):
     FEET_STRAIGHT = "feet_straight"    # feet straight ahead, and the verdict changes without the turned-out-feet model
     CAMERA_MOVED = "camera_moved"      # live mode: the camera or the person moved during the rep
     LEAD_LEG_UNKNOWN = "lead_leg_unknown"  # a lunge or single-leg squat filmed from behind: which leg works is unclear
+    PERSON_SMALL = "person_small"      # the person's legs span too few pixels for the pose model to place the knees
 
 
 class VerdictState(str, enum.Enum):

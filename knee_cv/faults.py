@@ -359,7 +359,7 @@ def _knee_verdict(judged: bool, grade: int, blocked: NotJudged | None, rep: Rep,
 def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], exercise: Exercise,
                   cfg: FaultSettings, *, views: list[RepView] | None = None, hints=None,
                   square: tuple[FrameMetrics, np.ndarray] | None = None,
-                  straight: np.ndarray | None = None) -> list[RepResult]:
+                  straight: np.ndarray | None = None, small: bool = False) -> list[RepResult]:
     """Measures, faults and verdicts for every rep, vectorized over reps and sides.
 
     Each knee is judged on its trusted frames at or past ``cfg.judge_from_depth_fraction``
@@ -386,11 +386,14 @@ def evaluate_reps(metrics: FrameMetrics, measure: np.ndarray, reps: list[Rep], e
     straight : ndarray, shape (T, 2), degrees, optional
         The raw FPPA, for a bilateral squat with the feet straight ahead: a knee whose valgus call differs
         between it and ``measure`` is not judged (feet_straight), see :func:`_feet_sure`.
+    small : bool
+        The person's standing legs are shorter than ``cfg.min_leg_px``: no knee or hip is judged (person_small).
     """
     if not reps:
         return []
     views = views or [RepView(View.FRONT, 0.0)] * len(reps)
-    blocks = [judging_block(v.view, v.turn_deg, cfg.max_yaw_deg, v.axis_deg) for v in views]
+    too_small = NotJudged.PERSON_SMALL if small else None  # after the view's reasons: those say more
+    blocks = [judging_block(v.view, v.turn_deg, cfg.max_yaw_deg, v.axis_deg) or too_small for v in views]
     open_ = np.array([b is None for b in blocks])
     seg = Segments.from_bounds([r.start for r in reps], [r.end for r in reps])
     f = seg.frame
@@ -477,13 +480,14 @@ def judge_reps(track: PoseTrack, base: Baseline, metrics: FrameMetrics, reps: li
     (no other rep is checked): a clip filmed square-on costs nothing extra. With the feet straight ahead
     (:func:`feet_straight`) a valgus call must also hold by the raw FPPA."""
     measure = judged_measure(metrics, reps, exercise, cfg)
+    small = bool(base.leg_length < cfg.min_leg_px)
     square = None
     if _square_checked(views, cfg).any():
         m = square_on(metrics, track, base, rep_turns(reps, views, len(track)))
         square = (m, judged_measure(m, reps, exercise, cfg))
     straight = metrics.fppa_deg if feet_straight(base, exercise, cfg) else None
     return measure, evaluate_reps(metrics, measure, reps, exercise, cfg, views=views, hints=hints, square=square,
-                                  straight=straight)
+                                  straight=straight, small=small)
 
 
 def feet_straight(base: Baseline, exercise: Exercise, cfg: FaultSettings) -> bool:

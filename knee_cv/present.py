@@ -64,6 +64,7 @@ REASONS: dict[NotJudged, tuple[str, str | None]] = {
     NotJudged.FEET_STRAIGHT: ("feet straight", "turn the feet out a little"),
     NotJudged.CAMERA_MOVED: ("camera moved", "keep the camera still"),
     NotJudged.LEAD_LEG_UNKNOWN: ("lead leg unknown", "film from the front, or name the exercise"),
+    NotJudged.PERSON_SMALL: ("person too small", "film closer"),
 }
 
 #: Whole-sentence descriptions of each fault (reports, PDF findings).
@@ -141,13 +142,16 @@ def warning_words(codes: list[str]) -> str:
         if codes else ""
 
 
-def small_person_text(before: float, after: float, leg_share: float) -> str:
+def small_person_text(before: float, after: float, leg_share: float, leg_px: float, *, searched: bool) -> str:
     """The ``person_small`` warning: the pose model found the person in ``before`` of the frames (a share), in
-    ``after`` on a crop around them; their standing legs were ``leg_share`` of the picture's long side."""
-    return (f"the person was small in the picture (standing legs {leg_share:.0%} of its long side; the pose model "
-            f"finds a person from about 8%): it found them in {before:.0%} of the frames, so knee-cv looked for them "
-            f"in parts of the picture and measured a crop around them, found in {after:.0%}; film closer, so the "
-            "whole body fills most of the picture's height")
+    ``after`` on a crop around them; their standing legs were ``leg_share`` of the picture's long side, ``leg_px``
+    pixels. ``searched``: they were looked for in parts of the picture (else: found, but measured too coarsely)."""
+    size = f"standing legs {leg_share:.0%} of its long side, {leg_px:.0f} px"
+    how = (f"{size}; the pose model finds a person from about 8%): it found them in {before:.0%} of the frames, so "
+           f"knee-cv looked for them in parts of the picture and measured a crop around them, found in {after:.0%}"
+           if searched else f"{size}): knee-cv measured a crop around them at the video's full resolution")
+    return (f"the person was small in the picture ({how}; a person this small can read a few degrees toward valgus; "
+            "film closer, so the whole body fills most of the picture's height")
 
 
 LEGEND = ("green: knee on track   red: flagged", "grey: not judged   hollow: knee hidden")

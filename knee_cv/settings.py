@@ -91,6 +91,11 @@ class FaultSettings:
     judge_from_depth_fraction: float = 0.6
     #: knees are not judged when the body turns further than this from the camera (README, "View and body turn")
     max_yaw_deg: float = 30.0
+    #: knees and the hip are not judged when the standing legs are shorter than this in the video (pixels; README,
+    #: "A person small in the picture"): on real clips shrunk in the picture, legs of 47 px or more read within
+    #: 6.7 deg of the clips as filmed with no call changed; at 33-44 px up to 11 deg toward valgus, and clean knees
+    #: read mild valgus
+    min_leg_px: float = 45.0
     #: from this turn on (degrees), a knee's verdict must also hold square-on (README, "View and body turn"):
     #: below it the turn is within its reading noise (up to 1.9 on renders facing the camera), and renders
     #: turned 5 degrees gave no wrong verdict at any camera height
@@ -170,6 +175,7 @@ RANGES: dict[str, tuple[float, float, bool, bool]] = {
     "planted_share": (0.0, 1.0, True, True),
     "squat_depth_slope_deg": (0.0, 400.0, True, True),
     "judge_from_depth_fraction": (0.0, 1.0, False, True), "max_yaw_deg": (0.0, 90.0, True, True),
+    "min_leg_px": (0.0, 1e4, True, True),
     "square_check_from_deg": (0.0, 90.0, True, True), "straight_feet_deg": (-90.0, 90.0, True, True),
     "min_trusted_s": (0.0, 10.0, True, True), "max_plausible_deg": (10.0, 180.0, True, True),
     "max_plausible_gap_deg": (5.0, 360.0, True, True), "shallow_depth": (0.0, 1.0, True, False),

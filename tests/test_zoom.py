@@ -67,3 +67,49 @@ def test_large_frames_are_kept_shrunk_and_the_crop_is_scaled_back():
 
 def test_a_degenerate_box_still_gives_a_crop():
     assert Crop.around(np.array([[50.0, 50.0, 50.0, 50.0]]), 100, 100).size == (32, 32)
+
+
+def _small(track, scale: float, width: int, height: int):
+    """``track`` shrunk by ``scale`` about the origin, in a ``width`` x ``height`` picture."""
+    xyz = track.xyz.copy()
+    xyz[..., :2] *= scale
+    xyz[..., :2] += [width / 2 - 32, height / 2 - 40]
+    return track.replace(xyz=xyz, width=width, height=height)
+
+
+def test_a_found_person_too_coarse_for_the_pose_model_is_measured_on_a_crop_at_full_resolution():
+    from knee_cv.pose import MAX_SIDE
+    from knee_cv.zoom import zoom_crop
+    from synth import squat_track
+
+    track = squat_track(reps=2)                                   # legs 400 px in 800 x 1000
+    sampler = Sampler(frames=len(track))
+    assert zoom_crop(track, sampler, None, max_side=MAX_SIDE) is None            # 256 px to the pose model
+    far = _small(track, 0.1, 1920, 1080)                          # legs 40 px, 13 px once shrunk to 640
+    crop, searched = zoom_crop(far, sampler, None, max_side=MAX_SIDE)
+    assert not searched
+    xy = far.xy[far.detected]
+    assert crop.x0 <= np.nanmin(xy[..., 0]) and np.nanmax(xy[..., 0]) <= crop.x1    # the whole person inside
+    assert crop.y0 <= np.nanmin(xy[..., 1]) and np.nanmax(xy[..., 1]) <= crop.y1
+    assert max(crop.size) < 4 * 40 * 2.5                          # about twice their height: far under 640 px
+    assert zoom_crop(_small(track, 0.1, 640, 480), sampler, None, max_side=MAX_SIDE) is None  # nothing to gain
+    nobody = far.replace(xyz=np.full_like(far.xyz, np.nan), visibility=np.zeros_like(far.visibility))
+    assert zoom_crop(nobody, sampler, None, max_side=MAX_SIDE) is None            # no frame kept: nothing to search
+
+
+def test_legs_under_min_leg_px_judge_no_knee_or_hip_and_say_why():
+    from knee_cv import Settings, analyze_track
+    from knee_cv.codes import NotJudged
+    from knee_cv.present import reason_label
+    from synth import squat_track
+
+    track = squat_track(reps=2, knee_shift_px=(25.0, 0.0))   # the left knee caves 25 of 400 px: flagged
+    assert Settings().faults.min_leg_px == 45.0
+    for scale, judged in ((0.125, True), (0.1, False)):      # legs 50 px, then 40 px
+        a = analyze_track(_small(track, scale, 1920, 1080), Settings())
+        assert len(a.reps) == 2
+        verdicts = [v for r in a.reps for v in (*r.knee_verdicts, r.hip_verdict)]
+        assert all(v.judged for v in verdicts) if judged else \
+            {v.reason for v in verdicts} == {NotJudged.PERSON_SMALL}
+        assert any(f.code.value == "knee_valgus" for r in a.reps for f in r.faults) == judged
+    assert reason_label(NotJudged.PERSON_SMALL) == "person too small"
