@@ -18,7 +18,7 @@ from .settings import Settings
 from .track import PoseTrack
 from .people import drop_other_people
 from .place import feet_drift, find_moves
-from .present import moved_text, moving_text, other_person_text, rotation_hint
+from .present import moved_text, moving_text, other_person_text, rotation_hint, too_small_text
 from .view import (SIDEWAYS_DEG, RepView, TurnCues, View, body_axis_deg, body_yaw_deg, classify_view,
                    judging_block, rep_views, turn_cues, unknown_leads, view_class)
 
@@ -100,6 +100,8 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
     measure, results = judge_reps(track, base, metrics, reps, exercise, settings.faults, views,
                                   hints=hint_maker(track, base))
     warnings += _knee_warnings(results, settings, base.toe_out_deg, settings.faults.min_frames(track.t))
+    if reps and base.leg_length < settings.faults.min_leg_px:
+        warnings.append(Notice(W.PERSON_SMALL, too_small_text(base.leg_length, settings.faults.min_leg_px)))
     drift = feet_drift(track, reps, base.leg_length, [v.view for v in views]) \
         if exercise is Exercise.SQUAT else 0.0  # the feet stay planted
     if drift > settings.cuts.max_feet_drift:

@@ -142,6 +142,14 @@ def warning_words(codes: list[str]) -> str:
         if codes else ""
 
 
+def too_small_text(leg_px: float, min_px: float) -> str:
+    """The ``person_small`` warning of a person too small to judge: standing legs of ``leg_px`` pixels, under
+    ``min_px``."""
+    return (f"the person's standing legs span only {leg_px:.0f} px in the video (under {min_px:.0f}): at that size "
+            "the pose model places the knees several degrees off, mostly toward valgus, so no knee or hip was "
+            "judged; film closer, so the whole body fills most of the picture's height")
+
+
 def small_person_text(before: float, after: float, leg_share: float, leg_px: float, *, searched: bool) -> str:
     """The ``person_small`` warning: the pose model found the person in ``before`` of the frames (a share), in
     ``after`` on a crop around them; their standing legs were ``leg_share`` of the picture's long side, ``leg_px``

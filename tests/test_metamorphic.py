@@ -1,6 +1,7 @@
 """Metamorphic tests on real clips: transformations whose effect on the answer is known, no ground truth needed."""
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -233,7 +234,8 @@ def test_a_person_found_far_away_is_measured_at_the_videos_resolution_and_not_ju
     orig, far = analyzed(TV).report, variant(TV, "faraway")
     assert far["leg_length_px"] < 40
     said = [w["message"] for w in far["warnings"] if w["code"] == "person_small"]
-    assert len(said) == 1 and "toward valgus" in said[0]   # found (measured at full resolution) or searched for
+    assert len(said) == 2 and "toward valgus" in said[0]   # found (measured at full resolution) or searched for
+    assert re.search(r"only 3\d px in the video \(under 45\)", said[1]) and "no knee or hip was judged" in said[1]
     assert len(far["reps"]) == len(orig["reps"]) == 13
     assert not any(f["code"] == "knee_valgus" for r in orig["reps"] + far["reps"] for f in r["faults"])
     assert {(r[s]["verdict"], r[s]["reason"]) for r in far["reps"] for s in ("left", "right")} == \

@@ -112,4 +112,6 @@ def test_legs_under_min_leg_px_judge_no_knee_or_hip_and_say_why():
         assert all(v.judged for v in verdicts) if judged else \
             {v.reason for v in verdicts} == {NotJudged.PERSON_SMALL}
         assert any(f.code.value == "knee_valgus" for r in a.reps for f in r.faults) == judged
+        said = [str(w) for w in a.warnings if w.code.value == "person_small"]
+        assert said == ([] if judged else [said[0]]) and (judged or "only 40 px in the video (under 45)" in said[0])
     assert reason_label(NotJudged.PERSON_SMALL) == "person too small"
