@@ -106,7 +106,9 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
     (for example a video that ends before its announced frame count). With ``progress``,
     filming problems seen in the first 3 s (feet cut off, side view, too dark, someone
     else in view) are printed at once, not after the slow pass. ``info``: the video's :func:`probe`, if done.
-    ``tee(frame, xyz, visibility)`` is called after each frame (the annotated video drawn meanwhile).
+    ``tee(frame, xyz, visibility)`` is called after each frame (the annotated video drawn meanwhile). A person
+    small in the picture (not found in most frames, or found with short legs) is measured again on a crop around
+    them (:func:`_zoom`), with a ``person_small`` warning.
     """
     from tqdm import tqdm
 

@@ -1,13 +1,15 @@
-"""A person too small in the picture for the pose model to find: look for them in parts of it, then zoom in.
+"""A person small in the picture: found in parts of it, measured on a crop at the video's resolution.
 
-MediaPipe finds a person with a detector that sees the whole picture shrunk to 224 x 224 pixels. Measured on
-four real front-view clips padded with black so that the person shrank (README, "Limits"): it found nobody in
-any frame once the standing leg (hip to ankle) was under about 7-8 % of the picture's long side, the whole
-body about a fifth of it, while a person it did find was measured as well as at full size (every knee verdict
-the same, measures within 3 deg, down to legs 40 px long). So where the pose pass found nobody in most
-frames, a few of those frames are searched in square windows of half, then a third, of the long side
-(:func:`find_person`), and the clip is run again on a crop around where the person was found
-(:class:`Crop`); the report says so (``person_small``).
+Measured on seven real front-view clips with the person shrunk in a picture of the same size (README, "A
+person small in the picture"). MediaPipe finds a person with a detector that sees the whole picture at 224 x
+224 pixels: on black around, it found nobody once the standing leg (hip to ankle) was under about 7-8 % of the
+picture's long side. And knee-cv gives its landmark model the picture shrunk to ``pose.MAX_SIDE`` (640 px), so
+a small person found is measured coarsely: at 16 px of leg there, clean knees read valgus. So where the pose
+pass found nobody in most frames, a few of those frames are searched in square windows of half, then a third,
+of the long side (:func:`find_person`); where it found a person whose legs are short in the picture it was
+given, the crop is taken round where they were seen (:func:`zoom_crop`); either way the clip is run again on
+the crop (:class:`Crop`), and the report says so (``person_small``). A person still too small to measure is
+not judged (``[faults] min_leg_px``, :func:`knee_cv.faults.judge_reps`).
 """
 from __future__ import annotations
 
@@ -24,13 +26,13 @@ from .track import PoseTrack
 ZOOM_BELOW = 0.5
 #: Frames kept for the search (spread over the clip, among those where nobody was found).
 SEARCH_FRAMES = 8
-#: Window sides tried, as fractions of the picture's long side (each twice the detector's reach of the last).
+#: Window sides tried, as fractions of the picture's long side: legs of about 4 %, then 2.5 %, of it are in reach.
 WINDOWS = (1 / 2, 1 / 3)
 #: A person found in most frames, whose standing legs are shorter than this in the picture the pose model is given
 #: (px: after shrinking it to ``pose.MAX_SIDE``), is measured again on a crop at the source's resolution, when
 #: that is at least 1.25 times as large. Measured on real clips with the person shrunk in a picture of the same
-#: size: found with legs of 60-70 px there, the measures stayed within 4.3 deg of the clip as filmed; at 44-53 px
-#: up to 7-10 deg, and at 16 px (33 px in a 1280 px picture) five clean knee-reps read valgus.
+#: size: found with legs of 59-67 px there, the measures stayed within 4.3 deg of the clip as filmed; at 44-53 px
+#: up to 7.0 deg, at 22-33 px up to 10.4, and at 16 px (33 px in a 1280 px picture) five clean knee-reps read valgus.
 ZOOM_LEG_PX = 60.0
 #: A landmark counts for the person's box from this visibility on.
 MIN_VISIBILITY = 0.5
