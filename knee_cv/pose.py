@@ -96,6 +96,10 @@ class PoseEstimator:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def _detect(self, image, ms: int):
+        """MediaPipe's result for one image: tracked from the last frame (VIDEO mode) or found afresh (IMAGE)."""
+        return self._lm.detect_for_video(image, ms) if self._video else self._lm.detect(image)
+
     def close(self) -> None:
         if self._lm is not None:
             with _native_stderr_silenced():  # LiteRT prints "INFO: ... DestroyAccelerator" lines on close
@@ -130,14 +134,12 @@ class PoseEstimator:
         ms = max(int(round(t * 1000)), self._last_ms + 1)  # MediaPipe needs strictly increasing ms
         self._last_ms = ms
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
-        detect = functools.partial(self._lm.detect_for_video, image, ms) if self._video else \
-            functools.partial(self._lm.detect, image)
         if self._quiet_frames > 0:
             with _native_stderr_silenced():
-                result = detect()
+                result = self._detect(image, ms)
             self._quiet_frames -= bool(result.pose_landmarks)
         else:
-            result = detect()
+            result = self._detect(image, ms)
         if not result.pose_landmarks:
             return np.full((N_LANDMARKS, 3), np.nan, np.float32), np.zeros(N_LANDMARKS, np.float32)
         lms = result.pose_landmarks[0]

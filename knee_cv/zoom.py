@@ -134,20 +134,29 @@ def find_person(images: list[np.ndarray], model: ResolvedModel) -> Crop | None:
     height, width = images[0].shape[:2]
     with PoseEstimator(model, video=False) as est:
         for share in WINDOWS:
-            boxes = [_box(est, win, image) for image in images for win in windows(width, height, share)]
-            found = np.array([b for b in boxes if b is not None], float).reshape(-1, 4)
-            if len(found):
-                return Crop.around(found, width, height)
+            if len(boxes := _search(est, images, windows(width, height, share))):
+                return Crop.around(boxes, width, height)
     return None
 
 
-def _box(est, win: Crop, image: np.ndarray) -> tuple[float, float, float, float] | None:
-    """The box around the person found in window ``win`` of ``image``, whole-picture pixels; None if nobody."""
-    xyz, vis = est.process(win.apply(image), 0.0)
-    seen = win.to_frame(xyz)[vis >= MIN_VISIBILITY]
-    if len(seen) < 10:
-        return None
-    return (*seen[:, :2].min(0).tolist(), *seen[:, :2].max(0).tolist())
+def _search(est, images: list[np.ndarray], wins: list[Crop]) -> np.ndarray:
+    """The boxes (m, 4) of the people the IMAGE-mode estimator ``est`` finds in each window of each image."""
+    xy, vis = [], []
+    for image in images:
+        for win in wins:
+            xyz, v = est.process(win.apply(image), 0.0)
+            xy.append(win.to_frame(xyz)[:, :2])
+            vis.append(v)
+    return landmark_boxes(np.stack(xy), np.stack(vis))
+
+
+def landmark_boxes(xy: np.ndarray, visibility: np.ndarray, min_seen: int = 10) -> np.ndarray:
+    """Boxes (m, 4: x0, y0, x1, y1) around the visible landmarks of each of ``n`` poses, ``xy`` (n, 33, 2) and
+    ``visibility`` (n, 33), leaving out poses with fewer than ``min_seen`` visible (nobody found, or a guess)."""
+    seen = (visibility >= MIN_VISIBILITY) & np.isfinite(xy).all(-1)
+    keep = seen.sum(1) >= min_seen
+    pts = np.where(seen[keep, :, None], xy[keep], np.nan)
+    return np.concatenate([np.nanmin(pts, 1), np.nanmax(pts, 1)], axis=1)
 
 
 def zoom_crop(track: PoseTrack, sampler: Sampler, model: ResolvedModel, *, max_side: int) -> tuple[Crop, bool] | None:
@@ -166,12 +175,7 @@ def zoom_crop(track: PoseTrack, sampler: Sampler, model: ResolvedModel, *, max_s
     shrink = min(1.0, max_side / max(width, height))
     if not leg_length(track) * shrink < ZOOM_LEG_PX or shrink > 0.8:
         return None
-    return Crop.around(_boxes(track), width, height), False
-
-
-def _boxes(track: PoseTrack, n: int = 30) -> np.ndarray:
-    """Boxes (n, 4) around the visible landmarks of up to ``n`` frames spread over those with a person."""
     frames = np.flatnonzero(track.detected)
-    frames = frames[np.linspace(0, len(frames) - 1, min(n, len(frames))).astype(int)]
-    xy = np.where((track.visibility[frames] >= MIN_VISIBILITY)[..., None], track.xy[frames], np.nan)
-    return np.concatenate([np.nanmin(xy, 1), np.nanmax(xy, 1)], axis=1)[np.isfinite(xy).any((1, 2))]
+    frames = frames[np.linspace(0, len(frames) - 1, min(30, len(frames))).astype(int)]  # 30 spread over the clip
+    boxes = landmark_boxes(track.xy[frames], track.visibility[frames])
+    return (Crop.around(boxes, width, height), False) if len(boxes) else None

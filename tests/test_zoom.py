@@ -115,3 +115,14 @@ def test_legs_under_min_leg_px_judge_no_knee_or_hip_and_say_why():
         said = [str(w) for w in a.warnings if w.code.value == "person_small"]
         assert said == ([] if judged else [said[0]]) and (judged or "only 40 px in the video (under 45)" in said[0])
     assert reason_label(NotJudged.PERSON_SMALL) == "person too small"
+
+
+def test_landmark_boxes_leave_out_poses_with_too_few_visible_landmarks():
+    from knee_cv.zoom import landmark_boxes
+
+    xy = np.tile(np.arange(33, dtype=float)[:, None], (3, 1, 2))      # (3, 33, 2): landmarks 0..32 on a diagonal
+    vis = np.ones((3, 33))
+    vis[1, :25] = 0.0                                                 # 8 visible: a guess, left out
+    vis[2, :] = 0.0                                                   # nobody
+    vis[0, 30:] = 0.2                                                 # invisible landmarks do not widen the box
+    assert landmark_boxes(xy, vis).tolist() == [[0.0, 0.0, 29.0, 29.0]]
