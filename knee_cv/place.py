@@ -10,7 +10,8 @@ video (:func:`find_moves`, whose later places are mapped back onto the first as 
 
 The feet decide. In a set of squats they stay planted, so feet that stand elsewhere in the picture mean the
 camera or the person moved, while a pause in a shallow dip moves the hips and not the feet. The pose must
-also be the earlier standing pose zoomed and shifted (not a squat, a turn or another person), and the
+also be the earlier standing pose zoomed and shifted (not a squat, a turn or another person), with the feet
+where that zoom and shift carries them (not a wider stance, nor a pose with the knees still bent), and the
 standing posture read from it must differ from the earlier one by more than its noise (the margins of
 :class:`knee_cv.reps.RepSettings`, as ``analyze`` uses to re-read the standing posture where the person squats).
 """
@@ -125,12 +126,38 @@ def new_place(window: PoseTrack, base: Baseline, pose: np.ndarray, settings: Set
     apart = np.linalg.norm(now[_FEET] - pose[_FEET], axis=-1)  # NaN where calibration did not see a foot point
     if not np.isfinite(apart).any() or np.median(apart[np.isfinite(apart)]) < cfg.standing_margin_hip * L:
         return None  # the feet stand where they stood: nothing moved
+    if not feet_moved_with_body(pose, now, s, d, cfg.standing_margin_hip * s * L):
+        return None  # the feet moved, not the picture: a wider stance, or legs still bent
     fitted = dataclasses.replace(base, leg_length=s * L, hip_y=s * base.hip_y + d[1])
     if posture_moved(local, fitted, leg=cfg.standing_margin_leg, hip=cfg.standing_margin_hip):
         return None  # the move does not explain the standing posture read: not fully standing
     if not posture_moved(local, base, leg=cfg.standing_margin_leg, hip=cfg.standing_margin_hip):
         return None  # within the standing posture's noise
     return Move(local, now, s, d)
+
+
+def feet_moved_with_body(pose: np.ndarray, now: np.ndarray, s: float, d: np.ndarray, tol: float) -> bool:
+    """Whether the zoom and shift ``now ≈ s pose + d`` (fitted over the whole body, :func:`knee_cv.camera.fit_zoom`)
+    explains where the feet of ``pose`` went in ``now`` (both (N, 2), pixels): the feet stand where it puts them
+    within ``tol`` pixels, or within half of how far they went (median foot point).
+
+    A camera that moved, or a person who stepped nearer or aside, carries the feet with the body. Feet that moved
+    against the body (a wider stance, a pose with the knees still bent, or only MediaPipe reading the feet
+    elsewhere after a squat) can still let the whole pose fit a zoom loosely. Measured on real clips: moves made
+    by zooming or shifting their landmarks (0.85-1.15, or 8 % of the picture) and a clip's picture moved down by
+    ffmpeg left the feet 0.004-0.035 leg lengths from where the move put them, at most 0.35 of how far they went
+    (the larger figures where the person had shifted their feet before the move); on the same clips played 4x
+    slowly, where half a second of standing fills the window, the false moves read zooms of 0.88-1.04 and left
+    the feet 0.045-0.054 from where they put them, 0.62-1.17 of how far they went (two later stances, 0.39 and
+    0.49, still pass as moves of 1-5 %, which move no knee measure by more than 1.9 deg).
+    """
+    feet = np.isfinite(pose[_FEET]).all(1) & np.isfinite(now[_FEET]).all(1)
+    if not feet.any():
+        return False
+    a, b = pose[_FEET][feet], now[_FEET][feet]
+    miss = float(np.median(np.linalg.norm(s * a + d - b, axis=-1)))
+    went = float(np.median(np.linalg.norm(b - a, axis=-1)))
+    return miss <= max(tol, went / 2)
 
 
 def find_moves(track: PoseTrack, settings: Settings) -> CameraCuts | None:

@@ -10,7 +10,7 @@ from knee_cv import present as P
 from knee_cv.analysis import analyze_track
 from knee_cv.camera import BODY
 from knee_cv.codes import WarningCode
-from knee_cv.place import find_moves
+from knee_cv.place import feet_moved_with_body, find_moves
 from knee_cv.settings import Settings
 from knee_cv.track import LM, PoseTrack
 
@@ -76,3 +76,39 @@ def test_a_camera_that_keeps_moving_is_said_not_undone():
     assert len(said) == 1 and "the planted feet moved 0.20 leg lengths" in said[0], said
     assert not [n for n in moving.warnings if n.code is WarningCode.CAMERA_MOVED]
     assert not [n for n in still.warnings if n.code is WarningCode.CAMERA_MOVING]
+
+
+def _held(pose: np.ndarray, then: np.ndarray) -> PoseTrack:
+    """3 s standing in ``pose`` (33, 3), then 3 s standing in ``then``."""
+    one = squat_track(fps=30.0, reps=1, stand_s=3.0, depth_px=150)
+    xyz = np.concatenate([np.repeat(pose[None], 90, axis=0), np.repeat(then[None], 90, axis=0)]).astype(np.float32)
+    return PoseTrack(xyz, np.repeat(one.visibility[:1], 180, axis=0), np.arange(180) / 30.0, one.width,
+                     one.height, 30.0)
+
+
+def test_feet_that_moved_against_the_body_are_no_move():
+    """The second stance: the feet 30 px (0.075 leg lengths) further apart each side, the body 6 % larger about
+    the hips (as a person who widened their stance and stood up straighter reads). The whole pose fits a zoom
+    of about 1.06 loosely, and before, that was taken for a camera move and the later frames mapped back by it
+    (on real clips played 4x slowly, such stances read zooms of 0.88-1.04 and moved a knee's measure by up to
+    11 deg). The feet are not where that zoom puts them, so nothing moved; a true zoom of the same pose, feet
+    included, still is a move."""
+    one = squat_track(fps=30.0, reps=1, stand_s=3.0, depth_px=150)
+    pose = one.xyz[0].copy()
+    hips = pose[[LM.LEFT_HIP, LM.RIGHT_HIP], :2].mean(axis=0)
+    wide = pose.copy()
+    wide[:, :2] = 1.06 * (pose[:, :2] - hips) + hips
+    for feet, out in (((LM.LEFT_ANKLE, LM.LEFT_HEEL, LM.LEFT_FOOT_INDEX), 30.0),
+                      ((LM.RIGHT_ANKLE, LM.RIGHT_HEEL, LM.RIGHT_FOOT_INDEX), -30.0)):
+        wide[list(feet), 0] = pose[list(feet), 0] + out  # the subject's left is on the image right
+    assert find_moves(_held(pose, wide), Settings()) is None
+    zoomed = pose.copy()
+    zoomed[:, :2] = 1.06 * (pose[:, :2] - hips) + hips
+    moved = find_moves(_held(pose, zoomed), Settings())
+    assert moved is not None
+    later = moved.steady(_held(pose, zoomed)).xy[-1, BODY]
+    np.testing.assert_allclose(later, pose[BODY, :2], atol=1.0)  # mapped back onto the first place
+    # the rule itself, on the poses: the body's zoom carries the feet, or it does not
+    shift = (1 - 1.06) * hips
+    assert feet_moved_with_body(pose[BODY, :2], zoomed[BODY, :2], 1.06, shift, 0.03 * 400)
+    assert not feet_moved_with_body(pose[BODY, :2], wide[BODY, :2], 1.06, shift, 0.03 * 400)
