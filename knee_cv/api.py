@@ -22,14 +22,17 @@ from .files import atomic_path, ensure_dir, write_atomic
 from .guide import Exposure
 from .meta import ModelMeta, Session, VideoMeta, session_date
 from .pipeline import FrameCallback, estimate_track
-from .present import damaged_text, small_person_text, truncated_text
+from .others import LOOK_FRAMES
+from .others import Sampler as OthersSampler
+from .others import find_others
+from .present import beside_text, damaged_text, small_person_text, truncated_text
 from .pose import MAX_SIDE, PoseEstimator
 from .reps import Exercise
 from .report import frames_csv, report_json, reps_csv, summary_text, to_dict
 from .settings import Settings
 from .track import PoseTrack
 from .video import VideoInfo, probe, read_frames
-from .zoom import Sampler, zoom_crop
+from .zoom import Crop, Sampler, zoom_crop
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +102,8 @@ def default_out_dir(video: str | Path, root: str | Path = "knee_cv_out") -> Path
 
 
 def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool = True, info: VideoInfo | None = None,
-                      tee: FrameCallback | None = None) -> tuple[PoseTrack, VideoMeta, ModelMeta, list[str]]:
+                      tee: FrameCallback | None = None, crop: Crop | None = None
+                      ) -> tuple[PoseTrack, VideoMeta, ModelMeta, list[str]]:
     """Decode ``path`` and run pose estimation on every frame.
 
     Returns the raw track, what was read of the video, the model used, and warnings
@@ -108,7 +112,9 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
     else in view) are printed at once, not after the slow pass. ``info``: the video's :func:`probe`, if done.
     ``tee(frame, xyz, visibility)`` is called after each frame (the annotated video drawn meanwhile). A person
     small in the picture (not found in most frames, or found with short legs) is measured again on a crop around
-    them (:func:`_zoom`), with a ``person_small`` warning.
+    them (:func:`_zoom`), with a ``person_small`` warning. Someone else beside the person most of the time is said
+    (``other_person``, :func:`knee_cv.others.find_others`). ``crop``: only that part of the picture is looked at
+    (the landmarks stay in whole-picture pixels), and neither is done.
     """
     from tqdm import tqdm
 
@@ -118,11 +124,13 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
     exposure = Exposure()
     check = PreCheck(info.fps, exposure=exposure)
     sampler = Sampler(info.frames or int(30 * info.fps))
+    beside = OthersSampler(info.frames or int(30 * info.fps), keep=0 if crop else LOOK_FRAMES)
 
     def seen(fr, xyz, vis) -> None:
         bar.update()
         exposure.update(fr.image, xyz)
         sampler.update(fr.image, xyz)
+        beside.update(fr.image, xyz)
         if tee is not None:
             tee(fr, xyz, vis)
         if progress and (problems := check.update(fr.image, xyz, vis)):
@@ -134,26 +142,55 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
     with PoseEstimator(resolved) as est, tqdm(total=info.frames or None, unit="frame", desc="pose",
                                               disable=not progress, leave=False, file=sys.stderr) as bar:
         gaps: list = []
-        track = estimate_track(read_frames(path, info=info, gaps=gaps), est, width=info.width, height=info.height,
-                               fps=info.fps, on_frame=seen)
-    if (zoomed := _zoom(path, info, resolved, track, sampler, progress)) is not None:
+        track = estimate_track(read_frames(path, info=info, gaps=gaps), est if crop is None else _Cropped(est, crop),
+                               width=info.width, height=info.height, fps=info.fps, on_frame=seen)
+    if crop is None and (zoomed := _zoom(path, info, resolved, track, sampler, progress)) is not None:
         track, small, exposure = zoomed
         warnings.append(small)
-    skipped = sum(g.frames for g in gaps)
-    video = VideoMeta.from_info(info, len(track), frames_skipped=skipped)
-    if gaps:
-        warnings.append(Notice(WarningCode.VIDEO_DAMAGED, damaged_text(gaps, skipped)))
-    if not info.clock:
-        warnings.append(Notice(WarningCode.VIDEO_TIMING, "the video announces an impossible frame rate: its frames "
-                               "were timed at 30 fps, so times and speeds may be off"))
-    if video.truncated:
-        warnings.append(Notice(WarningCode.VIDEO_TRUNCATED, truncated_text(len(track), info.frames)))
-    if (dark := exposure.notice()) is not None:
-        warnings.append(dark)
+    elif (others := find_others(beside, resolved, info.width, info.height)) is not None:
+        warnings.append(Notice(WarningCode.OTHER_PERSON, beside_text(others)))
+    video, notices = _video_notices(info, len(track), gaps, exposure)
     if not track.detected.any():
         raise NoPersonError(f"{path}: no person found in any of {len(track)} frames, nor in parts of the picture: "
                             "film the whole body, lit, filling most of the picture's height")
-    return track, video, ModelMeta(resolved.name, resolved.sha256), warnings
+    return track, video, ModelMeta(resolved.name, resolved.sha256), warnings + notices
+
+
+def _video_notices(info: VideoInfo, frames: int, gaps: list, exposure: Exposure) -> tuple[VideoMeta, list[Notice]]:
+    """What was read of the video (``frames`` decoded, the damaged stretches ``gaps``) and what to say about
+    it: damaged, mistimed, cut short, dark."""
+    skipped = sum(g.frames for g in gaps)
+    video, out = VideoMeta.from_info(info, frames, frames_skipped=skipped), []
+    if gaps:
+        out.append(Notice(WarningCode.VIDEO_DAMAGED, damaged_text(gaps, skipped)))
+    if not info.clock:
+        out.append(Notice(WarningCode.VIDEO_TIMING, "the video announces an impossible frame rate: its frames "
+                          "were timed at 30 fps, so times and speeds may be off"))
+    if video.truncated:
+        out.append(Notice(WarningCode.VIDEO_TRUNCATED, truncated_text(frames, info.frames)))
+    if (dark := exposure.notice()) is not None:
+        out.append(dark)
+    return video, out
+
+
+class _Cropped:
+    """A pose estimator that looks only at ``crop`` of each frame; landmarks in whole-picture pixels."""
+
+    def __init__(self, est: PoseEstimator, crop: Crop) -> None:
+        self.est, self.crop = est, crop
+
+    def process(self, image, t: float):
+        xyz, vis = self.est.process(self.crop.apply(image), t)
+        return self.crop.to_frame(xyz), vis
+
+
+def check_crop(crop: Crop, info: VideoInfo) -> Crop:
+    """``crop`` if it lies inside the picture of ``info`` and is at least 32 px each way; else InputError."""
+    w, h = crop.size
+    if crop.x0 < 0 or crop.y0 < 0 or crop.x1 > info.width or crop.y1 > info.height or min(w, h) < 32:
+        raise InputError(f"the crop {w}:{h}:{crop.x0}:{crop.y0} (width:height:left:top) does not fit the "
+                         f"{info.width}x{info.height} picture with at least 32 px each way")
+    return crop
 
 
 def _zoom(path, info: VideoInfo, model: model_registry.ResolvedModel, track: PoseTrack, sampler: Sampler,
@@ -214,7 +251,8 @@ def _notice(w, path) -> Notice:
 def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | None = None, model: str = "full",
             settings: Settings = Settings(), out_dir: str | Path | None = None, progress: bool = True,
             pdf: bool = True, annotate: bool = True, source_sha256: str | None = None,
-            extra: dict | None = None, exercise: Exercise | None = None, session: Session = Session()) -> Result:
+            extra: dict | None = None, exercise: Exercise | None = None, session: Session = Session(),
+            crop: Crop | None = None) -> Result:
     """Analyze a video (or a saved landmark file) and write every output.
 
     Outputs in ``out_dir``: report.json, reps.csv, frames.csv, landmarks.npz,
@@ -223,7 +261,8 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
     feeds the PDF pictures and the annotated video. ``source_sha256`` is
     recorded in ``report.json`` (batch resume), as are the ``extra`` sections.
     ``exercise`` overrides the automatic detection of the movement. ``session`` names the subject, the
-    date (default: when the video was recorded) and notes.
+    date (default: when the video was recorded) and notes. ``crop``: only that part of the picture is analyzed
+    (for example one side of a split-screen comparison; the outputs show the whole picture).
     """
     if video is None and from_landmarks is None:
         raise InputError("give a video file or --from-landmarks FILE")
@@ -233,6 +272,7 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
     lap = _Laps(timings)
     out = Path(out_dir) if out_dir else Path(from_landmarks).parent if from_landmarks else default_out_dir(video)
     info = probe(video) if from_landmarks is None else None  # a bad input is its own error, before any folder
+    crop = check_crop(crop, info) if crop is not None and info is not None else None
     if out_dir is not None or from_landmarks is None:  # before the slow pose pass: writable, with room
         ensure_dir(out, need_bytes=output_bytes(video, annotate=annotate, pdf=pdf))
     if from_landmarks is not None and video is not None:
@@ -245,7 +285,7 @@ def analyze(video: str | Path | None = None, *, from_landmarks: str | Path | Non
             raw, vmeta, mmeta, warnings = load_landmarks(from_landmarks, video)
         else:
             raw, vmeta, mmeta, warnings = extract_landmarks(video, model=model, progress=progress, info=info,
-                                                            tee=drawing.update if drawing else None)
+                                                            tee=drawing.update if drawing else None, crop=crop)
         if source_sha256:
             vmeta = dataclasses.replace(vmeta, sha256=source_sha256)
         lap("landmarks")

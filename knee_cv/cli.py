@@ -24,7 +24,8 @@ def _analyze(args: argparse.Namespace) -> int:
     _check_out(args.out)
     result = analyze(args.video, from_landmarks=args.from_landmarks, model=args.model,
                      settings=load_settings(args.config), out_dir=args.out, progress=not args.quiet,
-                     pdf=args.pdf, annotate=args.annotate, exercise=_exercise(args), session=_session(args))
+                     pdf=args.pdf, annotate=args.annotate, exercise=_exercise(args), session=_session(args),
+                     crop=args.crop)
     print_summary(result)
     _remember(args, result)
     return 0
@@ -180,6 +181,18 @@ def _guide(args: argparse.Namespace) -> int:
     return 0
 
 
+def _crop(text: str):
+    """``--crop W:H:X:Y`` (ffmpeg's order) as a :class:`knee_cv.zoom.Crop`; argparse reports a ValueError."""
+    from .zoom import Crop
+
+    try:
+        w, h, x, y = (int(v) for v in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give width:height:left:top in whole pixels, "
+                                         "for example 640:720:0:0") from None
+    return Crop(x, y, x + w, y + h)
+
+
 def _exercise(args: argparse.Namespace):
     from .reps import Exercise
 
@@ -276,6 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("video", nargs="?", help="mp4, mov, avi or webm file (with --from-landmarks: only for pictures)")
     a.add_argument("--from-landmarks", metavar="NPZ", help="re-analyze a saved landmarks.npz (no pose run)")
     a.add_argument("--out", metavar="DIR", help="output folder (default knee_cv_out/<video name>)")
+    a.add_argument("--crop", metavar="W:H:X:Y", type=_crop, help="analyze only this part of the picture, in pixels "
+                   "(width:height:left:top, as ffmpeg's crop): one person of a split-screen comparison or a group")
     _common(a)
     a.set_defaults(func=_analyze)
 

@@ -62,12 +62,16 @@ class PoseEstimator:
     video : bool
         VIDEO mode (frames of one clip, tracked from one to the next); False: IMAGE mode, each image on its
         own (the person is searched for afresh: :mod:`knee_cv.zoom`).
+    num_poses : int
+        The most people found in one image (:meth:`process_all`); :meth:`process` returns the first.
     """
 
-    def __init__(self, model: ResolvedModel, *, min_confidence: float = 0.5, video: bool = True) -> None:
+    def __init__(self, model: ResolvedModel, *, min_confidence: float = 0.5, video: bool = True,
+                 num_poses: int = 1) -> None:
         self.model = model
         self._min_conf = min_confidence
         self._video = video
+        self._num_poses = num_poses
         self._lm = None
         self._last_ms = -1
         self._quiet_frames = 0
@@ -80,7 +84,7 @@ class PoseEstimator:
         opts = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_buffer=model_bytes(str(self.model.path), self.model.sha256)),
             running_mode=vision.RunningMode.VIDEO if self._video else vision.RunningMode.IMAGE,
-            num_poses=1,
+            num_poses=self._num_poses,
             min_pose_detection_confidence=self._min_conf,
             min_pose_presence_confidence=self._min_conf,
             min_tracking_confidence=self._min_conf,
@@ -122,6 +126,14 @@ class PoseEstimator:
         visibility : ndarray, shape (33,), float32
             0 where no person was found.
         """
+        xyz, vis = self.process_all(image_bgr, t)
+        if not len(xyz):
+            return np.full((N_LANDMARKS, 3), np.nan, np.float32), np.zeros(N_LANDMARKS, np.float32)
+        return xyz[0], vis[0]
+
+    def process_all(self, image_bgr: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """Every person found in one frame (up to ``num_poses``): ``xyz`` (n, 33, 3) pixels of the full frame and
+        ``visibility`` (n, 33); n = 0 when nobody was found. See :meth:`process`."""
         import mediapipe as mp
 
         if self._lm is None:
@@ -140,9 +152,6 @@ class PoseEstimator:
             self._quiet_frames -= bool(result.pose_landmarks)
         else:
             result = self._detect(image, ms)
-        if not result.pose_landmarks:
-            return np.full((N_LANDMARKS, 3), np.nan, np.float32), np.zeros(N_LANDMARKS, np.float32)
-        lms = result.pose_landmarks[0]
-        arr = np.array([(p.x, p.y, p.z, p.visibility or 0.0) for p in lms], np.float32)
-        xyz = arr[:, :3] * np.array([w, h, w], np.float32)
-        return xyz, arr[:, 3]
+        arr = np.array([[(p.x, p.y, p.z, p.visibility or 0.0) for p in lms] for lms in result.pose_landmarks],
+                       np.float32).reshape(-1, N_LANDMARKS, 4)
+        return arr[..., :3] * np.array([w, h, w], np.float32), arr[..., 3]

@@ -150,6 +150,17 @@ def too_small_text(leg_px: float, min_px: float) -> str:
             "judged; film closer, so the whole body fills most of the picture's height")
 
 
+def beside_text(others) -> str:
+    """The ``other_person`` warning for someone else beside the person judged (:class:`knee_cv.others.Others`)."""
+    c = others.crop()
+    w, h = c.size
+    judged = {"left": "right", "right": "left", "above": "lower", "below": "upper"}[others.side]
+    return (f"someone else was in the picture at the same time, {'at the ' if others.side in ('left', 'right') else ''}"
+            f"{others.side} of the person judged and about their size (in {others.seen} of {others.looked} frames "
+            f"looked at: a split-screen comparison, a partner, a class): knee-cv judges one person, here the "
+            f"{judged} one; to judge the other, run it again with --crop {w}:{h}:{c.x0}:{c.y0}")
+
+
 def small_person_text(before: float, after: float, leg_share: float, leg_px: float, *, searched: bool) -> str:
     """The ``person_small`` warning: the pose model found the person in ``before`` of the frames (a share), in
     ``after`` on a crop around them; their standing legs were ``leg_share`` of the picture's long side, ``leg_px``

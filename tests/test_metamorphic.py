@@ -481,3 +481,41 @@ def test_a_clip_played_slowly_reads_as_filmed(analyzed, name):
                 assert abs(s1.valgus_measure_deg - s0.valgus_measure_deg) <= 2.5, (r0.rep.index, s0, s1)
     moved = [str(n) for n in slow.warnings if n.code is WarningCode.CAMERA_MOVED]
     assert not [m for m in moved if "zoom" in m], moved
+
+
+def test_a_split_screen_comparison_says_who_was_judged_and_how_to_judge_the_other(analyzed, model_dir, tmp_path):
+    """"Wrong" beside "right": the valgus clip (406 px wide) and the good bodyweight squatter cut to the same
+    size, side by side for 17 s. The pose model follows one person; before, the video read "No faults found"
+    with no word of the caving squatter beside her. Now the report says someone else stood at the left the whole
+    time (7 of 8 frames looked at), and gives the crop that judges them; run with it, the left person's reps
+    read as the valgus clip as filmed (the same words, measures within 2.5 deg), with no such warning."""
+    import os
+    import re
+
+    from knee_cv.api import analyze
+    from knee_cv.zoom import Crop
+
+    split = tmp_path / "split.mp4"
+    _ffmpeg("-i", str(clip(VALGUS)), "-i", str(clip(BODYWEIGHT)), "-filter_complex",
+            "[0:v]fps=30,setsar=1[a];[1:v]fps=30,crop=406:720:437:0,setsar=1[b];[a][b]hstack=2:shortest=1,"
+            "format=yuv420p[v]", "-map", "[v]", "-c:v", "libx264", "-crf", "18", "-an", str(split))
+    os.environ["KNEE_CV_MODELS"] = str(model_dir)
+    run = dict(progress=False, pdf=False, annotate=False)
+    whole = analyze(split, out_dir=tmp_path / "whole", **run).report
+    beside = "someone else was in the picture at the same time"
+    said = [w["message"] for w in whole["warnings"] if beside in w["message"]]
+    assert len(said) == 1 and "at the left of the person judged" in said[0] and "here the right one" in said[0], said
+    w, h, x, y = map(int, re.search(r"--crop (\d+):(\d+):(\d+):(\d+)", said[0]).groups())
+    assert (h, x, y) == (720, 0, 0) and 400 <= w <= 440, said  # cut between the two pictures, 406 px in
+    good = analyzed(BODYWEIGHT).report
+    assert len(whole["reps"]) == sum(r["bottom_s"] < 17.0 for r in good["reps"]) == 10  # the right one: hers
+    assert {r[s]["verdict"] for r in whole["reps"] for s in ("left", "right")} == {"ok"}
+    left = analyze(split, out_dir=tmp_path / "left", crop=Crop(x, y, x + w, y + h), **run).report
+    assert not [m for m in left["warnings"] if beside in m["message"]]
+    filmed = [r for r in analyzed(VALGUS).report["reps"] if r["bottom_s"] < 16.5]
+    assert len(left["reps"]) == len(filmed) == 5
+    for a, b in zip(filmed, left["reps"]):
+        assert abs(a["bottom_s"] - b["bottom_s"]) <= 0.2
+        for s in ("left", "right"):
+            assert b[s]["verdict"] == a[s]["verdict"], (a["index"], s, a[s], b[s])
+            assert abs(b[s]["knee_valgus_deg"] - a[s]["knee_valgus_deg"]) <= 2.5, (a["index"], s)

@@ -1,0 +1,136 @@
+"""Someone else in the picture at the same time as the person judged.
+
+A split-screen comparison (a "wrong" squat beside a "right" one), a training partner, a class: the pose model
+follows one person (``num_poses=1``) and never reports the other, so before, a comparison of a caving squat
+beside a clean one read "No faults found" with no word about the caving one. During the pose pass,
+:class:`Sampler` keeps a few frames in which the person was found; :func:`find_others` then asks MediaPipe, in
+IMAGE mode, for everyone in them. Someone else at least half the person's size (not a poster, a TV or a
+bystander far behind) in at least half of those frames is said (``other_person``), with where they stand and
+the ``--crop`` that judges them instead.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import cv2
+import numpy as np
+
+from .models import ResolvedModel
+from .track import LM
+from .zoom import Crop
+
+#: Frames looked at, spread over the clip: about 0.4 s of MediaPipe in IMAGE mode (benchmarks/bench_others.py).
+LOOK_FRAMES = 8
+#: Someone else counts when their legs are at least this share of the person's in the same frame.
+MIN_SIZE = 0.5
+#: ... and when they are in at least this share of the frames looked at.
+MIN_SHARE = 0.5
+#: The most people asked for in one frame.
+MAX_PEOPLE = 3
+#: The kept frames' longest side (pixels): the pose model sees 640 anyway.
+KEEP_SIDE = 960
+
+_HIP, _ANKLE = [LM.LEFT_HIP, LM.RIGHT_HIP], [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]
+
+
+@dataclasses.dataclass
+class Sampler:
+    """Keeps up to ``keep`` frames in which the person was found, spread over a clip of about ``frames`` frames,
+    with the person's landmarks there (whole-picture pixels), shrunk by ``scale``."""
+
+    frames: int
+    keep: int = LOOK_FRAMES
+    images: list = dataclasses.field(default_factory=list)
+    subject: list = dataclasses.field(default_factory=list)
+    scale: float = 1.0
+    _seen: int = 0
+    _last: int = 0
+
+    def update(self, image: np.ndarray, xyz: np.ndarray) -> None:
+        """Feed one frame (BGR) and the person's landmarks there ((33, 3), NaN when nobody was found)."""
+        if len(self.images) >= self.keep:
+            return
+        every = max(1, self.frames // self.keep)  # frames apart: a stretch without the person bunches none up
+        if (not self.images or self._seen - self._last >= every) and not np.isnan(xyz[0, 0]):
+            self._last = self._seen
+            self.scale = min(1.0, KEEP_SIDE / max(image.shape[:2]))
+            self.images.append(image.copy() if self.scale == 1.0 else  # a copy: the decoder may reuse its buffer
+                               cv2.resize(image, None, fx=self.scale, fy=self.scale, interpolation=cv2.INTER_AREA))
+            self.subject.append(xyz[:, :2].astype(np.float64))
+        self._seen += 1
+
+
+@dataclasses.dataclass(frozen=True)
+class Others:
+    """Someone else seen beside the person: in ``seen`` of ``looked`` frames, standing in ``box`` (their median
+    box), the person in ``subject`` (whole-picture pixels, both :class:`~knee_cv.zoom.Crop`)."""
+
+    seen: int
+    looked: int
+    box: Crop
+    subject: Crop
+    width: int
+    height: int
+
+    @property
+    def side(self) -> str:
+        """Where the other person stands, seen from the camera: "left", "right", "above" or "below"."""
+        dx = (self.box.x0 + self.box.x1 - self.subject.x0 - self.subject.x1) / 2
+        dy = (self.box.y0 + self.box.y1 - self.subject.y0 - self.subject.y1) / 2
+        if abs(dx) >= abs(dy):
+            return "right" if dx > 0 else "left"
+        return "below" if dy > 0 else "above"
+
+    def crop(self) -> Crop:
+        """The part of the picture holding the other person and not the one judged: cut halfway between them."""
+        b, s, w, h = self.box, self.subject, self.width, self.height
+        cut = {"left": Crop(0, 0, (b.x1 + s.x0) // 2, h), "right": Crop((s.x1 + b.x0) // 2, 0, w, h),
+               "above": Crop(0, 0, w, (b.y1 + s.y0) // 2), "below": Crop(0, (s.y1 + b.y0) // 2, w, h)}[self.side]
+        return Crop(max(cut.x0, 0), max(cut.y0, 0), min(cut.x1, w), min(cut.y1, h))
+
+
+def _legs(xy: np.ndarray) -> np.ndarray:
+    """Mean hip-to-ankle length of each pose in ``xy`` (..., 33, 2), pixels."""
+    return np.linalg.norm(xy[..., _HIP, :] - xy[..., _ANKLE, :], axis=-1).mean(-1)
+
+
+def _box(xy: np.ndarray) -> Crop:
+    """The box around the landmarks of one pose (33, 2), pixels."""
+    pts = xy[np.isfinite(xy).all(1)]
+    x0, y0 = np.floor(pts.min(0)).astype(int)
+    x1, y1 = np.ceil(pts.max(0)).astype(int)
+    return Crop(int(x0), int(y0), int(x1), int(y1))
+
+
+def others_in(people: np.ndarray, subject: np.ndarray) -> np.ndarray:
+    """Which of the ``people`` found in one frame ((n, 33, 2) pixels) are someone else than the person judged,
+    whose landmarks there are ``subject`` (33, 2): their hips further than half a leg length from the person's
+    and their legs at least :data:`MIN_SIZE` of the person's. Shape (n,), bool."""
+    legs = _legs(subject)
+    hips = people[:, _HIP].mean(1)
+    apart = np.linalg.norm(hips - subject[_HIP].mean(0), axis=-1) > 0.5 * legs
+    return apart & (_legs(people) >= MIN_SIZE * legs)
+
+
+def find_others(sampler: Sampler, model: ResolvedModel, width: int, height: int) -> Others | None:
+    """Someone else beside the person in at least :data:`MIN_SHARE` of the ``sampler``'s frames, or None.
+
+    ``width``, ``height``: the picture's size (the frames were kept shrunk by ``sampler.scale``).
+    """
+    from .pose import PoseEstimator
+
+    if not sampler.images:
+        return None
+    boxes, own = [], []
+    with PoseEstimator(model, video=False, num_poses=MAX_PEOPLE) as est:
+        for image, subject in zip(sampler.images, sampler.subject):
+            xyz, _ = est.process_all(image, 0.0)
+            people = xyz[..., :2].astype(np.float64) / sampler.scale
+            other = others_in(people, subject) if len(people) else np.zeros(0, bool)
+            if other.any():  # the largest other one
+                boxes.append(_box(people[other][np.argmax(_legs(people[other]))]))
+                own.append(_box(subject))
+    if len(boxes) < MIN_SHARE * len(sampler.images):
+        return None
+    med = lambda bs: Crop(*np.median([dataclasses.astuple(b) for b in bs], axis=0).astype(int))  # noqa: E731
+    return Others(len(boxes), len(sampler.images), med(boxes), med(own), width, height)
