@@ -30,7 +30,7 @@ from .pose import MAX_SIDE, PoseEstimator
 from .reps import Exercise
 from .report import frames_csv, report_json, reps_csv, summary_text, to_dict
 from .settings import Settings
-from .track import PoseTrack
+from .track import PoseTrack, outside_picture, unseen_outside
 from .video import VideoInfo, probe, read_frames
 from .zoom import Crop, Sampler, zoom_crop
 
@@ -150,6 +150,8 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
     elif (others := find_others(beside, resolved, info.width, info.height)) is not None:
         warnings.append(Notice(WarningCode.OTHER_PERSON, beside_text(others)))
     video, notices = _video_notices(info, len(track), gaps, exposure)
+    if crop is not None:
+        video = dataclasses.replace(video, crop="{}:{}:".format(*crop.size) + f"{crop.x0}:{crop.y0}")
     if not track.detected.any():
         raise NoPersonError(f"{path}: no person found in any of {len(track)} frames, nor in parts of the picture: "
                             "film the whole body, lit, filling most of the picture's height")
@@ -174,13 +176,15 @@ def _video_notices(info: VideoInfo, frames: int, gaps: list, exposure: Exposure)
 
 
 class _Cropped:
-    """A pose estimator that looks only at ``crop`` of each frame; landmarks in whole-picture pixels."""
+    """A pose estimator that looks only at ``crop`` of each frame; landmarks in whole-picture pixels, those
+    outside the crop not detected (MediaPipe places a joint it cannot see anyway: the crop is the picture)."""
 
     def __init__(self, est: PoseEstimator, crop: Crop) -> None:
         self.est, self.crop = est, crop
 
     def process(self, image, t: float):
         xyz, vis = self.est.process(self.crop.apply(image), t)
+        xyz, vis = unseen_outside(xyz, vis, outside_picture(xyz[:, :2], *self.crop.size))
         return self.crop.to_frame(xyz), vis
 
 

@@ -30,6 +30,8 @@ class VideoMeta:
         Frames actually decoded and analyzed.
     duration_s : float
         Seconds analyzed.
+    crop : str or None
+        Only this part of the picture was analyzed (``--crop``: width:height:left:top, pixels).
     """
 
     path: str
@@ -42,6 +44,7 @@ class VideoMeta:
     sha256: str | None = None
     live: bool = False
     frames_skipped: int = 0
+    crop: str | None = None
 
     @property
     def truncated(self) -> bool:

@@ -154,11 +154,12 @@ def beside_text(others) -> str:
     """The ``other_person`` warning for someone else beside the person judged (:class:`knee_cv.others.Others`)."""
     c = others.crop()
     w, h = c.size
+    where = {"left": "at the left of", "right": "at the right of", "above": "above", "below": "below"}[others.side]
     judged = {"left": "right", "right": "left", "above": "lower", "below": "upper"}[others.side]
-    return (f"someone else was in the picture at the same time, {'at the ' if others.side in ('left', 'right') else ''}"
-            f"{others.side} of the person judged and about their size (in {others.seen} of {others.looked} frames "
-            f"looked at: a split-screen comparison, a partner, a class): knee-cv judges one person, here the "
-            f"{judged} one; to judge the other, run it again with --crop {w}:{h}:{c.x0}:{c.y0}")
+    return (f"another person (or a mirror image) was in the picture at the same time, {where} the person judged "
+            f"and about their size (in {others.seen} of {others.looked} frames looked at: a split-screen comparison, "
+            f"a partner, a class): knee-cv judges one person, here the {judged} one; to judge the other, run it "
+            f"again with --crop {w}:{h}:{c.x0}:{c.y0}")
 
 
 def small_person_text(before: float, after: float, leg_share: float, leg_px: float, *, searched: bool) -> str:

@@ -108,7 +108,7 @@ def to_dict(result) -> dict:
     """The report.json document of a :class:`knee_cv.api.Result` (schema in README)."""
     a = result.analysis
     video = {k: v for k, v in dataclasses.asdict(result.video).items()
-             if k not in ("sha256", "live", "frames_skipped") or v}
+             if k not in ("sha256", "live", "frames_skipped", "crop") or v}
     video["truncated"] = result.video.truncated
     doc = {
         "schema_version": SCHEMA_VERSION,
@@ -232,7 +232,8 @@ def summary_text(result, *, color: bool = False) -> str:
     a, v = result.analysis, result.video
     lines = [_ansi(f"knee-cv: {P.printable(Path(v.path).name)}", "1", color),
              f"  {P.exercise_words(a.exercise, a.reps)}, {P.view_words(a.view_class, a.yaw_deg)}, "
-             f"{P.count(len(a.reps), 'rep')}, {v.duration_s:.1f} s at {v.fps:.1f} fps, model {result.model.name}"]
+             f"{P.count(len(a.reps), 'rep')}, {v.duration_s:.1f} s at {v.fps:.1f} fps, model {result.model.name}"
+             + (f", only the crop {v.crop} of the picture" if v.crop else "")]
     lines += [_ansi(f"  ! {w}", "33", color) for w in a.warnings]
     if a.reps:
         lines += _rep_lines(a, color)

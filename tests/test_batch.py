@@ -120,7 +120,7 @@ def test_batch_over_all_sample_videos_with_bad_files(tmp_path, analyzed, model_d
         # each sample clip is one shot from one place: a cut or a move found in one would remap its frames
         assert not {"camera_cut", "camera_moved"} & {w["code"] for w in doc["warnings"]}, name
         moving |= {name} if "camera_moving" in {w["code"] for w in doc["warnings"]} else set()
-        beside |= {name} if any("someone else was in the picture at the same time" in w["message"]
+        beside |= {name} if any("(or a mirror image) was in the picture at the same time" in w["message"]
                                 for w in doc["warnings"]) else set()
     # the prisoner squat (MANIFEST: "handheld pan") and the gym squat whose framing changes are told the camera
     # kept moving; the squats filmed from a stand are not (planted feet span 0.01-0.10 leg lengths, those two

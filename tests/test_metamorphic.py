@@ -502,7 +502,7 @@ def test_a_split_screen_comparison_says_who_was_judged_and_how_to_judge_the_othe
     os.environ["KNEE_CV_MODELS"] = str(model_dir)
     run = dict(progress=False, pdf=False, annotate=False)
     whole = analyze(split, out_dir=tmp_path / "whole", **run).report
-    beside = "someone else was in the picture at the same time"
+    beside = "another person (or a mirror image) was in the picture at the same time"
     said = [w["message"] for w in whole["warnings"] if beside in w["message"]]
     assert len(said) == 1 and "at the left of the person judged" in said[0] and "here the right one" in said[0], said
     w, h, x, y = map(int, re.search(r"--crop (\d+):(\d+):(\d+):(\d+)", said[0]).groups())
@@ -512,6 +512,11 @@ def test_a_split_screen_comparison_says_who_was_judged_and_how_to_judge_the_othe
     assert {r[s]["verdict"] for r in whole["reps"] for s in ("left", "right")} == {"ok"}
     left = analyze(split, out_dir=tmp_path / "left", crop=Crop(x, y, x + w, y + h), **run).report
     assert not [m for m in left["warnings"] if beside in m["message"]]
+    assert left["video"]["crop"] == f"{w}:{h}:{x}:{y}" and "crop" not in whole["video"]  # said, and by the schema
+    import jsonschema
+
+    from knee_cv.schema import report_schema
+    assert not list(jsonschema.Draft202012Validator(report_schema()).iter_errors(left))
     filmed = [r for r in analyzed(VALGUS).report["reps"] if r["bottom_s"] < 16.5]
     assert len(left["reps"]) == len(filmed) == 5
     for a, b in zip(filmed, left["reps"]):
