@@ -200,7 +200,8 @@ def _knee_warnings(results: list[RepResult], settings: Settings, toe_out_deg: fl
     out = []
     if hidden:
         out.append(Notice(W.KNEES_HIDDEN, f"{hidden} knee-rep(s) had fewer than {need} "
-                          "trustworthy frames near the bottom and were not judged (knee hidden or misplaced)"))
+                          "trustworthy frames near the bottom and were not judged (knee hidden or misplaced; "
+                          "hands away from the knees, and reps of about 2 s, leave more)"))
     if feet:
         out.append(Notice(W.FEET_HIDDEN, f"{feet} knee-rep(s) were not judged because the foot was out of the "
                           "picture (or unseen) near the bottom: each knee is judged against its foot; step back "

@@ -111,7 +111,7 @@ class WarningCode(str, enum.Enum):
     VIDEO_TRUNCATED = "video_truncated"          # fewer frames readable than the file announced
     VIDEO_DAMAGED = "video_damaged"              # some stretch of the file could not be decoded
     VIDEO_TIMING = "video_timing"                # an impossible frame rate: frames timed at 30 fps
-    OTHER_PERSON = "other_person"                # frames showing someone else were ignored
+    OTHER_PERSON = "other_person"                # someone else: frames following them ignored, or beside the person
     CAMERA_CUT = "camera_cut"                    # the picture jumped (zoom or cut): later shots mapped onto the first
     CAMERA_MOVED = "camera_moved"                # the camera or the person moved, then held: later places mapped back
     CAMERA_MOVING = "camera_moving"              # the camera kept moving during the reps (handheld): depths may be off

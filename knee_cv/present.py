@@ -487,6 +487,8 @@ FILMING_GUIDE = (
     ("still", "Keep the camera still (a tripod or a shelf) and film in one shot: depth is read from the picture."),
     ("feet", "Keep both feet in view the whole time, floor included: the knee is judged against the toes."),
     ("hands", "Hold the hands away from the knees (on the hips, crossed on the chest, or out in front)."),
+    ("pace", "Move at a steady pace, about 2 s a rep: in a rep of a second the knees have few frames near the "
+             "bottom and may not be judged."),
     ("light", "Film in good light, with the light behind the camera, not behind the person."),
     ("alone", "Only the person being checked in the picture: nobody walking behind."),
 )
