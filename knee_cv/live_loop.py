@@ -53,6 +53,49 @@ def light_hint(overlay: Overlay, exposure: Exposure) -> Overlay:
     return dataclasses.replace(overlay, banner=GUIDANCE["dark"])
 
 
+class _Beside:
+    """Someone beside the person, looked for at each calibration by MediaPipe in IMAGE mode, up to 3 people
+    (45-60 ms: the person stands still, one or two frames go by unseen; opened with the pose model, about 90 ms):
+    a banner for a few seconds and, at the end, a warning. The pose model follows one person and never reports
+    another (:mod:`knee_cv.others`)."""
+
+    HOLD_S = 5.0  # how long the banner stays
+
+    def __init__(self) -> None:
+        self.est, self.until, self.seen, self.looked, self._events = None, -1.0, 0, 0, 0
+
+    def open(self, model) -> None:
+        from .others import MAX_PEOPLE
+        from .pose import PoseEstimator
+
+        self.est = PoseEstimator(model, video=False, num_poses=MAX_PEOPLE).__enter__()
+
+    def update(self, session: LiveSession, fr, xyz: np.ndarray, overlay: Overlay) -> Overlay:
+        """Look when the session has calibrated since the last frame; ``overlay`` with the banner while it holds."""
+        from .others import someone_beside
+
+        new = session.events[self._events:]
+        self._events = len(session.events)
+        if self.est is not None and any(e.kind == "calibrated" for e in new) and np.isfinite(xyz[0, 0]):
+            self.looked += 1
+            if someone_beside(self.est, fr.image, xyz[:, :2].astype(np.float64)) is not None:
+                self.seen, self.until = self.seen + 1, fr.t + self.HOLD_S
+        if fr.t < self.until and not overlay.banner:
+            return dataclasses.replace(overlay, banner=GUIDANCE["beside"])
+        return overlay
+
+    def notice(self) -> Notice | None:
+        """The ``other_person`` warning for the report, when someone stood beside the person at a calibration."""
+        from .present import beside_live_text
+
+        return Notice(WarningCode.OTHER_PERSON, beside_live_text(self.seen, self.looked)) if self.seen else None
+
+    def close(self) -> None:
+        if self.est is not None:
+            self.est.close()
+            self.est = None
+
+
 def _check_display(headless: bool) -> None:
     if not headless and sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
                                                                   or os.environ.get("WAYLAND_DISPLAY")):
@@ -81,6 +124,7 @@ class _Loop:
         self.keys, self.fullscreen, self._heard = True, False, 0
         self.step_state = None  # the set's state on the last frame
         self.exposure = Exposure()  # the person's brightness: a hint on screen, a warning in the report
+        self.beside = _Beside()
         if not headless:
             _window_open(self.WINDOW)
 
@@ -98,7 +142,7 @@ class _Loop:
         xyz, vis = est.process(fr.image, fr.t)
         overlay = self.session.update(fr.t, xyz, vis, fr.image)
         self.exposure.update(fr.image, xyz)
-        overlay = light_hint(overlay, self.exposure)
+        overlay = self.beside.update(self.session, fr, xyz, light_hint(overlay, self.exposure))
         view = cv2.flip(fr.image, 1)                  # a mirror is what people expect to see
         mirrored = self.session.smooth_xyz[-1][:, :2].copy()
         mirrored[:, 0] = view.shape[1] - 1 - mirrored[:, 0]
@@ -183,6 +227,7 @@ class _Loop:
         return key != ord("q")
 
     def close(self) -> None:
+        self.beside.close()
         if self.sink is not None:
             self.sink.close()
         if self.voice is not None:
@@ -281,6 +326,7 @@ def run_live(*, camera: int | str = 0, source: str | Path | None = None, out: st
                  exercise=exercise, voice=_voice(voice) if voice else None, guide=guide)
     try:
         with stop_on_signals(), PoseEstimator(resolved) as est:  # SIGTERM/SIGHUP save the session like q
+            loop.beside.open(resolved)
             t_start = time.perf_counter()  # max_seconds is the session's length, not the model's loading time
             for fr in src:
                 if not loop.step(fr, est) or (max_seconds is not None and time.perf_counter() - t_start > max_seconds):
@@ -341,6 +387,8 @@ def _session_result(loop: _Loop, src, resolved, *, out: Path, source, settings: 
     warnings += _replay_warnings(src)
     if (dark := loop.exposure.notice()) is not None:
         warnings.append(dark)
+    if (beside := loop.beside.notice()) is not None:
+        warnings.append(beside)
     if session.baseline is None:
         warnings.append(Notice(WarningCode.CALIBRATION_INCOMPLETE, "calibration never completed: stand still, whole "
                                f"body in view, for {session.live.calibration_s:g} s at the start"))

@@ -112,6 +112,21 @@ def others_in(people: np.ndarray, subject: np.ndarray) -> np.ndarray:
     return apart & (_legs(people) >= MIN_SIZE * legs)
 
 
+def someone_beside(est, image: np.ndarray, subject: np.ndarray, scale: float = 1.0) -> tuple[Crop, Crop] | None:
+    """The boxes of the largest other person (:func:`others_in`) and of the person judged in one frame, or None.
+
+    ``est``: a :class:`~knee_cv.pose.PoseEstimator` in IMAGE mode asking for up to :data:`MAX_PEOPLE`;
+    ``image`` (BGR) shrunk by ``scale`` from the picture; ``subject`` (33, 2): the person's landmarks there,
+    whole-picture pixels.
+    """
+    xyz, _ = est.process_all(image, 0.0)
+    people = xyz[..., :2].astype(np.float64) / scale
+    other = others_in(people, subject) if len(people) else np.zeros(0, bool)
+    if not other.any():
+        return None
+    return _box(people[other][np.argmax(_legs(people[other]))]), _box(subject)
+
+
 def find_others(sampler: Sampler, model: ResolvedModel, width: int, height: int) -> Others | None:
     """Someone else beside the person in at least :data:`MIN_SHARE` of the ``sampler``'s frames, or None.
 
@@ -121,16 +136,11 @@ def find_others(sampler: Sampler, model: ResolvedModel, width: int, height: int)
 
     if not sampler.images:
         return None
-    boxes, own = [], []
     with PoseEstimator(model, video=False, num_poses=MAX_PEOPLE) as est:
-        for image, subject in zip(sampler.images, sampler.subject):
-            xyz, _ = est.process_all(image, 0.0)
-            people = xyz[..., :2].astype(np.float64) / sampler.scale
-            other = others_in(people, subject) if len(people) else np.zeros(0, bool)
-            if other.any():  # the largest other one
-                boxes.append(_box(people[other][np.argmax(_legs(people[other]))]))
-                own.append(_box(subject))
-    if len(boxes) < MIN_SHARE * len(sampler.images):
+        found = [b for image, subject in zip(sampler.images, sampler.subject)
+                 if (b := someone_beside(est, image, subject, sampler.scale)) is not None]
+    if len(found) < MIN_SHARE * len(sampler.images):
         return None
     med = lambda bs: Crop(*np.median([dataclasses.astuple(b) for b in bs], axis=0).astype(int))  # noqa: E731
-    return Others(len(boxes), len(sampler.images), med(boxes), med(own), width, height)
+    return Others(len(found), len(sampler.images), med([b for b, _ in found]), med([s for _, s in found]),
+                  width, height)

@@ -102,6 +102,7 @@ GUIDANCE = {
     "no_person": "Step into view, 2-3 m from the camera",
     "feet": "Step back so your feet are in view",
     "turn": "Turn to face the camera",
+    "beside": "Someone beside you: only one person is followed",
 }
 
 #: Live mode, when the person stands still elsewhere in the picture than at calibration (:mod:`knee_cv.place`).
@@ -160,6 +161,12 @@ def beside_text(others) -> str:
             f"and about their size (in {others.seen} of {others.looked} frames looked at: a split-screen comparison, "
             f"a partner, a class): knee-cv judges one person, here the {judged} one; to judge the other, run it "
             f"again with --crop {w}:{h}:{c.x0}:{c.y0}")
+
+
+def beside_live_text(seen: int, looked: int) -> str:
+    """Live mode's ``other_person`` warning: someone beside the person at ``seen`` of ``looked`` calibrations."""
+    return (f"another person (or a mirror image) stood beside the person when the standing posture was measured "
+            f"({seen} of {looked} times): knee-cv followed one person; train alone in the picture")
 
 
 def small_person_text(before: float, after: float, leg_share: float, leg_px: float, *, searched: bool) -> str:

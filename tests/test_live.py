@@ -214,6 +214,32 @@ def test_a_dark_live_session_carries_the_too_dark_warning_in_its_report(tmp_path
     assert [e for e in res.report["live"]["events"] if e["event"] == "calibrated"]  # as usual, as filmed
 
 
+@pytest.mark.video
+def test_someone_beside_at_calibration_is_said_in_the_live_report(tmp_path, model_dir):
+    """The valgus clip beside the good bodyweight squatter (a split screen, 6 s), replayed live: the pose model
+    follows her and never reports him. At calibration knee-cv now asks MediaPipe for everyone in the picture,
+    shows "Someone beside you" for 5 s, and the session's report carries other_person; her clip alone does not."""
+    import imageio_ffmpeg
+
+    from knee_cv.live_loop import run_live
+
+    os.environ["KNEE_CV_MODELS"] = str(model_dir)
+    split = tmp_path / "split.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-t", "6", "-i",
+                    str(clip("squat_front_valgus_then_good.mp4")), "-t", "6", "-i",
+                    str(clip("squat_front_bodyweight_good.mp4")), "-filter_complex",
+                    "[0:v]fps=30,setsar=1[a];[1:v]fps=30,crop=406:720:437:0,setsar=1[b];[a][b]hstack=2:shortest=1,"
+                    "format=yuv420p[v]", "-map", "[v]", "-c:v", "libx264", "-crf", "18", "-an", str(split)], check=True)
+    for src, warned in ((split, True), (clip("squat_front_bodyweight_good.mp4"), False)):
+        res = run_live(source=str(src), out=tmp_path / f"out_{warned}", headless=True, realtime=False, pdf=False,
+                       max_seconds=6)
+        said = [w["message"] for w in res.report["warnings"] if w["code"] == "other_person"]
+        assert said == (["another person (or a mirror image) stood beside the person when the standing posture was "
+                         "measured (1 of 1 times): knee-cv followed one person; train alone in the picture"]
+                        if warned else []), said
+        assert [e for e in res.report["live"]["events"] if e["event"] == "calibrated"]
+
+
 def test_the_light_hint_shows_only_when_the_last_seconds_were_dark_and_nothing_else_is_said():
     from knee_cv.guide import Exposure
     from knee_cv.live_loop import light_hint
