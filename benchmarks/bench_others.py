@@ -23,7 +23,7 @@ def main() -> None:
 
     from knee_cv import models
     from knee_cv.api import analyze
-    from knee_cv.others import Sampler, find_others
+    from knee_cv.others import find_others, sampler
     from knee_cv.video import probe, read_frames
 
     video = Path(sys.argv[1]) if len(sys.argv) > 1 else CLIPS / "squat_front_bodyweight_good.mp4"
@@ -34,18 +34,18 @@ def main() -> None:
             result = analyze(video, out_dir=Path(tmp) / str(k), progress=False, pdf=False, annotate=False)
             whole.append(time.perf_counter() - t)
     info, raw = probe(video), result.analysis.raw
-    sampler = Sampler(info.frames)
+    kept = sampler(info.frames)
     for fr, xyz in zip(read_frames(video), raw.xyz):
-        sampler.update(fr.image, xyz)
+        kept.update(fr.image, xyz)
     look, model = [], models.resolve("full")
     for _ in range(3):
         t = time.perf_counter()
-        found = find_others(sampler, model, info.width, info.height)
+        found = find_others(kept, model, info.width, info.height)
         look.append(time.perf_counter() - t)
     base = min(whole)
     print(f"analyze (pose pass and all)  {base:6.2f} s   1.00x   ({len(raw)} frames)")
-    print(f"the look alone               {min(look):6.2f} s   {min(look) / base:.3f}x   ({len(sampler.images)} frames; "
-          f"someone else: {found is not None}; {np.round(1000 * min(look) / len(sampler.images))} ms a frame)")
+    print(f"the look alone               {min(look):6.2f} s   {min(look) / base:.3f}x   ({len(kept.images)} frames; "
+          f"someone else: {found is not None}; {np.round(1000 * min(look) / len(kept.images))} ms a frame)")
 
 
 if __name__ == "__main__":

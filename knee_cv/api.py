@@ -22,9 +22,8 @@ from .files import atomic_path, ensure_dir, write_atomic
 from .guide import Exposure
 from .meta import ModelMeta, Session, VideoMeta, session_date
 from .pipeline import FrameCallback, estimate_track
-from .others import LOOK_FRAMES
-from .others import Sampler as OthersSampler
-from .others import find_others
+from .others import LOOK_FRAMES, find_others
+from .others import sampler as others_sampler
 from .present import beside_text, damaged_text, small_person_text, truncated_text
 from .pose import MAX_SIDE, PoseEstimator
 from .reps import Exercise
@@ -124,7 +123,7 @@ def extract_landmarks(path: str | Path, *, model: str = "full", progress: bool =
     exposure = Exposure()
     check = PreCheck(info.fps, exposure=exposure)
     sampler = Sampler(info.frames or int(30 * info.fps))
-    beside = OthersSampler(info.frames or int(30 * info.fps), keep=0 if crop else LOOK_FRAMES)
+    beside = others_sampler(info.frames or int(30 * info.fps), keep=0 if crop else LOOK_FRAMES)
 
     def seen(fr, xyz, vis) -> None:
         bar.update()

@@ -1,23 +1,22 @@
 """Someone else in the picture at the same time as the person judged.
 
 A split-screen comparison (a "wrong" squat beside a "right" one), a training partner, a class: the pose model
-follows one person (``num_poses=1``) and never reports the other, so before, a comparison of a caving squat
-beside a clean one read "No faults found" with no word about the caving one. During the pose pass,
-:class:`Sampler` keeps a few frames in which the person was found; :func:`find_others` then asks MediaPipe, in
-IMAGE mode, for everyone in them. Someone else at least half the person's size (not a poster, a TV or a
-bystander far behind) in at least half of those frames is said (``other_person``), with where they stand and
-the ``--crop`` that judges them instead.
+follows one person (``num_poses=1``) and never reports the other, so before, a comparison of a caving squat beside
+a clean one read "No faults found" with no word about the caving one. During the pose pass, a
+:class:`~knee_cv.zoom.Sampler` (:func:`sampler`) keeps a few frames in which the person was found;
+:func:`find_others` then asks MediaPipe, in IMAGE mode, for everyone in them. Someone else at least half the
+person's size (not a poster, a TV or a bystander far behind) in at least half of those frames is said
+(``other_person``), with where they stand and the ``--crop`` that judges them instead.
 """
 from __future__ import annotations
 
 import dataclasses
 
-import cv2
 import numpy as np
 
 from .models import ResolvedModel
 from .track import LM
-from .zoom import Crop
+from .zoom import Crop, Sampler, landmark_boxes
 
 #: Frames looked at, spread over the clip: about 0.4 s of MediaPipe in IMAGE mode (benchmarks/bench_others.py).
 LOOK_FRAMES = 8
@@ -33,31 +32,9 @@ KEEP_SIDE = 960
 _HIP, _ANKLE = [LM.LEFT_HIP, LM.RIGHT_HIP], [LM.LEFT_ANKLE, LM.RIGHT_ANKLE]
 
 
-@dataclasses.dataclass
-class Sampler:
-    """Keeps up to ``keep`` frames in which the person was found, spread over a clip of about ``frames`` frames,
-    with the person's landmarks there (whole-picture pixels), shrunk by ``scale``."""
-
-    frames: int
-    keep: int = LOOK_FRAMES
-    images: list = dataclasses.field(default_factory=list)
-    subject: list = dataclasses.field(default_factory=list)
-    scale: float = 1.0
-    _seen: int = 0
-    _last: int = 0
-
-    def update(self, image: np.ndarray, xyz: np.ndarray) -> None:
-        """Feed one frame (BGR) and the person's landmarks there ((33, 3), NaN when nobody was found)."""
-        if len(self.images) >= self.keep:
-            return
-        every = max(1, self.frames // self.keep)  # frames apart: a stretch without the person bunches none up
-        if (not self.images or self._seen - self._last >= every) and not np.isnan(xyz[0, 0]):
-            self._last = self._seen
-            self.scale = min(1.0, KEEP_SIDE / max(image.shape[:2]))
-            self.images.append(image.copy() if self.scale == 1.0 else  # a copy: the decoder may reuse its buffer
-                               cv2.resize(image, None, fx=self.scale, fy=self.scale, interpolation=cv2.INTER_AREA))
-            self.subject.append(xyz[:, :2].astype(np.float64))
-        self._seen += 1
+def sampler(frames: int, keep: int = LOOK_FRAMES) -> Sampler:
+    """The frames to look in: up to ``keep`` with the person, spread over a clip of about ``frames`` frames."""
+    return Sampler(frames, keep, person=True, side=KEEP_SIDE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,11 +72,9 @@ def _legs(xy: np.ndarray) -> np.ndarray:
 
 
 def _box(xy: np.ndarray) -> Crop:
-    """The box around the landmarks of one pose (33, 2), pixels."""
-    pts = xy[np.isfinite(xy).all(1)]
-    x0, y0 = np.floor(pts.min(0)).astype(int)
-    x1, y1 = np.ceil(pts.max(0)).astype(int)
-    return Crop(int(x0), int(y0), int(x1), int(y1))
+    """The box around the landmarks of one pose (33, 2), pixels (:func:`knee_cv.zoom.landmark_boxes`)."""
+    x0, y0, x1, y1 = landmark_boxes(xy[None], np.ones((1, len(xy))), min_seen=1)[0]
+    return Crop(int(np.floor(x0)), int(np.floor(y0)), int(np.ceil(x1)), int(np.ceil(y1)))
 
 
 def others_in(people: np.ndarray, subject: np.ndarray) -> np.ndarray:

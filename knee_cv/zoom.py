@@ -90,23 +90,32 @@ class Crop:
 
 @dataclasses.dataclass
 class Sampler:
-    """Keeps up to ``keep`` frames in which nobody was found, spread over a clip of about ``frames`` frames,
-    shrunk by ``scale`` (1 up to :data:`KEEP_SIDE`)."""
+    """Keeps up to ``keep`` frames in which nobody was found (``person`` False: for the search) or the person was
+    (True: for :mod:`knee_cv.others`, with their landmarks in ``subject``), at least ``frames // keep`` frames
+    apart, spread over a clip of about ``frames`` frames, shrunk by ``scale`` (1 up to ``side`` px)."""
 
     frames: int
     keep: int = SEARCH_FRAMES
+    person: bool = False
+    side: int = KEEP_SIDE
     images: list = dataclasses.field(default_factory=list)
+    subject: list = dataclasses.field(default_factory=list)
     scale: float = 1.0
     _seen: int = 0
+    _last: int = 0
 
     def update(self, image: np.ndarray, xyz: np.ndarray) -> None:
         """Feed one frame (BGR) and its landmarks ((33, 3), NaN when nobody was found)."""
-        every = max(1, self.frames // self.keep)
-        if self._seen % every == 0 and len(self.images) < self.keep and np.isnan(xyz[0, 0]):
-            self.scale = min(1.0, KEEP_SIDE / max(image.shape[:2]))
-            self.images.append(image.copy() if self.scale == 1.0 else  # a copy: the decoder may reuse its buffer
-                               cv2.resize(image, None, fx=self.scale, fy=self.scale, interpolation=cv2.INTER_AREA))
         self._seen += 1
+        if len(self.images) >= self.keep or np.isnan(xyz[0, 0]) == self.person:
+            return
+        if self.images and self._seen - self._last < max(1, self.frames // self.keep):
+            return  # kept frames stay apart: a stretch without what is looked for bunches none up
+        self._last = self._seen
+        self.scale = min(1.0, self.side / max(image.shape[:2]))
+        self.images.append(image.copy() if self.scale == 1.0 else  # a copy: the decoder may reuse its buffer
+                           cv2.resize(image, None, fx=self.scale, fy=self.scale, interpolation=cv2.INTER_AREA))
+        self.subject.append(xyz[:, :2].astype(np.float64))
 
 
 def windows(width: int, height: int, share: float) -> list[Crop]:

@@ -7,7 +7,7 @@ import pytest
 from synth import squat_track
 
 from knee_cv.errors import InputError
-from knee_cv.others import Others, Sampler, others_in
+from knee_cv.others import Others, others_in, sampler
 from knee_cv.zoom import Crop
 
 
@@ -46,7 +46,7 @@ def test_the_sampler_keeps_frames_with_the_person_spread_over_the_clip():
     30, those with the person from frame 30 on, still 12 apart (a stretch without the person bunches none up);
     large frames are shrunk (the model sees 640 px); ``keep=0`` keeps nothing (a crop was given)."""
     found, nobody = np.zeros((33, 3)), np.full((33, 3), np.nan)
-    full, late, none = Sampler(100), Sampler(100), Sampler(100, keep=0)
+    full, late, none = sampler(100), sampler(100), sampler(100, keep=0)
     for i in range(100):
         image = np.full((1080, 1920, 3), i, np.uint8)
         full.update(image, found)
