@@ -151,6 +151,11 @@ def too_small_text(leg_px: float, min_px: float) -> str:
             "judged; film closer, so the whole body fills most of the picture's height")
 
 
+def crop_words(crop: str | None) -> str:
+    """How the terminal and the PDF say that only a part of the picture was analyzed (``--crop``); "" if all."""
+    return f"only the crop {crop} of the picture" if crop else ""
+
+
 def beside_text(others) -> str:
     """The ``other_person`` warning for someone else beside the person judged (:class:`knee_cv.others.Others`)."""
     c = others.crop()

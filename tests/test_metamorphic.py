@@ -510,7 +510,10 @@ def test_a_split_screen_comparison_says_who_was_judged_and_how_to_judge_the_othe
     good = analyzed(BODYWEIGHT).report
     assert len(whole["reps"]) == sum(r["bottom_s"] < 17.0 for r in good["reps"]) == 10  # the right one: hers
     assert {r[s]["verdict"] for r in whole["reps"] for s in ("left", "right")} == {"ok"}
-    left = analyze(split, out_dir=tmp_path / "left", crop=Crop(x, y, x + w, y + h), **run).report
+    cropped = analyze(split, out_dir=tmp_path / "left", crop=Crop(x, y, x + w, y + h), **run)
+    left = cropped.report
+    from knee_cv.report import summary_text
+    assert f"only the crop {w}:{h}:{x}:{y} of the picture" in summary_text(cropped).splitlines()[1]
     assert not [m for m in left["warnings"] if beside in m["message"]]
     assert left["video"]["crop"] == f"{w}:{h}:{x}:{y}" and "crop" not in whole["video"]  # said, and by the schema
     import jsonschema
