@@ -19,8 +19,8 @@ from .track import PoseTrack
 from .people import drop_other_people
 from .place import feet_drift, find_moves
 from .present import moved_text, moving_text, other_person_text, rotation_hint, too_small_text
-from .view import (SIDEWAYS_DEG, RepView, TurnCues, View, body_axis_deg, body_yaw_deg, classify_view,
-                   judging_block, rep_views, turn_cues, unknown_leads, view_class)
+from .view import (SIDEWAYS_DEG, RepView, TurnCues, View, body_axis_deg, classify_view, judging_block, rep_views,
+                   standing_turn, turn_cues, unknown_leads, view_class)
 
 @dataclasses.dataclass(frozen=True)
 class Analysis:
@@ -81,8 +81,7 @@ def analyze_track(raw: PoseTrack, settings: Settings = Settings(), *, smooth: bo
     empty["baseline"] = base
     view = classify_view(track, base.leg_length)
     cues = turn_cues(track)
-    standing = cues.turn[base.frames]  # standing: the head is over the shoulders
-    yaw = float(np.nanmedian(standing)) if np.isfinite(standing).any() else body_yaw_deg(track)
+    yaw = standing_turn(track, cues, base.frames, view)  # standing: the head is over the shoulders
     axes = body_axis_deg(track)
     exercise, reps, views = _exercise(track, base, metrics, reps, settings, forced, view, cues, axes)
     axis = float(np.nanmedian(axes)) if np.isfinite(axes).any() else 0.0
@@ -190,8 +189,10 @@ def _subject(raw: PoseTrack, settings: Settings, smooth: bool) -> tuple[PoseTrac
 def _knee_warnings(results: list[RepResult], settings: Settings, toe_out_deg: float, need: int) -> list[Notice]:
     """Why some knees of reps filmed within the judged view were not judged (``toe_out_deg``: the standing feet;
     ``need``: the trusted frames a knee needs at the clip's frame rate)."""
-    open_ = [r for r in results if judging_block(r.view.view, r.view.turn_deg, settings.faults.max_yaw_deg,
-                                                 r.view.axis_deg) is None]
+    blocks = [judging_block(r.view.view, r.view.turn_deg, settings.faults.max_yaw_deg, r.view.axis_deg)
+              for r in results]
+    open_ = [r for r, b in zip(results, blocks) if b in (None, NotJudged.FEET_HIDDEN)]
+    behind = sum(b is NotJudged.FEET_HIDDEN for b in blocks)  # from behind the turn is read from the feet
     hidden = sum(v.reason in (NotJudged.KNEE_HIDDEN, NotJudged.TOO_FEW_FRAMES) for r in open_ for v in r.knee_verdicts)
     feet = sum(v.reason is NotJudged.FEET_HIDDEN for r in open_ for v in r.knee_verdicts)
     turned = sum(v.reason is NotJudged.TURNED for r in open_ for v in r.knee_verdicts)
@@ -204,8 +205,10 @@ def _knee_warnings(results: list[RepResult], settings: Settings, toe_out_deg: fl
                           "hands away from the knees, and reps of about 2 s, leave more)"))
     if feet:
         out.append(Notice(W.FEET_HIDDEN, f"{feet} knee-rep(s) were not judged because the foot was out of the "
-                          "picture (or unseen) near the bottom: each knee is judged against its foot; step back "
-                          "(or move the camera back) so both feet, floor included, stay in view"))
+                          "picture (or unseen) near the bottom: each knee is judged against its foot"
+                          + (f" (and from behind the body's turn is read from the feet, so the hip of {behind} rep(s) "
+                             "was not judged either)" if behind else "")
+                          + "; step back (or move the camera back) so both feet, floor included, stay in view"))
     if turned:
         out.append(Notice(W.KNEES_TURNED, f"{turned} knee-rep(s) were not judged because the body was turned: "
                           "read as filmed and with the turn taken out they disagree, and a turn read from 2D is not "
@@ -224,7 +227,7 @@ def _knee_warnings(results: list[RepResult], settings: Settings, toe_out_deg: fl
 
 def _view_warnings(view: View, yaw: float, blocked: NotJudged | None, views, settings: Settings) -> list[Notice]:
     reps_blocked = [judging_block(v.view, v.turn_deg, settings.faults.max_yaw_deg, v.axis_deg) for v in views]
-    n = sum(b is not None for b in reps_blocked)
+    n = sum(b not in (None, NotJudged.FEET_HIDDEN) for b in reps_blocked)  # feet unseen: the knee warnings say it
     if blocked is NotJudged.SIDE_VIEW or (views and n == len(views) and NotJudged.SIDE_VIEW in reps_blocked):
         return [Notice(W.SIDE_VIEW, "side view: frontal-plane measures (knee valgus, FPPA, pelvic drop, trunk lean) "
                        "are meaningless from the side, so none is judged; film from the front, camera at knee-to-hip "

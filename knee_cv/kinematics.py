@@ -356,10 +356,46 @@ def toe_out_deg(hip: np.ndarray, heel: np.ndarray, toe: np.ndarray, leg_length: 
 #: standing frames among ``standing_baseline``'s ``among`` whose hip-to-ankle length is within this fraction of
 #: their median: the person at the distance they squat at (a step nearer or farther changes it by more)
 SAME_SIZE = 0.10
+#: a standing frame has its lower ankle within this many leg lengths of the floor (:func:`on_the_floor`): a jump
+#: squat's airborne frames have the hips highest and the legs straight, and were taken for standing
+OFF_FLOOR = 0.05
+#: ... the floor being where the lower ankle sat lowest in the picture within this many seconds either side (a
+#: camera that pans or tilts moves the floor in the picture, slowly; a jump lasts well under a second)
+FLOOR_S = 0.5
+
+
+def on_the_floor(ankle_y: np.ndarray, t: np.ndarray, leg: float) -> np.ndarray:
+    """Frames with a foot on the floor, shape (T,), bool: an ankle within ``OFF_FLOOR`` leg lengths of the lowest
+    it sat in the picture within ``FLOOR_S`` seconds either side; False where no ankle is seen.
+
+    Each foot has its own floor (a single-leg squat's free foot, a lunge's stepping foot, come and go while the
+    other stands), and a foot whose floor itself wanders by more than ``OFF_FLOOR`` (a handheld camera, a foot at
+    the picture's edge, a free foot) says nothing: with neither foot steady, every seen frame counts.
+
+    Parameters
+    ----------
+    ankle_y : ndarray, shape (T, 2), pixels
+    t : ndarray, shape (T,), seconds
+    leg : float
+        Leg length, pixels.
+    """
+    step = float(np.median(np.diff(t))) if len(t) > 1 else 1.0
+    half = int(round(FLOOR_S / step)) if step > 0 else 0
+    padded = np.pad(np.where(np.isfinite(ankle_y), ankle_y, -np.inf), ((half, half), (0, 0)), mode="edge")
+    floor = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1, axis=0).max(-1)  # (T, 2)
+    floor = np.where(np.isfinite(floor), floor, np.nan)
+    with np.errstate(invalid="ignore"):
+        spread = np.array([np.ptp(np.nanpercentile(floor[:, s], [5, 95])) if np.isfinite(floor[:, s]).any()
+                           else np.inf for s in range(2)])
+        voting = (spread <= OFF_FLOOR * leg) & np.isfinite(ankle_y)   # (T, 2): a steady foot, seen
+        up = voting & (ankle_y < floor - OFF_FLOOR * leg)
+    # in the air: every foot that can tell is off its floor
+    return np.isfinite(ankle_y).any(-1) & ~(voting.any(-1) & (up == voting).all(-1))
 
 
 def standing_baseline(track: PoseTrack, among: np.ndarray | None = None) -> Baseline | None:
-    """Estimate the standing posture: frames with the hips highest and legs straight.
+    """Estimate the standing posture: frames with the hips highest and legs straight, a foot on the floor
+    (:func:`on_the_floor`: not the airborne frames of a jump squat).
 
     ``among`` (T,) bool, optional: the frames to look in (those near the reps: where the person squats).
     Returns None when fewer than 3 frames show the whole lower body.
@@ -375,10 +411,12 @@ def standing_baseline(track: PoseTrack, among: np.ndarray | None = None) -> Base
     th, sh = knee - hip, ankle - knee  # |FPPA| < 20 deg, without the trigonometry:
     straight = ok & all_last(np.abs(th[0] * sh[1] - th[1] * sh[0]) < np.tan(np.radians(20)) * dot(th, sh))
     pool = straight if straight.sum() >= 3 else ok
+    legs = pair_mean(norm(hip - ankle))
     if among is not None:  # and at the size they squat at: not the last steps of walking in, nearer or farther
-        legs = pair_mean(norm(hip - ankle))
         size = np.abs(legs / np.median(legs[pool]) - 1) <= SAME_SIZE
         pool = pool & size if (pool & size).sum() >= 3 else pool
+    floor = on_the_floor(ankle[1], track.t, float(np.median(legs[pool])))  # not in the air (a jump squat)
+    pool = pool & floor if (pool & floor).sum() >= 3 else pool
     top = pool & (hip_y <= np.percentile(hip_y[pool], 25))
     frames = np.flatnonzero(top)
     med = lambda a: np.median(a[frames].astype(np.float64), 0)  # noqa: E731

@@ -167,9 +167,30 @@ def body_yaw_deg(track: PoseTrack) -> float:
     return float(np.median(yaw)) if yaw.size else float("nan")
 
 
+def feet_in_picture(track: PoseTrack) -> np.ndarray:
+    """Frames with both heels and both toes inside the picture, shape (T,), bool (a landmark outside it is NaN
+    in an analyzed track: :meth:`knee_cv.track.PoseTrack.in_picture`)."""
+    return all_last(np.isfinite(track.joint_xy(_TURN_JOINTS)[0][:, 5:9]))
+
+
+def standing_turn(track: PoseTrack, cues: TurnCues, frames: np.ndarray, view: View) -> float:
+    """The clip's turn while standing (``frames``), degrees: the median of :func:`turn_cues`' reading.
+
+    NaN from behind when the feet are out of the picture in all those frames: there MediaPipe guesses a nose (on
+    the mannequin turned 10-30 degrees from straight behind it read 1-9; on a real barbell squat about 15 degrees
+    off straight behind, whose feet were past the picture's edge, -60 to -66), and the feet are the only cue, as in
+    :func:`rep_views`. (Feet in the picture but unsure, as a mannequin's toes behind its heels, still count with
+    the nose.) Without a cue in front (no nose, no feet): :func:`body_yaw_deg`.
+    """
+    if view is View.BACK and not feet_in_picture(track)[frames].any():
+        return float("nan")
+    standing = cues.turn[frames]
+    return float(np.nanmedian(standing)) if np.isfinite(standing).any() else body_yaw_deg(track)
+
+
 class RepView(NamedTuple):
-    """How one rep was filmed: the view, the body's turn (standing frames of the rep) and its long axis against
-    the image vertical (:func:`body_axis_deg`), degrees."""
+    """How one rep was filmed: the view, the body's turn (standing frames of the rep; NaN: not known, a back view
+    with its feet out of the picture) and its long axis against the image vertical (:func:`body_axis_deg`), degrees."""
 
     view: View
     turn_deg: float
@@ -220,11 +241,16 @@ def around_mean(deg: np.ndarray) -> np.ndarray:
 
 
 def judging_block(view: View, turn: float, max_turn_deg: float, axis: float = 0.0) -> NotJudged | None:
-    """Why nothing seen from this view can be judged in the frontal plane, or None (analyze and live mode)."""
+    """Why nothing seen from this view can be judged in the frontal plane, or None (analyze and live mode).
+
+    A back view whose turn is not known (NaN: its feet out of the picture, :func:`standing_turn`) is
+    ``FEET_HIDDEN``: from behind the turn is read from the feet."""
     if abs(axis) > SIDEWAYS_DEG:
         return NotJudged.SIDEWAYS
     if view is View.SIDE:
         return NotJudged.SIDE_VIEW
+    if view is View.BACK and not np.isfinite(turn):
+        return NotJudged.FEET_HIDDEN
     if view in (View.FRONT, View.BACK) and abs(turn) > max_turn_deg:
         return NotJudged.TURNED
     return None
@@ -255,7 +281,9 @@ def rep_views(track: PoseTrack, depth: np.ndarray, reps, leg_length: float, cues
     reads a body square to the camera 5-28 degrees off; from behind the nose is only guessed).
     Otherwise (lunges and single-leg squats, whose staggered or lifted feet break the feet cue;
     feet unseen) it is the median of :func:`turn_deg` over the rep's frames above half its
-    depth. Vectorized over reps.
+    depth; but a back view's rep whose feet are out of the picture in all its frames has no turn
+    (NaN): its nose is guessed (:func:`standing_turn`), and :func:`judging_block` says ``FEET_HIDDEN``.
+    Vectorized over reps.
 
     Parameters
     ----------
@@ -286,6 +314,9 @@ def rep_views(track: PoseTrack, depth: np.ndarray, reps, leg_length: float, cues
     feet = sort_groups(cues.feet[f], seg.group, np.ones(len(f), bool), seg.n)
     use_feet = bilateral & (kind <= 1) & (feet.count >= 0.5 * lens)  # front (0) or back (1)
     turn = np.where(use_feet, feet.quantile(0.5), turn)
+    # from behind the nose is guessed (:func:`standing_turn`): with the feet never in the picture, no turn is known
+    inside = np.add.reduceat(feet_in_picture(track)[f], seg.first)
+    turn = np.where((kind == 1) & (inside == 0), np.nan, turn)
     axis = (body_axis_deg(track) if axes is None else axes)[f]
     axis = sort_groups(axis, seg.group, np.isfinite(axis), seg.n).quantile(0.5)
     return [RepView(_VIEW_ORDER[k], float(t), float(a) if np.isfinite(a) else 0.0)

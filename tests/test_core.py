@@ -610,3 +610,55 @@ def test_one_foot_out_of_the_picture_leaves_the_other_knee_judged_without_a_nump
     assert len(a.reps) == 3 and all(v.judged for v in left)
     assert {v.reason for v in right} == {NotJudged.FEET_HIDDEN}
     assert {(f.code.value, f.side) for r in a.reps for f in r.faults} == {("knee_valgus", Side.LEFT)}
+
+
+def _jumps(track: PoseTrack, reps, depth: np.ndarray, lift: float) -> np.ndarray:
+    """``track``'s xyz with the whole body lifted once it stands after each rep (``depth`` below 0.05): a jump
+    squat's 0.5 s in the air, ``lift`` pixels at the top (a parabola), the legs straight as when standing."""
+    xyz = track.xyz.copy()
+    k = np.arange(int(0.5 * track.fps))
+    for r in reps:
+        idx = r.end + int(np.argmax(depth[r.end:] < 0.05)) + k
+        ok = idx < len(xyz)
+        xyz[idx[ok], :, 1] -= (4 * lift * (k / len(k)) * (1 - k / len(k)))[ok, None]
+    return xyz
+
+
+def test_a_jump_squat_is_measured_from_the_floor_not_from_the_air():
+    """Between reps the whole body leaves the floor for 0.5 s (0.25 leg lengths up): the hips highest, the legs
+    straight, so those frames looked like the best of standing. Before, the standing height was read in the air:
+    here 33 px (0.08 leg lengths) high, every depth 0.08 deeper and the clean knees' depth-adjusted measure +9 deg
+    (the real squats of tests/test_metamorphic.py read mild to moderate valgus on every rep). Now a standing frame
+    has a foot on the floor (:func:`knee_cv.kinematics.on_the_floor`): the same standing height, the same words."""
+    one = squat_track(reps=1, stand_s=0.6)                   # 0.6 s standing either side of each rep
+    xyz = np.concatenate([one.xyz] * 3)
+    xyz[..., 1] += np.random.default_rng(0).normal(0.0, 0.5, len(xyz))[:, None]  # a standing body sways a little
+    track = PoseTrack(xyz, np.concatenate([one.visibility] * 3), np.arange(len(xyz)) / one.fps, one.width,
+                      one.height, one.fps)
+    filmed = analyze_track(track, smooth=False)
+    jumped = track.replace(xyz=_jumps(track, [r.rep for r in filmed.reps], filmed.metrics.depth, 0.25 * 400.0))
+    air = analyze_track(jumped, smooth=False)
+    assert air.baseline.hip_y == pytest.approx(filmed.baseline.hip_y, abs=0.5)   # before: 33 px higher
+    assert [r.rep.depth for r in air.reps] == pytest.approx([r.rep.depth for r in filmed.reps], abs=0.005)
+    assert [[v.severity for v in r.knee_verdicts] for r in air.reps] == \
+        [[v.severity for v in r.knee_verdicts] for r in filmed.reps]
+    for r0, r1 in zip(filmed.reps, air.reps):
+        for s0, s1 in zip(r0.sides, r1.sides):
+            assert s1.valgus_measure_deg == pytest.approx(s0.valgus_measure_deg, abs=0.5)  # before: +9
+    # which frames are on the floor: all but the airborne ones more than 0.05 leg lengths up
+    ankle_y = jumped.xyz[:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE], 1]
+    floor = K.on_the_floor(ankle_y, jumped.t, 400.0)
+    up = track.xyz[:, LM.LEFT_ANKLE, 1] - ankle_y[:, 0]
+    np.testing.assert_array_equal(floor, up <= 0.05 * 400.0)
+    assert (~floor).sum() > 3 * 0.3 * track.fps                   # most of each 0.5 s in the air
+    # a camera that tilts slowly moves the floor in the picture by more than that: nothing is taken for a jump
+    tilted = ankle_y + np.linspace(0.0, 0.3 * 400.0, len(track))[:, None]
+    assert K.on_the_floor(tilted, jumped.t, 400.0).all()
+    # each foot has its own floor: a free foot that comes and goes (a single-leg squat's, held forward, which a low
+    # camera sees lower in the picture than the standing foot) has no say, while the standing foot tells a jump
+    # (the mannequin's single-leg squat filmed from 0.3 m, README "Standing baseline")
+    free = track.xyz[:, [LM.LEFT_ANKLE, LM.RIGHT_ANKLE], 1].copy()
+    free[:, 0] += 0.3 * 400.0 * np.sin(np.linspace(0.0, 2 * np.pi, len(track))) ** 2
+    assert K.on_the_floor(free, track.t, 400.0).all()
+    free[:, 1] = ankle_y[:, 1]
+    np.testing.assert_array_equal(K.on_the_floor(free, track.t, 400.0), floor)

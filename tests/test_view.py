@@ -315,3 +315,34 @@ def test_a_lunge_filmed_from_behind_judges_no_knee_unless_named():
         s.update(track.t[i], track.xyz[i], track.visibility[i])
     assert [r.result.view.view for r in s.reps] == [View.FRONT] + [View.BACK] * 4
     assert all(v.reason is NotJudged.LEAD_LEG_UNKNOWN for r in s.reps[1:] for v in r.result.knee_verdicts)
+
+
+def test_a_back_view_with_its_feet_out_of_the_picture_has_no_turn_and_judges_nothing_on_a_guessed_nose():
+    """From behind MediaPipe guesses a nose (a real barbell squat about 15 deg off straight behind, its feet past
+    the picture's bottom edge, read -60 to -66 from it; the mannequin turned 10-30 deg from behind, 1-9), so a
+    back view's turn comes from the feet. With the feet never in the picture there is no turn: the view stays
+    "back" (the shoulders' order), and the knees and the hip are "not judged: feet out of view", said once,
+    hip included. Before, the guessed nose made it an oblique back view "turned about 60 degrees"."""
+    from knee_cv.analysis import analyze_track
+
+    track = squat_track(reps=2)
+    xyz = track.xyz.copy()
+    xyz[..., 0] = track.width - xyz[..., 0]                        # seen from behind: every x mirrored
+    xyz = _nose_turned(xyz, 60.0)                                  # the guessed nose, far off the middle
+    feet = [LM.LEFT_HEEL, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX, LM.RIGHT_FOOT_INDEX]
+    cut = track.replace(xyz=xyz.copy())
+    xyz[:, feet, 1] = track.height + 40.0                          # past the picture's bottom edge
+    cut_feet = track.replace(xyz=xyz)
+    seen, gone = analyze_track(cut, smooth=False), analyze_track(cut_feet, smooth=False)
+    # feet in the picture: the turn is theirs (the synthetic feet point straight back from the heels: 0 deg)
+    assert seen.view is View.BACK and seen.view_class is ViewClass.BACK
+    assert all(abs(r.view.turn_deg) < 1.0 for r in seen.reps) and all(r.hip_verdict.judged for r in seen.reps)
+    # feet out of it: no turn, nothing judged for the feet, and not called turned
+    assert gone.view is View.BACK and gone.view_class is ViewClass.BACK and len(gone.reps) == 2
+    assert np.isnan(gone.yaw_deg) and all(np.isnan(r.view.turn_deg) for r in gone.reps)
+    assert {v.reason for r in gone.reps for v in (*r.knee_verdicts, r.hip_verdict)} == {NotJudged.FEET_HIDDEN}
+    (notice,) = gone.warnings
+    assert notice.code.value == "feet_hidden" and notice.startswith("4 knee-rep(s)")
+    assert "the hip of 2 rep(s) was not judged either" in notice
+    assert judging_block(View.BACK, float("nan"), 30.0) is NotJudged.FEET_HIDDEN
+    assert judging_block(View.FRONT, float("nan"), 30.0) is None  # in front the nose is seen: NaN is no shoulders
