@@ -356,10 +356,10 @@ def toe_out_deg(hip: np.ndarray, heel: np.ndarray, toe: np.ndarray, leg_length: 
 #: standing frames among ``standing_baseline``'s ``among`` whose hip-to-ankle length is within this fraction of
 #: their median: the person at the distance they squat at (a step nearer or farther changes it by more)
 SAME_SIZE = 0.10
-#: a standing frame has its lower ankle within this many leg lengths of the floor (:func:`on_the_floor`): a jump
-#: squat's airborne frames have the hips highest and the legs straight, and were taken for standing
+#: a standing frame has a foot within this many leg lengths of its floor (:func:`on_the_floor`): a jump squat's
+#: airborne frames have the hips highest and the legs straight, and were taken for standing
 OFF_FLOOR = 0.05
-#: ... the floor being where the lower ankle sat lowest in the picture within this many seconds either side (a
+#: ... a foot's floor being where its ankle sat lowest in the picture within this many seconds either side (a
 #: camera that pans or tilts moves the floor in the picture, slowly; a jump lasts well under a second)
 FLOOR_S = 0.5
 
