@@ -270,8 +270,7 @@ class _RepPage:
             self.img_ax.set_title("", y=1.0)
             self.img_ax.text(0.5, 0.5, "(no video frame:\nanalysed from landmarks)", ha="center", fontsize=9)
             return
-        ov = dataclasses.replace(overlay, values=tuple(
-            f"{s.value[0].upper()}: {P.signed(a.valgus_measure[wf, s.index], 'deg')}" for s in SIDES), legend=False)
+        ov = dataclasses.replace(overlay, values=P.picture_values(a.valgus_measure[wf], r.knee_verdicts), legend=False)
         self.img_ax.imshow(drawn_frame(frame, a, wf, ov)[..., ::-1])
         which = "Deepest judged moment" if any(v.judged for v in r.knee_verdicts) else "The rep's deepest moment"
         self.img_ax.set_title(f"{which}, {a.track.t[wf]:.2f} s", fontsize=9, y=1.0)

@@ -319,6 +319,14 @@ def signed(value: float, unit: str) -> str:
     return f"{value:+.1f} {unit}"
 
 
+def picture_values(measure: np.ndarray, verdicts) -> tuple[str, ...]:
+    """The knee measures printed on a rep's picture (the PDF's deepest moment): ``L: +12.3 deg`` for a judged
+    knee, ``R: – feet out of view`` for one not judged (its frame's number, perhaps one no knee can bend to, is
+    no verdict). ``measure``: shape (2,), degrees, that frame's; ``verdicts``: the rep's (left, right)."""
+    return tuple(f"{s.value[0].upper()}: " + (signed(float(m), "deg") if v.judged else verdict_cell(v))
+                 for s, m, v in zip(SIDES, measure, verdicts))
+
+
 def outside_toe_notes(result, cfg) -> list[str]:
     """Why a judged knee reads ok with its measure past the valgus onset: it stayed outside its second toe
     (:func:`knee_cv.faults.outside_toe`). Without this note its number in the red band beside "ok" reads as

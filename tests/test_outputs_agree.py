@@ -139,6 +139,9 @@ def test_unjudged_is_never_ok_good_or_green(tmp_path, case):
     for r, s in unjudged:  # no green knee line anywhere in a rep where that knee is not judged
         marks = overlays.knees[r.rep.start:r.rep.end + 1, s.index]
         assert not np.isin(marks, [P.KneeMark.OK, P.KneeMark.FLAGGED]).any()
+        # nor a number on the rep page's picture (it printed that frame's measure, judged or not)
+        shown = P.picture_values(a.valgus_measure[r.worst_frame], r.knee_verdicts)[s.index]
+        assert shown == f"{s.value[0].upper()}: – {P.reason_label(reason)}" and "deg" not in shown
     summary = P.set_summary(a.reps)  # live --set's "Set done" panel
     if case == "hidden knee":
         assert summary[1] == "Right knee: not judged (knee hidden)"
