@@ -103,10 +103,10 @@ def _summary_page(pdf, plt, result, frames, overlays) -> None:
     fig = plt.figure(figsize=A4)
     fig.text(0.07, 0.955, "Knee and hip movement check", fontsize=18, weight="bold")
     who = f"Subject: {tex_safe(ses.subject)}    " if ses.subject else ""
-    crop = f", {P.crop_words(v.crop)}" if v.crop else ""
     meta = (f"{who}Date: {(ses.date or '')[:10]}    Exercise: {P.exercise_words(a.exercise, a.reps)}    "
             f"View: {P.view_words(a.view_class, a.yaw_deg, noun=False)}    Reps: {len(a.reps)}\n"
-            f"Video: {tex_safe(Path(v.path).name)} ({v.duration_s:.1f} s{crop})    Model: {result.model.name}    "
+            f"Video: {tex_safe(Path(v.path).name)} ({v.duration_s:.1f} s{P.crop_words(v.crop)})    "
+            f"Model: {result.model.name}    "
             f"Analysed: {result.analyzed_at[:10]}")
     fig.text(0.07, 0.935, meta, fontsize=8.5, va="top", color="#333")
     y = 0.895

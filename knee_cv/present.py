@@ -152,8 +152,9 @@ def too_small_text(leg_px: float, min_px: float) -> str:
 
 
 def crop_words(crop: str | None) -> str:
-    """How the terminal and the PDF say that only a part of the picture was analyzed (``--crop``); "" if all."""
-    return f"only the crop {crop} of the picture" if crop else ""
+    """How the terminal and the PDF say, after what was filmed, that only a part of the picture was analyzed
+    (``--crop``): ", only the crop W:H:X:Y of the picture"; "" for the whole picture."""
+    return f", only the crop {crop} of the picture" if crop else ""
 
 
 def beside_text(others) -> str:

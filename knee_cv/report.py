@@ -233,7 +233,7 @@ def summary_text(result, *, color: bool = False) -> str:
     lines = [_ansi(f"knee-cv: {P.printable(Path(v.path).name)}", "1", color),
              f"  {P.exercise_words(a.exercise, a.reps)}, {P.view_words(a.view_class, a.yaw_deg)}, "
              f"{P.count(len(a.reps), 'rep')}, {v.duration_s:.1f} s at {v.fps:.1f} fps, model {result.model.name}"
-             + (f", {P.crop_words(v.crop)}" if v.crop else "")]
+             + P.crop_words(v.crop)]
     lines += [_ansi(f"  ! {w}", "33", color) for w in a.warnings]
     if a.reps:
         lines += _rep_lines(a, color)

@@ -115,7 +115,8 @@ class Sampler:
         self.scale = min(1.0, self.side / max(image.shape[:2]))
         self.images.append(image.copy() if self.scale == 1.0 else  # a copy: the decoder may reuse its buffer
                            cv2.resize(image, None, fx=self.scale, fy=self.scale, interpolation=cv2.INTER_AREA))
-        self.subject.append(xyz[:, :2].astype(np.float64))
+        if self.person:  # the search's frames have nobody in them
+            self.subject.append(xyz[:, :2].astype(np.float64))
 
 
 def windows(width: int, height: int, share: float) -> list[Crop]:
